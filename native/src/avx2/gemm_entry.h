@@ -1,0 +1,5 @@
+#pragma once
+#include "gemm.h"
+namespace lf::avx2 {
+void gemm(const GemmArgs& g);
+}

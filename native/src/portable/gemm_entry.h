@@ -1,0 +1,5 @@
+#pragma once
+#include "gemm.h"
+namespace lf::portable {
+void gemm(const GemmArgs& g);
+}
