@@ -1,6 +1,7 @@
 import { ShapeError } from "../util/errors.js";
 import type { Backend } from "./backend.js";
-import { Tensor, shapeString } from "./tensor.js";
+import type { Tensor } from "./tensor.js";
+import { shapeString } from "./tensor.js";
 
 // The three GEMM forms of a linear layer y = x·Wᵀ with W [out, in]. Leading dimensions of x are flattened
 // into rows, as a batch of tokens.
