@@ -1,0 +1,198 @@
+// GEMM benchmark: GFLOPS of the three forms of a linear layer at the shapes of a LoRA step on the smollm2-135m
+// shape (hidden 576, MLP 1536, vocabulary 49152) with 512 tokens, plus square 1024 and 2048, with f32 and bf16
+// weights, beside OpenBLAS's cblas_sgemm measured in the same run (see bench/README.md for the packages).
+//
+//   npm run bench -- gemm [--runs N] [--threads N] [--only TEXT] [--quick] [--isa portable|avx2] [--no-peer]
+//
+// Each figure is the median of N timed runs (default 9, at least 7) after two warm-up runs.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { nativeAddon } from "../../src/tensor/cpu/addon.js";
+import { f32ToBf16, nativeInfo, setKernelPath, setThreads } from "../../src/tensor/index.js";
+
+type Form = "y" | "dx" | "dw";
+interface Case {
+  group: string;
+  form: Form;
+  m: number;
+  n: number;
+  k: number;
+}
+
+const FORM_NAME: Record<Form, string> = { y: "Y=X·Wᵀ", dx: "dX=dY·W", dw: "dW=dYᵀ·X" };
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const runs = Math.max(7, Number(option("--runs") ?? 9));
+const threads = Number(option("--threads") ?? 2);
+const only = option("--only");
+const quick = process.argv.includes("--quick");
+const noPeer = process.argv.includes("--no-peer");
+const isa = option("--isa");
+
+// A linear layer y = x·Wᵀ with x [T, in] and W [out, in] needs, in GEMM terms (C[m,n] = op(A)[m,k]·op(B)[k,n]):
+//   Y  = X·Wᵀ  : m = T,   n = out, k = in   (B = W stored [out, in], transposed)
+//   dX = dY·W  : m = T,   n = in,  k = out  (B = W stored [out, in])
+//   dW = dYᵀ·X : m = out, n = in,  k = T    (A = dY stored [T, out], transposed; B = X)
+function layer(group: string, tokens: number, inF: number, outF: number): Case[] {
+  return [
+    { group, form: "y", m: tokens, n: outF, k: inF },
+    { group, form: "dx", m: tokens, n: inF, k: outF },
+    { group, form: "dw", m: outF, n: inF, k: tokens },
+  ];
+}
+
+const T = 512;
+const R = 16;
+const cases: Case[] = [
+  ...layer("mlp up 576→1536", T, 576, 1536),
+  ...layer("mlp down 1536→576", T, 1536, 576),
+  ...(quick ? [] : layer("lm_head 576→49152", T, 576, 49152)),
+  // LoRA on a 576→1536 layer, rank 16: A [16, 576], B [1536, 16]; u = x·Aᵀ, y += u·Bᵀ.
+  ...([
+    { group: "lora x·Aᵀ", form: "y", m: T, n: R, k: 576 },
+    { group: "lora u·Bᵀ", form: "y", m: T, n: 1536, k: R },
+    { group: "lora du=dY·B", form: "dx", m: T, n: R, k: 1536 },
+    { group: "lora dB=dYᵀ·u", form: "dw", m: 1536, n: R, k: T },
+    { group: "lora dx+=du·A", form: "dx", m: T, n: 576, k: R },
+    { group: "lora dA=duᵀ·x", form: "dw", m: R, n: 576, k: T },
+  ] satisfies Case[]),
+  ...layer("square 1024", 1024, 1024, 1024),
+  ...(quick ? [] : layer("square 2048", 2048, 2048, 2048)),
+].filter((c) => !only || `${c.group} ${c.form}`.includes(only));
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; ++i) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s >>> 8) & 0xffff) / 65536 - 0.5;
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Our GFLOPS for one case; bf16 = weights stored bf16 (the B operand of the Y and dX forms). */
+function ours(c: Case, bf16: boolean): number {
+  const addon = nativeAddon();
+  const transA = c.form === "dw";
+  const transB = c.form === "y";
+  const a = random(c.m * c.k, 1);
+  const bF32 = random(c.k * c.n, 2);
+  let b: Float32Array | Uint16Array = bF32;
+  if (bf16) {
+    const h = new Uint16Array(bF32.length);
+    for (let i = 0; i < h.length; ++i) h[i] = f32ToBf16(bF32[i]);
+    b = h;
+  }
+  const out = new Float32Array(c.m * c.n);
+  const lda = transA ? c.m : c.k;
+  const ldb = transB ? c.k : c.n;
+  const times: number[] = [];
+  for (let r = -2; r < runs; ++r) {
+    const t0 = process.hrtime.bigint();
+    addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0);
+    const dt = Number(process.hrtime.bigint() - t0) * 1e-9;
+    if (r >= 0) times.push(dt);
+  }
+  return (2 * c.m * c.n * c.k) / median(times) / 1e9;
+}
+
+/** Builds the OpenBLAS harness, or says why not (the bench then runs without the peer). */
+function buildPeer(): { exe: string } | { reason: string } {
+  if (noPeer) return { reason: "--no-peer given" };
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const src = path.join(here, "openblas_harness.c");
+  const hasHeader = ["/usr/include/x86_64-linux-gnu/cblas.h", "/usr/include/cblas.h", "/usr/include/openblas/cblas.h"].some(existsSync);
+  if (!hasHeader) {
+    return { reason: "OpenBLAS is not installed (no cblas.h): apt-get install libopenblas0-pthread libopenblas-dev" };
+  }
+  const exe = path.join(mkdtempSync(path.join(tmpdir(), "lf-bench-")), "openblas_harness");
+  try {
+    execFileSync("gcc", ["-O2", src, "-o", exe, "-lopenblas"], { stdio: "pipe" });
+  } catch (e) {
+    const msg = (e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e);
+    return { reason: `could not build the OpenBLAS harness (apt-get install libopenblas0-pthread libopenblas-dev): ${msg}` };
+  }
+  return { exe };
+}
+
+// OpenBLAS in this command only: 2 threads, and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which this
+// machine may set for old OpenBLAS builds and which slow a current one.
+function peerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+let peerCore = "";
+function peer(exe: string, c: Case): number | undefined {
+  const res = spawnSync(exe, [String(runs), `${c.form}:${c.m}:${c.n}:${c.k}`], { env: peerEnv(), encoding: "utf8" });
+  if (res.status !== 0) {
+    console.error(`OpenBLAS harness failed on ${c.form} ${c.m}x${c.n}x${c.k}: ${res.stderr || res.error}`);
+    return undefined;
+  }
+  const lines = res.stdout.trim().split("\n");
+  peerCore = lines[0].replace(/^core /, "");
+  const last = lines[lines.length - 1].split(" ");
+  return Number(last[4]);
+}
+
+function shapeLabel(c: Case): string {
+  return `${c.m}×${c.k}·${c.k}×${c.n}`;
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function main(): void {
+  if (isa) setKernelPath(isa);
+  setThreads(threads);
+  const info = nativeInfo();
+  const built = buildPeer();
+  const peerExe = "exe" in built ? built.exe : undefined;
+  console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${runs} runs after 2 warm-up runs; GFLOPS = 2mnk/t`);
+  if (!peerExe) console.log(`peer skipped: ${"reason" in built ? built.reason : ""}`);
+  const header =
+    `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
+    `${pad("ratio", 6, true)} ${pad("ours bf16W", 10, true)} ${pad("bf16/f32", 8, true)}`;
+  console.log(header);
+  console.log("-".repeat(header.length));
+  const ratios: number[] = [];
+  const bfRatios: number[] = [];
+  for (const c of cases) {
+    const f32 = ours(c, false);
+    const ob = peerExe ? peer(peerExe, c) : undefined;
+    // bf16 applies where B is the weight (Y and dX forms); dW's B is an activation.
+    const bf = c.form === "dw" ? undefined : ours(c, true);
+    if (ob !== undefined) ratios.push(f32 / ob);
+    if (bf !== undefined) bfRatios.push(bf / f32);
+    console.log(
+      `${pad(c.group, 20)} ${pad(shapeLabel(c), 20)} ${pad(FORM_NAME[c.form], 9)} ${pad(f32.toFixed(1), 9, true)} ` +
+        `${pad(ob === undefined ? "-" : ob.toFixed(1), 9, true)} ${pad(ob === undefined ? "-" : (f32 / ob).toFixed(2), 6, true)} ` +
+        `${pad(bf === undefined ? "-" : bf.toFixed(1), 10, true)} ${pad(bf === undefined ? "-" : (bf / f32).toFixed(2), 8, true)}`,
+    );
+  }
+  const geo = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+  if (ratios.length) console.log(`ours/OpenBLAS: geometric mean ${geo(ratios).toFixed(2)}, min ${Math.min(...ratios).toFixed(2)}`);
+  if (bfRatios.length) console.log(`bf16W/f32: geometric mean ${geo(bfRatios).toFixed(2)}, min ${Math.min(...bfRatios).toFixed(2)}`);
+  if (peerExe) {
+    const sq = { group: "square 2048", form: "y" as const, m: 2048, n: 2048, k: 2048 };
+    const ob2048 = cases.some((c) => c.m === 2048 && c.form === "y") ? undefined : peer(peerExe, sq);
+    if (ob2048 !== undefined) console.log(`OpenBLAS 2048² Y=X·Wᵀ: ${ob2048.toFixed(1)} GFLOPS`);
+    console.log(`OpenBLAS core type detected: ${peerCore} (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer)`);
+  }
+}
+
+main();
