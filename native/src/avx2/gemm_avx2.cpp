@@ -1,4 +1,5 @@
-// AVX2+FMA GEMM path: a 6x16 register tile (12 ymm accumulators), compiled with -mavx2 -mfma.
+// AVX2+FMA GEMM path: a 6x16 register tile (12 ymm accumulators), compiled with -mavx2 -mfma -mf16c.
+// B slivers are packed with 8x8 in-register transposes (trans_b) and bf16 is widened while packing.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -12,41 +13,116 @@ namespace avx2 {
 
 #include "gemm/gemm_driver.h"
 
+namespace {
+
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const uint16_t* p) {
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+// In-register transpose of 8 rows of 8 floats.
+inline void transpose8(__m256& r0, __m256& r1, __m256& r2, __m256& r3, __m256& r4, __m256& r5, __m256& r6,
+                       __m256& r7) {
+  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+}  // namespace
+
 struct MicroKernel {
   static constexpr int MR = 6;
   static constexpr int NR = 16;
-  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta) {
+  static void tile(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+                   int64_t ldc, float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (int64_t p = 0; p < kc; ++p) {
-      const __m256 b0 = _mm256_load_ps(bp);
-      const __m256 b1 = _mm256_load_ps(bp + 8);
-      __m256 a;
-      a = _mm256_broadcast_ss(ap + 0);
-      c00 = _mm256_fmadd_ps(a, b0, c00);
-      c01 = _mm256_fmadd_ps(a, b1, c01);
-      a = _mm256_broadcast_ss(ap + 1);
-      c10 = _mm256_fmadd_ps(a, b0, c10);
-      c11 = _mm256_fmadd_ps(a, b1, c11);
-      a = _mm256_broadcast_ss(ap + 2);
-      c20 = _mm256_fmadd_ps(a, b0, c20);
-      c21 = _mm256_fmadd_ps(a, b1, c21);
-      a = _mm256_broadcast_ss(ap + 3);
-      c30 = _mm256_fmadd_ps(a, b0, c30);
-      c31 = _mm256_fmadd_ps(a, b1, c31);
-      a = _mm256_broadcast_ss(ap + 4);
-      c40 = _mm256_fmadd_ps(a, b0, c40);
-      c41 = _mm256_fmadd_ps(a, b1, c41);
-      a = _mm256_broadcast_ss(ap + 5);
-      c50 = _mm256_fmadd_ps(a, b0, c50);
-      c51 = _mm256_fmadd_ps(a, b1, c51);
-      ap += MR;
-      bp += NR;
+#define LF_STEP(AP, BP)                        \
+  {                                            \
+    const __m256 b0 = _mm256_loadu_ps(BP);     \
+    const __m256 b1 = _mm256_loadu_ps(BP + 8); \
+    __m256 av;                                 \
+    av = _mm256_broadcast_ss(AP(0));           \
+    c00 = _mm256_fmadd_ps(av, b0, c00);        \
+    c01 = _mm256_fmadd_ps(av, b1, c01);        \
+    av = _mm256_broadcast_ss(AP(1));           \
+    c10 = _mm256_fmadd_ps(av, b0, c10);        \
+    c11 = _mm256_fmadd_ps(av, b1, c11);        \
+    av = _mm256_broadcast_ss(AP(2));           \
+    c20 = _mm256_fmadd_ps(av, b0, c20);        \
+    c21 = _mm256_fmadd_ps(av, b1, c21);        \
+    av = _mm256_broadcast_ss(AP(3));           \
+    c30 = _mm256_fmadd_ps(av, b0, c30);        \
+    c31 = _mm256_fmadd_ps(av, b1, c31);        \
+    av = _mm256_broadcast_ss(AP(4));           \
+    c40 = _mm256_fmadd_ps(av, b0, c40);        \
+    c41 = _mm256_fmadd_ps(av, b1, c41);        \
+    av = _mm256_broadcast_ss(AP(5));           \
+    c50 = _mm256_fmadd_ps(av, b0, c50);        \
+    c51 = _mm256_fmadd_ps(av, b1, c51);        \
+  }
+    for (int r = 0; r < MR; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    if (csa == MR && bs == NR && a[1] == a[0] + 1 && a[5] == a[0] + 5) {
+      // Packed A and B: one pointer each, unrolled by 4.
+      const float* ap = a[0];
+      int64_t p = 0;
+#define LF_AP0(r) (ap + (r))
+#define LF_AP1(r) (ap + MR + (r))
+#define LF_AP2(r) (ap + 2 * MR + (r))
+#define LF_AP3(r) (ap + 3 * MR + (r))
+      for (; p + 4 <= kc; p += 4) {
+        LF_STEP(LF_AP0, b)
+        LF_STEP(LF_AP1, b + NR)
+        LF_STEP(LF_AP2, b + 2 * NR)
+        LF_STEP(LF_AP3, b + 3 * NR)
+        ap += 4 * MR;
+        b += 4 * NR;
+      }
+      for (; p < kc; ++p) {
+        LF_STEP(LF_AP0, b)
+        ap += MR;
+        b += NR;
+      }
+#undef LF_AP0
+#undef LF_AP1
+#undef LF_AP2
+#undef LF_AP3
+    } else {
+      // Operands read in place: MR row pointers stepping by csa, B rows stepping by bs.
+      const float* a0 = a[0];
+      const float* a1 = a[1];
+      const float* a2 = a[2];
+      const float* a3 = a[3];
+      const float* a4 = a[4];
+      const float* a5 = a[5];
+      int64_t off = 0;
+#define LF_APX(r) (a##r + off)
+      for (int64_t p = 0; p < kc; ++p) {
+        LF_STEP(LF_APX, b)
+        off += csa;
+        b += bs;
+      }
+#undef LF_APX
     }
+#undef LF_STEP
     const __m256 va = _mm256_set1_ps(alpha);
     const __m256 vb = _mm256_set1_ps(beta);
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -57,6 +133,42 @@ struct MicroKernel {
         if (beta != 0.0f) v = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8 * h), v);
         _mm256_storeu_ps(row + 8 * h, v);
       }
+    }
+  }
+
+  // B stored N x K: 16 rows (the sliver's columns), read 8 k at a time and transposed in registers.
+  template <typename T>
+  static void pack_b_trans(const T* src, int64_t ldb, int64_t kc, float* dst) {
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      for (int h = 0; h < 2; ++h) {
+        const T* s = src + (8 * h) * ldb + p;
+        __m256 r0 = load8(s), r1 = load8(s + ldb), r2 = load8(s + 2 * ldb), r3 = load8(s + 3 * ldb);
+        __m256 r4 = load8(s + 4 * ldb), r5 = load8(s + 5 * ldb), r6 = load8(s + 6 * ldb), r7 = load8(s + 7 * ldb);
+        transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
+        float* d = dst + p * NR + 8 * h;
+        _mm256_store_ps(d, r0);
+        _mm256_store_ps(d + NR, r1);
+        _mm256_store_ps(d + 2 * NR, r2);
+        _mm256_store_ps(d + 3 * NR, r3);
+        _mm256_store_ps(d + 4 * NR, r4);
+        _mm256_store_ps(d + 5 * NR, r5);
+        _mm256_store_ps(d + 6 * NR, r6);
+        _mm256_store_ps(d + 7 * NR, r7);
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int c = 0; c < NR; ++c) dst[p * NR + c] = load_elem(src + c * ldb, p);
+    }
+  }
+
+  // B stored K x N: each k row of the sliver is 16 contiguous values.
+  template <typename T>
+  static void pack_b_plain(const T* src, int64_t ldb, int64_t kc, float* dst) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* s = src + p * ldb;
+      _mm256_store_ps(dst + p * NR, load8(s));
+      _mm256_store_ps(dst + p * NR + 8, load8(s + 8));
     }
   }
 };

@@ -1,11 +1,20 @@
 // Cache-blocked, packed GEMM driver (the BLIS loop nest), shared by the ISA paths. Each ISA translation unit
 // includes this header inside its own namespace and supplies a micro-kernel type `UK` with:
-//   static constexpr int MR, NR;              register tile (rows x columns of C)
-//   static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
-//                    float beta);            C[MR,NR] = alpha * Ap * Bp + beta * C   (beta == 0: C not read)
-// Packed layouts: an A sliver is kc groups of MR floats (k-major); a B sliver is kc groups of NR floats.
-// Threads split the output into tiles; a tile's K loop always runs in the same order, so the result does not
-// depend on the thread count.
+//   static constexpr int MR, NR;   register tile (rows x columns of C)
+//   static void tile(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+//                    int64_t ldc, float alpha, float beta);
+//       C[MR,NR] = alpha * A * B + beta * C (beta == 0: C not read), where A(r, p) = a[r][p * csa] (MR row
+//       pointers: a packed sliver has a[r] = ap + r and csa = MR; an unpacked one points into the caller's
+//       matrix) and B(p, j) = b[p * bs + j] (a packed sliver has bs = NR).
+//   template <typename T> static void pack_b_trans(const T* src, int64_t ldb, int64_t kc, float* dst);
+//   template <typename T> static void pack_b_plain(const T* src, int64_t ldb, int64_t kc, float* dst);
+//       pack one full NR-column B sliver (T = float or uint16_t bf16 bits) into kc groups of NR floats, from
+//       B stored N x K (trans: column j of op(B) is row j of B, src at row j0, column p0) or K x N (plain).
+//
+// Work split: the output is cut into a grid of rectangular tasks (row range x column range). A task runs the
+// whole K loop for its rectangle, in the same panel order and with the same panel boundaries whatever the grid,
+// so each element's reduction order, and the result, does not depend on the thread count. One parallel_run per
+// call: each task packs its own B panel and A blocks (threads never wait on each other's packing).
 //
 // Requires before inclusion: <cstdint>, <cstring>, "gemm.h", "thread_pool.h".
 
@@ -16,13 +25,58 @@ inline float bf16_to_f32(uint16_t h) {
   return f;
 }
 
+template <typename T>
+inline float load_elem(const T* b, int64_t idx) {
+  if constexpr (sizeof(T) == 2) {
+    return bf16_to_f32(b[idx]);
+  } else {
+    return b[idx];
+  }
+}
+
+// Scalar B-sliver packing for any column count (the edge sliver, and the portable path).
+template <int NR, typename T>
+inline void pack_b_generic(const T* b, int64_t ldb, bool trans_b, int64_t j0, int cols, int64_t p0, int64_t kc,
+                           float* dst) {
+  if (trans_b) {
+    for (int c = 0; c < NR; ++c) {
+      if (c < cols) {
+        const T* src = b + (j0 + c) * ldb + p0;
+        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = load_elem(src, p);
+      } else {
+        for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = 0.0f;
+      }
+    }
+  } else {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = b + (p0 + p) * ldb + j0;
+      int c = 0;
+      for (; c < cols; ++c) dst[p * NR + c] = load_elem(src, c);
+      for (; c < NR; ++c) dst[p * NR + c] = 0.0f;
+    }
+  }
+}
+
 template <typename UK>
 struct GemmDriver {
   static constexpr int MR = UK::MR;
   static constexpr int NR = UK::NR;
-  static constexpr int64_t KC = 256;  // k depth of a packed panel: A and B slivers stay in L1
-  static constexpr int64_t MC = 96;   // rows of a packed A block (multiple of MR): stays in L2
-  static constexpr int64_t NC = 3072;  // columns of a packed B panel (multiple of NR): stays in L3
+  static constexpr int64_t KC_MAX = 320;  // k depth of a panel: an A sliver plus a B sliver stay in L1 (32 KiB)
+  static constexpr int64_t MC_MAX = 144;  // rows of a packed A block (multiple of MR): stays in L2
+  static constexpr int64_t NC = 3072;     // columns of a task's packed B panel (multiple of NR)
+
+  struct Plan {
+    const GemmArgs* g;
+    int64_t n_kpanels;  // K is cut into n_kpanels panels of (nearly) equal depth; a function of K alone
+    int64_t kc_base;
+    int64_t m_slivers, n_slivers;
+    int64_t gm, gn;  // task grid
+  };
+
+  static int64_t kpanel_begin(const Plan& pl, int64_t i) {
+    const int64_t q = pl.g->k / pl.n_kpanels, r = pl.g->k % pl.n_kpanels;
+    return i * q + (i < r ? i : r);
+  }
 
   // Packs rows [i0, i0+mc) x k [p0, p0+kc) of op(A) into MR-row slivers, zero-padding the last one.
   static void pack_a(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
@@ -31,11 +85,17 @@ struct GemmDriver {
       float* dst = out + is * kc;
       if (g.trans_a) {
         // A stored K x M: the MR values of one k are contiguous.
-        for (int64_t p = 0; p < kc; ++p) {
-          const float* src = g.a + (p0 + p) * g.lda + i0 + is;
-          int64_t r = 0;
-          for (; r < rows; ++r) dst[p * MR + r] = src[r];
-          for (; r < MR; ++r) dst[p * MR + r] = 0.0f;
+        const float* src = g.a + p0 * g.lda + i0 + is;
+        if (rows == MR) {
+          for (int64_t p = 0; p < kc; ++p, src += g.lda) {
+            for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[r];
+          }
+        } else {
+          for (int64_t p = 0; p < kc; ++p, src += g.lda) {
+            int64_t r = 0;
+            for (; r < rows; ++r) dst[p * MR + r] = src[r];
+            for (; r < MR; ++r) dst[p * MR + r] = 0.0f;
+          }
         }
       } else {
         for (int64_t r = 0; r < MR; ++r) {
@@ -51,95 +111,112 @@ struct GemmDriver {
   }
 
   template <typename T>
-  static inline float load_b(const T* b, int64_t idx) {
-    if constexpr (sizeof(T) == 2) {
-      return bf16_to_f32(b[idx]);
+  static void pack_b_sliver(const GemmArgs& g, int64_t j0, int cols, int64_t p0, int64_t kc, float* dst) {
+    const T* b = static_cast<const T*>(g.b);
+    if (cols == NR) {
+      if (g.trans_b) {
+        UK::template pack_b_trans<T>(b + j0 * g.ldb + p0, g.ldb, kc, dst);
+      } else {
+        UK::template pack_b_plain<T>(b + p0 * g.ldb + j0, g.ldb, kc, dst);
+      }
     } else {
-      return b[idx];
+      pack_b_generic<NR, T>(b, g.ldb, g.trans_b, j0, cols, p0, kc, dst);
     }
   }
 
-  // Packs one NR-column sliver (columns [j0, j0+cols) of op(B), k [p0, p0+kc)), zero-padding missing columns.
-  template <typename T>
-  static void pack_b_sliver(const GemmArgs& g, const T* b, int64_t j0, int64_t cols, int64_t p0, int64_t kc,
-                            float* dst) {
-    if (g.trans_b) {
-      // B stored N x K: each column of op(B) is a contiguous row of B.
-      for (int64_t c = 0; c < NR; ++c) {
-        if (c < cols) {
-          const T* src = b + (j0 + c) * g.ldb + p0;
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = load_b(src, p);
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = 0.0f;
-        }
-      }
+  static void pack_b(const GemmArgs& g, int64_t j0, int cols, int64_t p0, int64_t kc, float* dst) {
+    if (g.b_type == DType::BF16) {
+      pack_b_sliver<uint16_t>(g, j0, cols, p0, kc, dst);
     } else {
-      for (int64_t p = 0; p < kc; ++p) {
-        const T* src = b + (p0 + p) * g.ldb + j0;
-        int64_t c = 0;
-        for (; c < cols; ++c) dst[p * NR + c] = load_b(src, c);
-        for (; c < NR; ++c) dst[p * NR + c] = 0.0f;
-      }
+      pack_b_sliver<float>(g, j0, cols, p0, kc, dst);
     }
   }
 
-  // C tile update for a tile that may be partial (rows < MR or cols < NR): run the full tile into a buffer.
-  static void edge_tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int rows, int cols,
-                        float alpha, float beta) {
+  // One register tile, full or partial (a partial one runs into a buffer and copies the valid part out).
+  static inline void tile(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+                          int64_t ldc, int rows, int cols, float alpha, float beta) {
+    if (rows == MR && cols == NR) {
+      UK::tile(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      return;
+    }
     alignas(64) float buf[MR * NR];
-    UK::tile(kc, ap, bp, buf, NR, alpha, 0.0f);
+    UK::tile(kc, a, csa, b, bs, buf, NR, alpha, 0.0f);
     for (int r = 0; r < rows; ++r) {
       for (int cc = 0; cc < cols; ++cc) {
-        float v = buf[r * NR + cc];
+        const float v = buf[r * NR + cc];
         c[r * ldc + cc] = beta == 0.0f ? v : v + beta * c[r * ldc + cc];
       }
     }
   }
 
-  struct Job {
-    const GemmArgs* g;
-    int64_t jc, nc, pc, kc;
-    float beta;          // beta for this K panel (the caller's on the first panel, 1 afterwards)
-    float* bpack;        // packed B panel: ceil(nc/NR) slivers of kc*NR floats
-    int64_t n_slivers;   // slivers in the panel
-    int64_t m_blocks;    // row blocks of MC
-    int64_t n_groups;    // sliver groups per row block
-  };
+  // The rectangle of task `task`: slivers [ms0, ms1) x [ns0, ns1).
+  static void run_task(const Plan& pl, int64_t task, int thread) {
+    const GemmArgs& g = *pl.g;
+    const int64_t tm = task / pl.gn, tn = task % pl.gn;
+    const int64_t ms0 = tm * pl.m_slivers / pl.gm, ms1 = (tm + 1) * pl.m_slivers / pl.gm;
+    const int64_t ns0 = tn * pl.n_slivers / pl.gn, ns1 = (tn + 1) * pl.n_slivers / pl.gn;
+    if (ms0 >= ms1 || ns0 >= ns1) return;
+    const int64_t i_begin = ms0 * MR, i_end = ms1 * MR < g.m ? ms1 * MR : g.m;
+    const int64_t rows_total = i_end - i_begin;
 
-  template <typename T>
-  static void pack_b_task(const Job& job, int64_t s) {
-    const GemmArgs& g = *job.g;
-    const int64_t j0 = job.jc + s * NR;
-    const int64_t cols = job.jc + job.nc - j0 < NR ? job.jc + job.nc - j0 : NR;
-    pack_b_sliver<T>(g, static_cast<const T*>(g.b), j0, cols, job.pc, job.kc, job.bpack + s * job.kc * NR);
-  }
+    // A block height: the task's rows cut evenly into blocks of at most MC_MAX (multiples of MR).
+    const int64_t n_mblocks = (rows_total + MC_MAX - 1) / MC_MAX;
+    int64_t mc_step = (rows_total + n_mblocks - 1) / n_mblocks;
+    mc_step = (mc_step + MR - 1) / MR * MR;
 
-  static void compute_task(const Job& job, int64_t task, int thread) {
-    const GemmArgs& g = *job.g;
-    const int64_t mb = task / job.n_groups;
-    const int64_t ng = task % job.n_groups;
-    const int64_t i0 = mb * MC;
-    const int64_t mc = g.m - i0 < MC ? g.m - i0 : MC;
-    const int64_t per_group = (job.n_slivers + job.n_groups - 1) / job.n_groups;
-    const int64_t s_begin = ng * per_group;
-    const int64_t s_end = s_begin + per_group < job.n_slivers ? s_begin + per_group : job.n_slivers;
-    if (s_begin >= s_end) return;
+    // Skinny shapes: an operand whose packed form would be used by only one or two tiles is read in place.
+    const int64_t task_nslivers = ns1 - ns0;
+    const bool direct_a = !g.trans_a && task_nslivers <= 2;
+    const bool direct_b = !g.trans_b && g.b_type == DType::F32 && rows_total <= 3 * MR;
 
-    float* apack = static_cast<float*>(thread_scratch(thread, 0, sizeof(float) * MC * KC));
-    pack_a(g, i0, mc, job.pc, job.kc, apack);
+    float* apack = direct_a ? nullptr : static_cast<float*>(thread_scratch(thread, 0, sizeof(float) * MC_MAX * KC_MAX));
+    const int64_t nc_max = (task_nslivers < NC / NR ? task_nslivers : NC / NR) * NR;
+    float* bpack = static_cast<float*>(thread_scratch(thread, 1, sizeof(float) * static_cast<size_t>(nc_max * KC_MAX)));
 
-    for (int64_t s = s_begin; s < s_end; ++s) {
-      const int64_t j0 = job.jc + s * NR;
-      const int cols = static_cast<int>(job.jc + job.nc - j0 < NR ? job.jc + job.nc - j0 : NR);
-      const float* bp = job.bpack + s * job.kc * NR;
-      for (int64_t is = 0; is < mc; is += MR) {
-        const int rows = static_cast<int>(mc - is < MR ? mc - is : MR);
-        float* c = g.c + (i0 + is) * g.ldc + j0;
-        const float* ap = apack + is * job.kc;
-        if (rows == MR && cols == NR) {
-          UK::tile(job.kc, ap, bp, c, g.ldc, g.alpha, job.beta);
-        } else {
-          edge_tile(job.kc, ap, bp, c, g.ldc, rows, cols, g.alpha, job.beta);
+    for (int64_t js0 = ns0; js0 < ns1; js0 += NC / NR) {
+      const int64_t js1 = js0 + NC / NR < ns1 ? js0 + NC / NR : ns1;
+      for (int64_t kp = 0; kp < pl.n_kpanels; ++kp) {
+        const int64_t p0 = kpanel_begin(pl, kp);
+        const int64_t kc = kpanel_begin(pl, kp + 1) - p0;
+        const float beta = kp == 0 ? g.beta : 1.0f;
+        // Pack this task's B panel (or, read in place, only its partial edge sliver).
+        for (int64_t s = js0; s < js1; ++s) {
+          const int64_t j0 = s * NR;
+          const int cols = static_cast<int>(g.n - j0 < NR ? g.n - j0 : NR);
+          if (direct_b && cols == NR) continue;
+          pack_b(g, j0, cols, p0, kc, bpack + (s - js0) * kc * NR);
+        }
+        for (int64_t i0 = i_begin; i0 < i_end; i0 += mc_step) {
+          const int64_t mc = i_end - i0 < mc_step ? i_end - i0 : mc_step;
+          if (!direct_a) pack_a(g, i0, mc, p0, kc, apack);
+          for (int64_t s = js0; s < js1; ++s) {
+            const int64_t j0 = s * NR;
+            const int cols = static_cast<int>(g.n - j0 < NR ? g.n - j0 : NR);
+            const float* bp;
+            int64_t bs;
+            if (direct_b && cols == NR) {
+              bp = static_cast<const float*>(g.b) + p0 * g.ldb + j0;
+              bs = g.ldb;
+            } else {
+              bp = bpack + (s - js0) * kc * NR;
+              bs = NR;
+            }
+            for (int64_t is = 0; is < mc; is += MR) {
+              const int rows = static_cast<int>(mc - is < MR ? mc - is : MR);
+              const float* arow[MR];
+              int64_t csa;
+              if (direct_a) {
+                // Rows past the end repeat the last valid row (computed, never stored).
+                for (int r = 0; r < MR; ++r) arow[r] = g.a + (i0 + is + (r < rows ? r : rows - 1)) * g.lda + p0;
+                csa = 1;
+              } else {
+                const float* ap = apack + is * kc;
+                for (int r = 0; r < MR; ++r) arow[r] = ap + r;
+                csa = MR;
+              }
+              tile(kc, arow, csa, bp, bs, g.c + (i0 + is) * g.ldc + j0, g.ldc, rows, cols, g.alpha, beta);
+            }
+          }
         }
       }
     }
@@ -153,46 +230,53 @@ struct GemmDriver {
     }
   }
 
+  // Task grid: at least `target` tasks (dynamic scheduling evens out the threads), choosing the split that packs
+  // the least (each of gn column ranges packs all of A once, each of gm row ranges all of B).
+  static void choose_grid(Plan& pl, int threads) {
+    const GemmArgs& g = *pl.g;
+    pl.gm = 1;
+    pl.gn = 1;
+    if (threads <= 1) return;
+    const int64_t target = 3 * static_cast<int64_t>(threads);
+    double best = -1.0;
+    for (int64_t gm = 1; gm <= target; ++gm) {
+      int64_t gn = (target + gm - 1) / gm;
+      int64_t em = gm < pl.m_slivers ? gm : pl.m_slivers;
+      int64_t en = gn < pl.n_slivers ? gn : pl.n_slivers;
+      if (em * en < threads && !(em == pl.m_slivers && en == pl.n_slivers)) continue;
+      const double cost = static_cast<double>(en) * static_cast<double>(g.m) + static_cast<double>(em) * static_cast<double>(g.n);
+      // Prefer enough tasks to balance, then the least packing.
+      const double balance = static_cast<double>(em * en >= target ? 0 : 1);
+      const double score = balance * 1e30 + cost;
+      if (best < 0 || score < best) {
+        best = score;
+        pl.gm = em;
+        pl.gn = en;
+      }
+    }
+  }
+
   static void run(const GemmArgs& g) {
     if (g.m == 0 || g.n == 0) return;
     if (g.k == 0) {
       scale_c(g);
       return;
     }
+    Plan pl{};
+    pl.g = &g;
+    pl.n_kpanels = (g.k + KC_MAX - 1) / KC_MAX;
+    pl.m_slivers = (g.m + MR - 1) / MR;
+    pl.n_slivers = (g.n + NR - 1) / NR;
     const int threads = pool_threads();
-    // Small problems are not worth waking the pool; the per-tile arithmetic is the same either way.
-    const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 15);
-    const int64_t m_blocks = (g.m + MC - 1) / MC;
-    for (int64_t jc = 0; jc < g.n; jc += NC) {
-      const int64_t nc = g.n - jc < NC ? g.n - jc : NC;
-      const int64_t n_slivers = (nc + NR - 1) / NR;
-      // Enough tasks to balance the threads: split each row block's slivers into groups when rows are few.
-      int64_t n_groups = 1;
-      if (parallel) {
-        const int64_t want = 4 * threads;
-        n_groups = (want + m_blocks - 1) / m_blocks;
-        if (n_groups > n_slivers) n_groups = n_slivers;
-      }
-      for (int64_t pc = 0; pc < g.k; pc += KC) {
-        const int64_t kc = g.k - pc < KC ? g.k - pc : KC;
-        float* bpack = static_cast<float*>(thread_scratch(0, 1, sizeof(float) * static_cast<size_t>(n_slivers * kc * NR)));
-        Job job{&g, jc, nc, pc, kc, pc == 0 ? g.beta : 1.0f, bpack, n_slivers, m_blocks, n_groups};
-        auto pack = [&job](int64_t s, int) {
-          if (job.g->b_type == DType::BF16) {
-            pack_b_task<uint16_t>(job, s);
-          } else {
-            pack_b_task<float>(job, s);
-          }
-        };
-        auto compute = [&job](int64_t task, int thread) { compute_task(job, task, thread); };
-        if (parallel) {
-          parallel_for(n_slivers, pack);
-          parallel_for(m_blocks * n_groups, compute);
-        } else {
-          for (int64_t s = 0; s < n_slivers; ++s) pack(s, 0);
-          for (int64_t t = 0; t < m_blocks * n_groups; ++t) compute(t, 0);
-        }
-      }
+    // Small problems are not worth waking the pool; the per-element arithmetic is the same either way.
+    const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 17);
+    choose_grid(pl, parallel ? threads : 1);
+    auto body = [&pl](int64_t task, int thread) { run_task(pl, task, thread); };
+    const int64_t n_tasks = pl.gm * pl.gn;
+    if (n_tasks > 1) {
+      parallel_for(n_tasks, body);
+    } else {
+      body(0, 0);
     }
   }
 };

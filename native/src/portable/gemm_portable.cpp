@@ -13,18 +13,36 @@ namespace portable {
 struct MicroKernel {
   static constexpr int MR = 4;
   static constexpr int NR = 8;
-  static void tile(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta) {
+  static void tile(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+                   int64_t ldc, float alpha, float beta) {
     float acc[MR][NR] = {};
+    const float* a0 = a[0];
+    const float* a1 = a[1];
+    const float* a2 = a[2];
+    const float* a3 = a[3];
     for (int64_t p = 0; p < kc; ++p) {
-      const float* a = ap + p * MR;
-      const float* b = bp + p * NR;
+      const float* bp = b + p * bs;
+      const float av[MR] = {a0[p * csa], a1[p * csa], a2[p * csa], a3[p * csa]};
       for (int r = 0; r < MR; ++r) {
-        for (int j = 0; j < NR; ++j) acc[r][j] += a[r] * b[j];
+        for (int j = 0; j < NR; ++j) acc[r][j] += av[r] * bp[j];
       }
     }
     for (int r = 0; r < MR; ++r) {
       float* row = c + r * ldc;
       for (int j = 0; j < NR; ++j) row[j] = beta == 0.0f ? alpha * acc[r][j] : alpha * acc[r][j] + beta * row[j];
+    }
+  }
+  template <typename T>
+  static void pack_b_trans(const T* src, int64_t ldb, int64_t kc, float* dst) {
+    for (int c = 0; c < NR; ++c) {
+      const T* row = src + c * ldb;
+      for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = load_elem(row, p);
+    }
+  }
+  template <typename T>
+  static void pack_b_plain(const T* src, int64_t ldb, int64_t kc, float* dst) {
+    for (int64_t p = 0; p < kc; ++p) {
+      for (int c = 0; c < NR; ++c) dst[p * NR + c] = load_elem(src + p * ldb, c);
     }
   }
 };
