@@ -1,0 +1,95 @@
+import type { ChatTemplate, RenderOptions } from "./chat-template.js";
+import { TemplateError } from "./errors.js";
+import type { ChatMessage } from "./types.js";
+
+/** Where one trained assistant turn's content sits in the rendered conversation (character offsets). */
+export interface ContentSpan {
+  messageIndex: number;
+  start: number;
+  end: number;
+  /** The turn carries tool calls: whatever the template prints up to the end-of-turn token is trained too. */
+  hasToolCalls: boolean;
+}
+
+export interface RenderedConversation {
+  text: string;
+  spans: ContentSpan[];
+  /** False when rendering a prefix of the conversation does not give a prefix of the full render. */
+  prefixPreserving: boolean;
+}
+
+export type TrainOn = "all" | "last";
+
+/** Indices of the assistant turns that are trained: weight ≠ 0, and with train_on "last" only the final one. */
+export function trainedTurns(messages: readonly ChatMessage[], trainOn: TrainOn): number[] {
+  const assistant = messages.flatMap((m, i) => (m.role === "assistant" ? [i] : []));
+  const candidates = trainOn === "last" ? assistant.slice(-1) : assistant;
+  return candidates.filter((i) => messages[i].weight !== 0);
+}
+
+/** First occurrence of the content at or after `from`, as printed verbatim or trimmed (templates often trim). */
+function findContent(text: string, content: string, from: number): { start: number; end: number } | undefined {
+  for (const candidate of [content, content.trim()]) {
+    if (candidate.length === 0) continue;
+    const start = text.indexOf(candidate, from);
+    if (start >= 0) return { start, end: start + candidate.length };
+  }
+  return undefined;
+}
+
+/**
+ * Renders the conversation once and finds the content of every trained assistant turn in that text, for ANY
+ * template: the conversation up to turn i, rendered with the generation prompt, must be a prefix of the full
+ * render, and the content is searched after it — so headers and scaffolding the template adds before the
+ * content (Qwen3's empty `<think></think>`) stay untrained. Templates that rewrite earlier turns are not
+ * prefix-preserving; for them the content is searched turn by turn after the previous turn's content.
+ */
+export function renderWithAssistantSpans(
+  template: ChatTemplate,
+  messages: readonly ChatMessage[],
+  trained: readonly number[],
+  options: Omit<RenderOptions, "addGenerationPrompt"> = {},
+): RenderedConversation {
+  const text = template.render(messages, { ...options, addGenerationPrompt: false });
+  const trainedSet = new Set(trained);
+  const spans: ContentSpan[] = [];
+  let prefixPreserving = true;
+  let cursor = 0;
+  messages.forEach((message, i) => {
+    if (!trainedSet.has(i)) {
+      // Untrained turns only move the cursor forward, so a trained answer is never found inside an earlier turn.
+      const found = findContent(text, message.content, cursor);
+      if (found) cursor = found.end;
+      return;
+    }
+    const prompt = renderPromptOrUndefined(template, messages.slice(0, i), options);
+    if (prompt !== undefined && text.startsWith(prompt)) cursor = Math.max(cursor, prompt.length);
+    else prefixPreserving = false;
+    const hasToolCalls = (message.tool_calls?.length ?? 0) > 0;
+    const found = findContent(text, message.content, cursor);
+    if (!found && !(hasToolCalls && message.content.trim() === "")) {
+      throw new TemplateError(
+        `assistant turn ${i + 1}: its content does not appear in the rendered text, so its tokens cannot be found`,
+        { hint: "the chat template changes assistant content (e.g. splits out <think> reasoning); pass --chat-template to use another" },
+      );
+    }
+    const span = found ?? { start: cursor, end: cursor };
+    spans.push({ messageIndex: i, hasToolCalls, ...span });
+    cursor = span.end;
+  });
+  return { text, spans, prefixPreserving };
+}
+
+function renderPromptOrUndefined(
+  template: ChatTemplate,
+  messages: readonly ChatMessage[],
+  options: Omit<RenderOptions, "addGenerationPrompt">,
+): string | undefined {
+  try {
+    return template.render(messages, { ...options, addGenerationPrompt: true });
+  } catch (err) {
+    // Some templates refuse a conversation that does not end with an assistant turn; fall back to searching.
+    if (err instanceof TemplateError) return undefined;
+    throw err;
+  }
+}

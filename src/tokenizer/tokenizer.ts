@@ -1,0 +1,225 @@
+import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { labelsFromSpans, type ByteSpan } from "./span-labels.js";
+import { renderWithAssistantSpans, trainedTurns, type TrainOn } from "./assistant-spans.js";
+import { ChatTemplate, type RenderOptions } from "./chat-template.js";
+import { TemplateError } from "./errors.js";
+import type { HfTokenizerFiles } from "./hf-files.js";
+import { TokenPieces } from "./token-pieces.js";
+import { IGNORE_INDEX, type ChatMessage, type TokenizedExample } from "./types.js";
+
+/** Tokens that close a turn in the chat formats loraforge knows; each counts only if the vocabulary has it. */
+const END_OF_TURN_STRINGS = ["<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<end_of_turn>", "<|end|>", "</s>", "<eos>", "<|end_of_text|>", "<|endoftext|>"];
+
+export interface ConversationOptions {
+  /** Train every assistant turn (default) or only the last one. */
+  trainOn?: TrainOn;
+  tools?: unknown[];
+  variables?: Record<string, unknown>;
+}
+
+export interface TokenizedConversation extends TokenizedExample {
+  /** The rendered text the ids were encoded from. */
+  text: string;
+  /** False when the template rewrites earlier turns (e.g. Qwen3's reasoning); the spans were found turn by turn. */
+  prefixPreserving: boolean;
+  /** Trained assistant turns that no end-of-turn token closes (the model would not learn to stop there). */
+  turnsWithoutEndOfTurn: number;
+}
+
+function tokenString(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && typeof (value as { content?: unknown }).content === "string") {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+/**
+ * A Hugging Face tokenizer with its chat template: encode/decode as `tokenizers` does, render conversations as
+ * `transformers`' apply_chat_template does, and tokenize training examples with their loss masks.
+ */
+export class LoraTokenizer {
+  /** The model folder the tokenizer came from. */
+  readonly dir: string;
+  /** Tokenizer files present in that folder (copy these to make another folder use the same tokenizer). */
+  readonly files: readonly string[];
+  readonly bosToken?: string;
+  readonly eosToken?: string;
+  readonly padToken?: string;
+  readonly bosTokenId?: number;
+  readonly padTokenId?: number;
+  /** EOS ids: tokenizer_config's eos_token plus generation_config.json's eos_token_id (int or list). */
+  readonly eosTokenIds: readonly number[];
+  /** Ids that end a turn (EOS ids plus `<|eot_id|>`, `<|im_end|>`, `<end_of_turn>`, … when present): stop tokens. */
+  readonly endOfTurnTokenIds: readonly number[];
+  /** The chat template in use (the folder's, or the one passed to loadTokenizer), if any. */
+  readonly chatTemplate?: ChatTemplate;
+
+  private readonly hf: HfTokenizer;
+  private readonly pieces: TokenPieces;
+  private readonly endOfTurn: ReadonlySet<number>;
+  private affixes?: { prefix: number; suffix: number };
+
+  constructor(files: HfTokenizerFiles, chatTemplateSource: string | undefined) {
+    this.dir = files.dir;
+    this.files = files.paths;
+    const config = files.tokenizerConfig;
+    this.hf = new HfTokenizer(files.tokenizerJson, config);
+    this.pieces = new TokenPieces(files.tokenizerJson);
+    this.bosToken = tokenString(config.bos_token);
+    this.eosToken = tokenString(config.eos_token);
+    this.padToken = tokenString(config.pad_token);
+    this.bosTokenId = this.bosToken === undefined ? undefined : this.tokenToId(this.bosToken);
+    this.padTokenId = this.padToken === undefined ? undefined : this.tokenToId(this.padToken);
+    const eos = [this.eosToken === undefined ? undefined : this.tokenToId(this.eosToken), ...files.generationEosIds];
+    this.eosTokenIds = [...new Set(eos.filter((id): id is number => id !== undefined))];
+    const turnEnds = END_OF_TURN_STRINGS.map((s) => this.tokenToId(s)).filter(
+      (id): id is number => id !== undefined && this.pieces.isSpecial(id),
+    );
+    this.endOfTurnTokenIds = [...new Set([...this.eosTokenIds, ...turnEnds])];
+    this.endOfTurn = new Set(this.endOfTurnTokenIds);
+    if (chatTemplateSource !== undefined) {
+      this.chatTemplate = new ChatTemplate(chatTemplateSource, {
+        bos_token: this.bosToken,
+        eos_token: this.eosToken,
+        pad_token: this.padToken,
+        unk_token: tokenString(config.unk_token),
+      });
+    }
+  }
+
+  get vocabSize(): number {
+    return this.hf.get_vocab(true).size;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.hf.token_to_id(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.hf.id_to_token(id);
+  }
+
+  /** Token ids of `text`; addSpecialTokens (default true, as in transformers) runs the post-processor (BOS…). */
+  encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.hf.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+  }
+
+  decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.hf.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /** The template's text for a conversation, as transformers' apply_chat_template(tokenize=False) gives it. */
+  applyChatTemplate(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
+    return this.requireTemplate().render(messages, options);
+  }
+
+  /**
+   * Token ids of a rendered conversation, as apply_chat_template(tokenize=True): the template already writes
+   * BOS, so the text is encoded without special tokens (no second BOS from a post-processor).
+   */
+  encodeChat(messages: readonly ChatMessage[], options: RenderOptions = {}): number[] {
+    return this.encode(this.applyChatTemplate(messages, options), { addSpecialTokens: false });
+  }
+
+  /**
+   * A chat example with assistant-only labels: each trained assistant turn's content and the end-of-turn token
+   * that closes it; headers, scaffolding and other roles are −100. Works for any template (see assistant-spans).
+   * Throws TemplateError when nothing would be trained or the text cannot be mapped to tokens.
+   */
+  tokenizeConversation(messages: readonly ChatMessage[], options: ConversationOptions = {}): TokenizedConversation {
+    const template = this.requireTemplate();
+    const trained = trainedTurns(messages, options.trainOn ?? "all");
+    if (trained.length === 0) throw new TemplateError("no assistant turn is trained (missing, or all have weight 0)");
+    const rendered = renderWithAssistantSpans(template, messages, trained, options);
+    const ids = this.encode(rendered.text, { addSpecialTokens: false });
+    const offsets = this.pieces.align(rendered.text, ids);
+    const spans = rendered.spans.map((s) =>
+      byteSpan(rendered.text, s.start, s.end, { closeWithEndOfTurn: true, anythingBeforeEndOfTurn: s.hasToolCalls }),
+    );
+    const { labels, spansWithoutEndOfTurn } = labelsFromSpans(ids, offsets, spans, this.pieces, this.endOfTurn);
+    if (!labels.some((l) => l !== IGNORE_INDEX)) throw new TemplateError("the assistant mask came out empty");
+    return {
+      inputIds: ids,
+      labels,
+      text: rendered.text,
+      prefixPreserving: rendered.prefixPreserving,
+      turnsWithoutEndOfTurn: spansWithoutEndOfTurn,
+    };
+  }
+
+  /** Plain text, every token trained; EOS appended when missing, as TRL does; never a second BOS. */
+  tokenizeText(text: string): TokenizedExample {
+    const inputIds = this.encodeWithSpecials(this.withEos(text)).ids;
+    return { inputIds, labels: [...inputIds] };
+  }
+
+  /**
+   * A string prompt and completion, concatenated without a template (as TRL does), EOS appended; only the
+   * completion is trained. A token straddling the prompt/completion boundary is trained (same rule as chat).
+   */
+  tokenizePromptCompletion(prompt: string, completion: string): TokenizedExample {
+    const text = prompt + this.withEos(completion);
+    const { ids, prefix, suffix } = this.encodeWithSpecials(text);
+    const inner = ids.slice(prefix, ids.length - suffix);
+    const offsets = this.pieces.align(text, inner);
+    const span = byteSpan(text, prompt.length, text.length, { closeWithEndOfTurn: false, anythingBeforeEndOfTurn: false });
+    const { labels } = labelsFromSpans(inner, offsets, [span], this.pieces, this.endOfTurn);
+    const allLabels = [...new Array<number>(prefix).fill(IGNORE_INDEX), ...labels, ...ids.slice(ids.length - suffix)];
+    if (!allLabels.some((l) => l !== IGNORE_INDEX)) throw new TemplateError("the completion mask came out empty");
+    return { inputIds: ids, labels: allLabels };
+  }
+
+  /**
+   * Whether rendering the start of a conversation gives the start of its full render (false for templates that
+   * rewrite earlier turns, like Qwen3's reasoning scaffolding). Masks handle both; this is for reports.
+   */
+  get templateIsPrefixPreserving(): boolean {
+    const probe: ChatMessage[] = [
+      { role: "system", content: "S" },
+      { role: "user", content: "U1" },
+      { role: "assistant", content: "A1" },
+      { role: "user", content: "U2" },
+      { role: "assistant", content: "A2" },
+    ];
+    const template = this.requireTemplate();
+    const full = template.render(probe);
+    return [3, 4].every((n) => full.startsWith(template.render(probe.slice(0, n))));
+  }
+
+  private requireTemplate(): ChatTemplate {
+    if (this.chatTemplate) return this.chatTemplate;
+    throw new TemplateError(`the tokenizer in ${this.dir} has no chat template`, {
+      hint: "pass --chat-template with a .jinja file or one of the built-in names (chatml, llama3, llama2, mistral, gemma)",
+    });
+  }
+
+  private withEos(text: string): string {
+    return this.eosToken !== undefined && !text.endsWith(this.eosToken) ? text + this.eosToken : text;
+  }
+
+  /** Encodes with the post-processor's tokens, dropping its BOS when the text already starts with one. */
+  private encodeWithSpecials(text: string): { ids: number[]; prefix: number; suffix: number } {
+    const { prefix, suffix } = this.postProcessorAffixes();
+    const ids = this.encode(text, { addSpecialTokens: true });
+    const doubled = prefix === 1 && ids[0] === this.bosTokenId && ids[1] === this.bosTokenId;
+    return doubled ? { ids: ids.slice(1), prefix: 0, suffix } : { ids, prefix, suffix };
+  }
+
+  /** How many tokens the post-processor puts before and after the text (BOS, EOS), found once by a probe. */
+  private postProcessorAffixes(): { prefix: number; suffix: number } {
+    if (!this.affixes) {
+      const bare = this.encode("probe", { addSpecialTokens: false });
+      const full = this.encode("probe", { addSpecialTokens: true });
+      const prefix = full.findIndex((_, i) => bare.every((id, k) => full[i + k] === id));
+      if (prefix < 0) throw new TemplateError("the tokenizer's post-processor changes the text's tokens; cannot place them");
+      this.affixes = { prefix, suffix: full.length - prefix - bare.length };
+    }
+    return this.affixes;
+  }
+}
+
+function byteSpan(text: string, start: number, end: number, flags: Omit<ByteSpan, "start" | "end">): ByteSpan {
+  const startByte = Buffer.byteLength(text.slice(0, start));
+  return { start: startByte, end: startByte + Buffer.byteLength(text.slice(start, end)), ...flags };
+}
