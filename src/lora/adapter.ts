@@ -1,0 +1,108 @@
+import type { DType } from "../tensor/index.js";
+import { Tensor } from "../tensor/index.js";
+import type { Model } from "../model/index.js";
+import { linearModuleShapes } from "../model/index.js";
+import { ConfigError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import type { LoraConfig } from "./config.js";
+import { loraScale } from "./config.js";
+import { LoraLinear } from "./lora-linear.js";
+import { selectTargets } from "./target-modules.js";
+
+/** The A and B matrices of one module, A [r, in], B [out, r]: the plain structure adapter files hold. */
+export interface LoraWeights {
+  a: Tensor;
+  b: Tensor;
+}
+
+/** A LoRA adapter for one base model: its config and one LoraLinear per targeted module, in model order. */
+export class LoraAdapter {
+  constructor(
+    readonly config: LoraConfig,
+    readonly modules: Map<string, LoraLinear>,
+  ) {}
+
+  /** Every trainable tensor, A then B per module, and the matching gradients in the same order. */
+  parameters(): Tensor[] {
+    return [...this.modules.values()].flatMap((m) => [m.a, m.b]);
+  }
+
+  gradients(): Tensor[] {
+    return [...this.modules.values()].flatMap((m) => [m.gradA, m.gradB]);
+  }
+
+  zeroGradients(): void {
+    for (const g of this.gradients()) g.data.fill(0);
+  }
+
+  /** Number of trainable values. */
+  get size(): number {
+    return this.parameters().reduce((n, t) => n + t.numel, 0);
+  }
+
+  /** The A/B tensors by module path (shared, not copied). */
+  weights(): Map<string, LoraWeights> {
+    return new Map([...this.modules].map(([path, m]) => [path, { a: m.a, b: m.b }]));
+  }
+}
+
+/** Linear module paths of the model with their [out, in], lm_head last. */
+function modelLinears(model: Model): Map<string, [number, number]> {
+  const shapes = linearModuleShapes(model.config);
+  shapes.set("lm_head", [model.config.vocabSize, model.config.hiddenSize]);
+  return shapes;
+}
+
+/**
+ * An adapter built from given A/B tensors (a loaded file), or freshly initialized as PEFT does (A kaiming-uniform
+ * ±1/√in or gaussian, B zeros) from `seed` when `weights` is absent. Parameters and gradients are `dtype`
+ * (f32 for the cpu backend; f64 for float64 checks on the reference backend).
+ */
+export function buildLoraAdapter(
+  model: Model,
+  config: LoraConfig,
+  options: { seed?: number; dtype?: DType; weights?: Map<string, LoraWeights> } = {},
+): LoraAdapter {
+  const dtype = options.dtype ?? "f32";
+  const shapes = modelLinears(model);
+  const targets = options.weights ? [...options.weights.keys()] : selectTargets(config, [...shapes.keys()]);
+  const rng = new Rng(options.seed ?? 0);
+  const scale = loraScale(config);
+  const modules = new Map<string, LoraLinear>();
+  for (const [index, path] of targets.entries()) {
+    const shape = shapes.get(path);
+    if (!shape || path === "lm_head") throw new ConfigError(`LoRA module ${path} is not a decoder linear layer of this model`);
+    const [out, inFeatures] = shape;
+    const given = options.weights?.get(path);
+    const a = given ? checked(given.a, [config.r, inFeatures], path, "lora_A").to(dtype) : initA(rng, config, inFeatures, dtype);
+    const b = given ? checked(given.b, [out, config.r], path, "lora_B").to(dtype) : Tensor.zeros([out, config.r], dtype);
+    modules.set(path, new LoraLinear(path, a, b, Tensor.zeros(a.shape, dtype), Tensor.zeros(b.shape, dtype), scale, config.loraDropout, index));
+  }
+  return new LoraAdapter(config, modules);
+}
+
+function initA(rng: Rng, config: LoraConfig, inFeatures: number, dtype: DType): Tensor {
+  const a = Tensor.zeros([config.r, inFeatures], dtype);
+  const bound = 1 / Math.sqrt(inFeatures);
+  for (let i = 0; i < a.numel; i++) a.set(i, config.initLoraWeights === "gaussian" ? rng.normal() / config.r : rng.uniform(-bound, bound));
+  return a;
+}
+
+function checked(t: Tensor, shape: number[], path: string, name: string): Tensor {
+  if (t.rank !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) {
+    throw new ConfigError(`LoRA ${path}.${name} is [${t.shape.join(", ")}] but this model needs [${shape.join(", ")}]`, {
+      hint: "the adapter was made for another base model or another rank",
+    });
+  }
+  return t;
+}
+
+/** Attaches the adapter to the model (replacing any attached one): the model's forward now adds it. */
+export function attachAdapter(model: Model, adapter: LoraAdapter): void {
+  model.adapters.clear();
+  for (const [path, module] of adapter.modules) model.adapters.set(path, module);
+}
+
+export function detachAdapter(model: Model): void {
+  model.adapters.clear();
+}

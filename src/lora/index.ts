@@ -1,0 +1,7 @@
+// The public face of src/lora.
+export type { LoraConfig } from "./config.js";
+export { DEFAULT_TARGET_MODULES, loraConfig, loraScale } from "./config.js";
+export { isAllLinear, matchesModules, selectTargets } from "./target-modules.js";
+export { LoraLinear } from "./lora-linear.js";
+export type { LoraWeights } from "./adapter.js";
+export { LoraAdapter, attachAdapter, buildLoraAdapter, detachAdapter } from "./adapter.js";

@@ -1,0 +1,45 @@
+import type { Tensor } from "../tensor/index.js";
+import { linear } from "../tensor/index.js";
+import type { AdapterBackward, AdapterCall, LinearAdapter, ModelBackend } from "../model/index.js";
+import { applyMask, dropoutMask } from "./dropout.js";
+
+/**
+ * The LoRA path of one frozen linear layer: adds s·B·A·dropout(x) to its output, A [r, in], B [out, r].
+ * Gradients accumulate into gradA, gradB until the caller zeroes them.
+ */
+export class LoraLinear implements LinearAdapter {
+  constructor(
+    readonly path: string,
+    readonly a: Tensor,
+    readonly b: Tensor,
+    readonly gradA: Tensor,
+    readonly gradB: Tensor,
+    readonly scale: number,
+    readonly dropout: number,
+    /** Distinguishes this module's dropout masks from the other modules' in the same step. */
+    private readonly dropoutStream: number,
+  ) {}
+
+  get r(): number {
+    return this.a.shape[0];
+  }
+
+  forward(backend: ModelBackend, x: Tensor, y: Tensor, call: AdapterCall): AdapterBackward {
+    const s = this.scale;
+    const mask = call.training && this.dropout > 0 ? dropoutMask(x.numel, this.dropout, call.dropoutSeed, this.dropoutStream) : undefined;
+    const xIn = mask ? applyMask(x, mask) : x;
+    const xa = linear(backend, xIn, this.a); // [T, r]
+    backend.gemm(xa, this.b, { transB: true, alpha: s, beta: 1, out: y });
+    return (dy, dx) => {
+      backend.gemm(dy, xa, { transA: true, alpha: s, beta: 1, out: this.gradB }); // dB += s·dyᵀ·xa
+      const dxa = backend.gemm(dy, this.b, { alpha: s }); // [T, r]
+      backend.gemm(dxa, xIn, { transA: true, beta: 1, out: this.gradA }); // dA += dxaᵀ·x̃
+      if (!dx) return;
+      if (!mask) {
+        backend.gemm(dxa, this.a, { beta: 1, out: dx });
+        return;
+      }
+      backend.axpy(dx, applyMask(backend.gemm(dxa, this.a), mask), 1);
+    };
+  }
+}

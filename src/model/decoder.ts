@@ -1,0 +1,72 @@
+import type { Tensor } from "../tensor/index.js";
+import type { TokenLayout } from "./attention-block.js";
+import type { LayerSaved } from "./decoder-layer.js";
+import { layerBackward, layerForward } from "./decoder-layer.js";
+import type { KvCache } from "./kv-cache.js";
+import type { AdapterCall } from "./linear-adapter.js";
+import type { Model } from "./model.js";
+import { layerAdapters } from "./model.js";
+
+/** What a forward keeps for backward: every layer's activations, or with checkpointing only each layer's input. */
+export type Keep = "nothing" | "all" | "checkpoints";
+
+/** Activations a backward pass consumes, last layer first. */
+export interface DecoderTape {
+  layout: TokenLayout;
+  call: AdapterCall;
+  /** Per layer: its saved activations, or its input alone when checkpointed (recomputed in backward). */
+  layers: Array<LayerSaved | { checkpoint: Tensor }>;
+  /** The final norm's input and rstd. */
+  finalNorm: { x: Tensor; rstd: Tensor };
+}
+
+/**
+ * Embedding → decoder layers → final RMSNorm, over ids i32 [T] → hidden [T, D]. With a cache the call's k/v are
+ * appended to it at `cache.length` (and it keeps nothing for backward).
+ */
+export function decoderForward(
+  model: Model,
+  ids: Tensor,
+  layout: TokenLayout,
+  call: AdapterCall,
+  keep: Keep,
+  cache?: KvCache,
+): { hidden: Tensor; tape?: DecoderTape } {
+  const { backend, weights, config, attention } = model;
+  if (cache && keep !== "nothing") throw new Error("decoderForward: a call that fills a KV cache keeps nothing for backward");
+  let x = backend.embedding(weights.embedTokens, ids);
+  const layers: DecoderTape["layers"] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    const cacheWrite = cache ? { cache: cache.layers[i], start: cache.length } : undefined;
+    if (keep === "checkpoints") layers.push({ checkpoint: x });
+    const out = layerForward(backend, x, weights.layers[i], attention, layerAdapters(model, i), layout, call, cacheWrite);
+    if (keep === "all" && out.saved) layers.push(out.saved);
+    x = out.y;
+  }
+  if (cache) cache.length += ids.numel;
+  const { y, rstd } = backend.rmsNorm(x, weights.norm, config.rmsNormEps);
+  if (keep === "nothing") return { hidden: y };
+  return { hidden: y, tape: { layout, call, layers, finalNorm: { x, rstd } } };
+}
+
+/**
+ * Backward from dHidden [T, D] through the final norm and the layers, last first, into the adapters' gradients.
+ * Each layer's activations are dropped as soon as its backward is done; a checkpointed layer is recomputed first.
+ */
+export function decoderBackward(model: Model, dHidden: Tensor, tape: DecoderTape): void {
+  const { backend, weights, config, attention } = model;
+  let dy: Tensor | undefined = backend.rmsNormBackward(dHidden, tape.finalNorm.x, weights.norm, tape.finalNorm.rstd);
+  for (let i = config.numLayers - 1; i >= 0 && dy; i--) {
+    const entry = tape.layers.pop();
+    if (!entry) throw new Error(`decoderBackward: no saved activations for layer ${i}`);
+    const saved = "checkpoint" in entry ? recompute(model, i, entry.checkpoint, tape) : entry;
+    dy = layerBackward(backend, dy, weights.layers[i], attention, saved, tape.layout, i === 0 ? "none" : "new");
+  }
+}
+
+function recompute(model: Model, layer: number, x: Tensor, tape: DecoderTape): LayerSaved {
+  const { backend, weights, attention } = model;
+  const { saved } = layerForward(backend, x, weights.layers[layer], attention, layerAdapters(model, layer), tape.layout, tape.call);
+  if (!saved) throw new Error("decoderBackward: recomputing a layer kept no activations");
+  return saved;
+}

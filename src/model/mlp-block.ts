@@ -1,0 +1,42 @@
+import type { Tensor } from "../tensor/index.js";
+import type { FrozenLinear } from "./linear-layer.js";
+import { linearBackward, linearForward } from "./linear-layer.js";
+import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
+import type { ModelBackend } from "./model-backend.js";
+
+/** The frozen weights of a SwiGLU MLP: down(silu(gate(x)) * up(x)). */
+export interface MlpWeights {
+  gateProj: FrozenLinear;
+  upProj: FrozenLinear;
+  downProj: FrozenLinear;
+}
+
+export type MlpAdapters = Partial<Record<"gate_proj" | "up_proj" | "down_proj", LinearAdapter>>;
+
+export interface MlpSaved {
+  gate: Tensor;
+  up: Tensor;
+  gateBack?: AdapterBackward;
+  upBack?: AdapterBackward;
+  downBack?: AdapterBackward;
+}
+
+/** x [T, D] (already normed) → [T, D]. */
+export function mlpForward(backend: ModelBackend, x: Tensor, w: MlpWeights, adapters: MlpAdapters, call: AdapterCall): { y: Tensor; saved: MlpSaved } {
+  const gate = linearForward(backend, x, w.gateProj, adapters.gate_proj, call);
+  const up = linearForward(backend, x, w.upProj, adapters.up_proj, call);
+  const down = linearForward(backend, backend.swiglu(gate.y, up.y), w.downProj, adapters.down_proj, call);
+  return {
+    y: down.y,
+    saved: { gate: gate.y, up: up.y, gateBack: gate.adapterBackward, upBack: up.adapterBackward, downBack: down.adapterBackward },
+  };
+}
+
+/** dy [T, D] → dx [T, D], accumulating the adapters' gradients. */
+export function mlpBackward(backend: ModelBackend, dy: Tensor, w: MlpWeights, saved: MlpSaved): Tensor {
+  const dAct = linearBackward(backend, dy, w.downProj, saved.downBack, "new");
+  const { dGate, dUp } = backend.swigluBackward(dAct, saved.gate, saved.up);
+  const dx = linearBackward(backend, dGate, w.gateProj, saved.gateBack, "new");
+  linearBackward(backend, dUp, w.upProj, saved.upBack, dx);
+  return dx;
+}

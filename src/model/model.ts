@@ -1,0 +1,53 @@
+import type { Tensor } from "../tensor/index.js";
+import type { AttentionShape } from "./attention-block.js";
+import type { ModelConfig } from "./config.js";
+import type { DecoderLayerWeights } from "./decoder-layer.js";
+import type { LinearAdapter } from "./linear-adapter.js";
+import type { ModelBackend } from "./model-backend.js";
+import { LINEAR_MODULES } from "./weight-schema.js";
+
+/** The frozen weights as the decoder reads them; `lmHead` is `embedTokens` itself when embeddings are tied. */
+export interface DecoderWeights {
+  embedTokens: Tensor;
+  layers: DecoderLayerWeights[];
+  norm: Tensor;
+  lmHead: Tensor;
+}
+
+/**
+ * A loaded causal LM: its config, frozen weights, the backend it runs on, and the adapters attached to its linear
+ * layers by module path (`model.layers.3.self_attn.q_proj`). Adapters are the only trainable part.
+ */
+export interface Model {
+  readonly config: ModelConfig;
+  readonly attention: AttentionShape;
+  readonly weights: DecoderWeights;
+  readonly backend: ModelBackend;
+  readonly adapters: Map<string, LinearAdapter>;
+}
+
+export function attentionShape(config: ModelConfig): AttentionShape {
+  const { ropeScaling } = config;
+  return {
+    heads: config.numHeads,
+    kvHeads: config.numKvHeads,
+    headDim: config.headDim,
+    rmsNormEps: config.rmsNormEps,
+    rope: { theta: config.ropeTheta, headDim: config.headDim, ...(ropeScaling ? { llama3: ropeScaling } : {}) },
+  };
+}
+
+/** The adapters of layer i, by projection name (q_proj … down_proj). */
+export function layerAdapters(model: Model, layer: number): Partial<Record<string, LinearAdapter>> {
+  const found: Partial<Record<string, LinearAdapter>> = {};
+  if (model.adapters.size === 0) return found;
+  for (const path of Object.values(LINEAR_MODULES)) {
+    found[path.slice(path.indexOf(".") + 1)] = model.adapters.get(`model.layers.${layer}.${path}`);
+  }
+  return found;
+}
+
+/** A model over weights already in memory (loading from a folder goes through `loadModel`). */
+export function createModel(config: ModelConfig, weights: DecoderWeights, backend: ModelBackend): Model {
+  return { config, attention: attentionShape(config), weights, backend, adapters: new Map() };
+}
