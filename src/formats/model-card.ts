@@ -1,0 +1,39 @@
+import { stringify } from "yaml";
+
+/** README.md model card with the Hub's YAML front matter (FORMATS.md §8.4). */
+export interface ModelCardInput {
+  /** What the repo holds relative to its base: an adapter, a merged fine-tune, or a quantized export. */
+  relation: "adapter" | "finetune" | "quantized";
+  /** Hub id or path of the base model; omitted from the front matter when unknown. */
+  baseModel: string | null;
+  title: string;
+  /** Markdown after the title. */
+  body?: string;
+  license?: string;
+  datasets?: string[];
+  language?: string[];
+  tags?: string[];
+  /** Listed under "Framework versions", as PEFT lists itself. */
+  frameworkVersions?: Record<string, string>;
+}
+
+export function renderModelCard(card: ModelCardInput): string {
+  const tags = new Set(card.tags ?? []);
+  if (card.relation === "adapter") {
+    tags.add("lora").add("transformers").add("peft");
+    if (card.baseModel) tags.add(`base_model:adapter:${card.baseModel}`);
+  }
+  if (card.relation === "quantized") tags.add("gguf");
+  const front: Record<string, unknown> = {};
+  if (card.baseModel) front.base_model = card.baseModel;
+  if (card.baseModel) front.base_model_relation = card.relation;
+  if (card.relation !== "quantized") front.library_name = card.relation === "adapter" ? "peft" : "transformers";
+  front.pipeline_tag = "text-generation";
+  if (card.license) front.license = card.license;
+  if (card.datasets?.length) front.datasets = card.datasets;
+  if (card.language?.length) front.language = card.language;
+  front.tags = [...tags].sort();
+  const versions = Object.entries(card.frameworkVersions ?? {}).map(([name, v]) => `- ${name} ${v}`);
+  const sections = [`# ${card.title}`, card.body?.trim(), versions.length ? `### Framework versions\n\n${versions.join("\n")}` : undefined];
+  return `---\n${stringify(front).trimEnd()}\n---\n\n${sections.filter(Boolean).join("\n\n")}\n`;
+}

@@ -1,0 +1,98 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/**
+ * Crash-safe file and folder writes: data goes to a temporary name beside the target, is fsynced, and is renamed
+ * over the target (rename is atomic on POSIX); the folder is then fsynced so the rename itself survives a crash.
+ * A crash or Ctrl-C leaves either the old file or the new one, plus at most a stray `*.tmp-*` file.
+ */
+
+function tempName(target: string): string {
+  return `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** fsync of a directory, so a rename inside it is durable. Some filesystems refuse it; that is not an error. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // Not supported here (e.g. some network or Windows filesystems): the rename is still atomic.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes a file through `write(fd)` (positioned or sequential writes), then moves it into place atomically. */
+export function writeFileAtomicWith(target: string, write: (fd: number) => void): void {
+  const tmp = tempName(target);
+  const fd = fs.openSync(tmp, "w");
+  try {
+    write(fd);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fsyncDir(path.dirname(target));
+}
+
+/** Writes all of `bytes` at the file's current position (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done));
+}
+
+/** Writes a whole string or buffer atomically. */
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  writeFileAtomicWith(target, (fd) => writeAll(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data));
+}
+
+/**
+ * Builds a folder in a temporary sibling through `fill(tmpDir)`, then puts it at `target` in one rename
+ * (replacing an existing folder when `replace` is set). Nobody ever sees a half-written folder at `target`.
+ */
+export function writeDirAtomic(target: string, fill: (tmpDir: string) => void, options: { replace?: boolean } = {}): void {
+  const parent = path.dirname(path.resolve(target));
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = tempName(path.resolve(target));
+  fs.mkdirSync(tmp);
+  try {
+    fill(tmp);
+    for (const name of fs.readdirSync(tmp)) fsyncFile(path.join(tmp, name));
+    fsyncDir(tmp);
+    if (fs.existsSync(target)) {
+      if (!options.replace) throw new Error(`writeDirAtomic: ${target} exists`);
+      // Move the old folder aside first so the swap is a rename, then delete it.
+      const old = tempName(path.resolve(target));
+      fs.renameSync(target, old);
+      fs.renameSync(tmp, target);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, target);
+    }
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  fsyncDir(parent);
+}
+
+function fsyncFile(file: string): void {
+  if (!fs.statSync(file).isFile()) return;
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
