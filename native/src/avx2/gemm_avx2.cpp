@@ -136,6 +136,27 @@ struct MicroKernel {
     }
   }
 
+  // A stored M x K: 6 rows read 8 k at a time, transposed in registers (two zero rows), 6 floats stored per k.
+  static void pack_a_rows(const float* src, int64_t lda, int64_t kc, float* dst) {
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      const float* s = src + p;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lda), r2 = _mm256_loadu_ps(s + 2 * lda);
+      __m256 r3 = _mm256_loadu_ps(s + 3 * lda), r4 = _mm256_loadu_ps(s + 4 * lda), r5 = _mm256_loadu_ps(s + 5 * lda);
+      __m256 r6 = _mm256_setzero_ps(), r7 = _mm256_setzero_ps();
+      transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
+      float* d = dst + p * MR;
+      const __m256 rows[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
+      for (int q = 0; q < 8; ++q) {
+        _mm_storeu_ps(d + q * MR, _mm256_castps256_ps128(rows[q]));
+        _mm_storel_pi(reinterpret_cast<__m64*>(d + q * MR + 4), _mm256_extractf128_ps(rows[q], 1));
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int r = 0; r < MR; ++r) dst[p * MR + r] = src[r * lda + p];
+    }
+  }
+
   // B stored N x K: 16 rows (the sliver's columns), read 8 k at a time and transposed in registers.
   template <typename T>
   static void pack_b_trans(const T* src, int64_t ldb, int64_t kc, float* dst) {

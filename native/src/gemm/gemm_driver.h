@@ -10,6 +10,8 @@
 //   template <typename T> static void pack_b_plain(const T* src, int64_t ldb, int64_t kc, float* dst);
 //       pack one full NR-column B sliver (T = float or uint16_t bf16 bits) into kc groups of NR floats, from
 //       B stored N x K (trans: column j of op(B) is row j of B, src at row j0, column p0) or K x N (plain).
+//   static void pack_a_rows(const float* src, int64_t lda, int64_t kc, float* dst);
+//       pack MR full rows of A (stored M x K, src at row i, column p0) into kc groups of MR floats.
 //
 // Work split: the output is cut into a grid of rectangular tasks (row range x column range). A task runs the
 // whole K loop for its rectangle, in the same panel order and with the same panel boundaries whatever the grid,
@@ -97,6 +99,8 @@ struct GemmDriver {
             for (; r < MR; ++r) dst[p * MR + r] = 0.0f;
           }
         }
+      } else if (rows == MR) {
+        UK::pack_a_rows(g.a + (i0 + is) * g.lda + p0, g.lda, kc, dst);
       } else {
         for (int64_t r = 0; r < MR; ++r) {
           if (r < rows) {

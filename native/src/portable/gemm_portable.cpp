@@ -32,6 +32,11 @@ struct MicroKernel {
       for (int j = 0; j < NR; ++j) row[j] = beta == 0.0f ? alpha * acc[r][j] : alpha * acc[r][j] + beta * row[j];
     }
   }
+  static void pack_a_rows(const float* src, int64_t lda, int64_t kc, float* dst) {
+    for (int r = 0; r < MR; ++r) {
+      for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = src[r * lda + p];
+    }
+  }
   template <typename T>
   static void pack_b_trans(const T* src, int64_t ldb, int64_t kc, float* dst) {
     for (int c = 0; c < NR; ++c) {
