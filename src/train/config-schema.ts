@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+/**
+ * The training config: one YAML/JSON file, names close to TRL's SFTConfig and PEFT's LoraConfig.
+ * Defaults follow TRL/PEFT except where noted (learning_rate 2e-4 is the usual LoRA rate; TRL's 2e-5 is a
+ * full-fine-tuning default).
+ */
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const dataSchema = z.strictObject({
+  /** JSONL/JSON/CSV/Parquet files, or a folder written by `loraforge data prepare`. */
+  train: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** A validation file or prepared folder; otherwise `val_fraction` of the training records. */
+  validation: z.string().min(1).optional(),
+  val_fraction: z.number().min(0).max(0.5).default(0.05),
+  format: z.enum(["auto", "messages", "sharegpt", "alpaca", "prompt-completion", "text"]).default("auto"),
+  /** A Jinja file or a built-in name (chatml, llama3, ...); default: the model's own template. */
+  chat_template: z.string().min(1).optional(),
+  train_on: z.enum(["all", "last"]).default("all"),
+  assistant_only_loss: z.boolean().default(true),
+  completion_only_loss: z.boolean().default(true),
+  truncation: z.enum(["drop", "right", "left"]).default("right"),
+  skip_invalid: z.boolean().default(false),
+});
+
+export const loraSchema = z.strictObject({
+  r: positiveInt.default(16),
+  lora_alpha: z.number().positive().default(32),
+  lora_dropout: z.number().min(0).lt(1).default(0.05),
+  /** Module names, "all-linear", or a regex (full match, as PEFT). */
+  target_modules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default("all-linear"),
+  use_rslora: z.boolean().default(false),
+});
+
+export const trainConfigSchema = z.strictObject({
+  /** A Hugging Face model folder. */
+  model: z.string().min(1),
+  /** How the frozen base weights are held in memory. */
+  dtype: z.enum(["f32", "bf16"]).default("bf16"),
+  data: dataSchema,
+  lora: loraSchema.default(loraSchema.parse({})),
+  learning_rate: z.number().positive().default(2e-4),
+  lr_scheduler_type: z.enum(["linear", "cosine", "constant"]).default("linear"),
+  warmup_ratio: z.number().min(0).max(1).default(0),
+  warmup_steps: nonNegativeInt.default(0),
+  num_train_epochs: z.number().positive().default(3),
+  /** When set, wins over num_train_epochs. */
+  max_steps: positiveInt.optional(),
+  batch_size: positiveInt.default(8),
+  eval_batch_size: positiveInt.optional(),
+  gradient_accumulation_steps: positiveInt.default(1),
+  max_seq_length: positiveInt.default(1024),
+  packing: z.boolean().default(false),
+  weight_decay: z.number().min(0).default(0),
+  /** 0 disables clipping. */
+  max_grad_norm: z.number().min(0).default(1),
+  optim: z.enum(["adamw", "sgd"]).default("adamw"),
+  adam_beta1: z.number().min(0).lt(1).default(0.9),
+  adam_beta2: z.number().min(0).lt(1).default(0.999),
+  adam_epsilon: z.number().positive().default(1e-8),
+  /** Evaluate every N optimizer steps; absent: at the end of each epoch. */
+  eval_steps: positiveInt.optional(),
+  save_steps: positiveInt.default(500),
+  save_total_limit: positiveInt.default(2),
+  logging_steps: positiveInt.default(10),
+  /** Stop after this many evaluations without a new best validation loss. */
+  early_stopping_patience: positiveInt.optional(),
+  seed: nonNegativeInt.default(42),
+  gradient_checkpointing: z.boolean().default(false),
+  output_dir: z.string().min(1).default("output"),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** TRL/transformers spellings accepted for our keys (dotted paths). */
+export const KEY_ALIASES: Record<string, string> = {
+  max_length: "max_seq_length",
+  per_device_train_batch_size: "batch_size",
+  per_device_eval_batch_size: "eval_batch_size",
+  model_name_or_path: "model",
+  lora_r: "lora.r",
+  lora_alpha: "lora.lora_alpha",
+  lora_dropout: "lora.lora_dropout",
+  lora_target_modules: "lora.target_modules",
+  use_rslora: "lora.use_rslora",
+  "lora.alpha": "lora.lora_alpha",
+  "lora.dropout": "lora.lora_dropout",
+  assistant_only_loss: "data.assistant_only_loss",
+  completion_only_loss: "data.completion_only_loss",
+};
