@@ -1,5 +1,6 @@
 import type { DType } from "../tensor/index.js";
 import { Tensor } from "../tensor/index.js";
+import type { LoraWeights } from "../formats/index.js";
 import type { Model } from "../model/index.js";
 import { linearModuleShapes } from "../model/index.js";
 import { ConfigError } from "../util/errors.js";
@@ -8,12 +9,6 @@ import type { LoraConfig } from "./config.js";
 import { loraScale } from "./config.js";
 import { LoraLinear } from "./lora-linear.js";
 import { selectTargets } from "./target-modules.js";
-
-/** The A and B matrices of one module, A [r, in], B [out, r]: the plain structure adapter files hold. */
-export interface LoraWeights {
-  a: Tensor;
-  b: Tensor;
-}
 
 /** A LoRA adapter for one base model: its config and one LoraLinear per targeted module, in model order. */
 export class LoraAdapter {
@@ -40,9 +35,9 @@ export class LoraAdapter {
     return this.parameters().reduce((n, t) => n + t.numel, 0);
   }
 
-  /** The A/B tensors by module path (shared, not copied). */
-  weights(): Map<string, LoraWeights> {
-    return new Map([...this.modules].map(([path, m]) => [path, { a: m.a, b: m.b }]));
+  /** The A/B tensors by module path (shared, not copied): what adapter files hold. */
+  weights(): LoraWeights {
+    return new Map([...this.modules].map(([path, m]) => [path, { A: m.a, B: m.b }]));
   }
 }
 
@@ -61,7 +56,7 @@ function modelLinears(model: Model): Map<string, [number, number]> {
 export function buildLoraAdapter(
   model: Model,
   config: LoraConfig,
-  options: { seed?: number; dtype?: DType; weights?: Map<string, LoraWeights> } = {},
+  options: { seed?: number; dtype?: DType; weights?: LoraWeights } = {},
 ): LoraAdapter {
   const dtype = options.dtype ?? "f32";
   const shapes = modelLinears(model);
@@ -74,18 +69,31 @@ export function buildLoraAdapter(
     if (!shape || path === "lm_head") throw new ConfigError(`LoRA module ${path} is not a decoder linear layer of this model`);
     const [out, inFeatures] = shape;
     const given = options.weights?.get(path);
-    const a = given ? checked(given.a, [config.r, inFeatures], path, "lora_A").to(dtype) : initA(rng, config, inFeatures, dtype);
-    const b = given ? checked(given.b, [out, config.r], path, "lora_B").to(dtype) : Tensor.zeros([out, config.r], dtype);
+    const a = given ? checked(given.A, [config.r, inFeatures], path, "lora_A").to(dtype) : initA(rng, config, inFeatures, dtype);
+    const b = given ? checked(given.B, [out, config.r], path, "lora_B").to(dtype) : initB(rng, config, out, dtype);
     modules.set(path, new LoraLinear(path, a, b, Tensor.zeros(a.shape, dtype), Tensor.zeros(b.shape, dtype), scale, config.loraDropout, index));
   }
   return new LoraAdapter(config, modules);
 }
 
+/** PEFT's A: kaiming-uniform with a = √5, i.e. U(±1/√in), or N(0, 1/r²) for "gaussian". */
 function initA(rng: Rng, config: LoraConfig, inFeatures: number, dtype: DType): Tensor {
-  const a = Tensor.zeros([config.r, inFeatures], dtype);
+  if (config.initLoraWeights === "gaussian") return filled([config.r, inFeatures], dtype, () => rng.normal() / config.r);
   const bound = 1 / Math.sqrt(inFeatures);
-  for (let i = 0; i < a.numel; i++) a.set(i, config.initLoraWeights === "gaussian" ? rng.normal() / config.r : rng.uniform(-bound, bound));
-  return a;
+  return filled([config.r, inFeatures], dtype, () => rng.uniform(-bound, bound));
+}
+
+/** PEFT's B: zeros (the adapter starts as a no-op), or nn.Linear's default U(±1/√r) with init_lora_weights false. */
+function initB(rng: Rng, config: LoraConfig, outFeatures: number, dtype: DType): Tensor {
+  if (config.initLoraWeights !== false) return Tensor.zeros([outFeatures, config.r], dtype);
+  const bound = 1 / Math.sqrt(config.r);
+  return filled([outFeatures, config.r], dtype, () => rng.uniform(-bound, bound));
+}
+
+function filled(shape: number[], dtype: DType, draw: () => number): Tensor {
+  const t = Tensor.zeros(shape, dtype);
+  for (let i = 0; i < t.numel; i++) t.set(i, draw());
+  return t;
 }
 
 function checked(t: Tensor, shape: number[], path: string, name: string): Tensor {

@@ -1,25 +1,16 @@
+import type { LoraAdapterConfig } from "../formats/index.js";
 import { ConfigError } from "../util/errors.js";
 
 /**
- * A LoRA configuration with PEFT's semantics (names in camelCase). `targetModules` is a list of module names
- * (a module matches an entry it equals or ends with `.<entry>`), `"all-linear"` (every linear layer but
- * lm_head), or any other single string: a regex that must match the whole module path.
+ * A LoRA configuration with PEFT's semantics: the fields of adapter_config.json in camelCase (src/formats reads
+ * and writes the file). `targetModules` is a list of module names (a module matches an entry it equals or ends
+ * with `.<entry>`), `"all-linear"` (every linear layer but lm_head), or any other single string: a regex that
+ * must match the whole module path. `initLoraWeights`: true = A kaiming-uniform, B zeros; "gaussian" = A
+ * N(0, 1/r²), B zeros; false = both kaiming-uniform (nn.Linear's default, PEFT's `False`).
  */
-export interface LoraConfig {
-  r: number;
-  loraAlpha: number;
-  loraDropout: number;
-  targetModules: string[] | string;
-  /** Same matching rules; a match here removes a module. */
-  excludeModules: string[] | string | null;
-  /** scale = alpha/√r instead of alpha/r. */
-  useRslora: boolean;
-  /** A kaiming-uniform (PEFT's `true`) or N(0, 1/r²) (`"gaussian"`); B zeros either way. */
-  initLoraWeights: true | "gaussian";
-  baseModelNameOrPath: string | null;
-}
+export type LoraConfig = LoraAdapterConfig;
 
-/** PEFT's default target modules for the Llama family (transformers' model types llama/mistral/qwen2/qwen3). */
+/** PEFT's default target modules for the Llama family. */
 export const DEFAULT_TARGET_MODULES = ["q_proj", "v_proj"];
 
 /** A complete, checked config from the fields given; the rest take PEFT's defaults. */
@@ -33,6 +24,8 @@ export function loraConfig(fields: Partial<LoraConfig> = {}): LoraConfig {
     useRslora: false,
     initLoraWeights: true,
     baseModelNameOrPath: null,
+    revision: null,
+    unknownFields: [],
     ...fields,
   };
   if (!Number.isInteger(config.r) || config.r < 1) throw new ConfigError(`LoRA r must be a positive integer, got ${config.r}`);
@@ -43,8 +36,8 @@ export function loraConfig(fields: Partial<LoraConfig> = {}): LoraConfig {
   if (Array.isArray(config.targetModules) ? config.targetModules.length === 0 : config.targetModules === "") {
     throw new ConfigError("LoRA target_modules is empty");
   }
-  if (config.initLoraWeights !== true && config.initLoraWeights !== "gaussian") {
-    throw new ConfigError(`LoRA init_lora_weights ${JSON.stringify(config.initLoraWeights)} is not supported (true or "gaussian")`);
+  if (![true, false, "gaussian"].includes(config.initLoraWeights)) {
+    throw new ConfigError(`LoRA init_lora_weights ${JSON.stringify(config.initLoraWeights)} is not supported (true, false or "gaussian")`);
   }
   return config;
 }

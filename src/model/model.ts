@@ -3,6 +3,8 @@ import type { AttentionShape } from "./attention-block.js";
 import type { ModelConfig } from "./config.js";
 import type { DecoderLayerWeights } from "./decoder-layer.js";
 import type { LinearAdapter } from "./linear-adapter.js";
+import type { FrozenLinear } from "./linear-layer.js";
+import { ConfigError } from "../util/errors.js";
 import type { ModelBackend } from "./model-backend.js";
 import { LINEAR_MODULES } from "./weight-schema.js";
 
@@ -50,4 +52,24 @@ export function layerAdapters(model: Model, layer: number): Partial<Record<strin
 /** A model over weights already in memory (loading from a folder goes through `loadModel`). */
 export function createModel(config: ModelConfig, weights: DecoderWeights, backend: ModelBackend): Model {
   return { config, attention: attentionShape(config), weights, backend, adapters: new Map() };
+}
+
+/** The frozen linear layer at a module path such as `model.layers.3.mlp.down_proj`. */
+export function frozenLinearAt(model: Model, path: string): FrozenLinear {
+  const m = /^model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)$/.exec(path);
+  const layer = m ? model.weights.layers[Number(m[1])] : undefined;
+  const byName: Record<string, FrozenLinear | undefined> = layer
+    ? {
+        q_proj: layer.attention.qProj,
+        k_proj: layer.attention.kProj,
+        v_proj: layer.attention.vProj,
+        o_proj: layer.attention.oProj,
+        gate_proj: layer.mlp.gateProj,
+        up_proj: layer.mlp.upProj,
+        down_proj: layer.mlp.downProj,
+      }
+    : {};
+  const found = m ? byName[m[3]] : undefined;
+  if (!found) throw new ConfigError(`${path} is not a linear layer of this model`);
+  return found;
 }
