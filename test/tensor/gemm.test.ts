@@ -10,8 +10,11 @@ import { nativeConfigurations, withNative } from "../helpers/native-paths.js";
 // of magnitude below the O(1) error of any wrong index, transposition or missed tile.
 const TOL = 2e-5;
 
-// Awkward shapes: not multiples of the 6x16 / 4x8 tiles or of the 96/256/3072 blocks, single rows/columns,
-// K = 1, rank-1 LoRA factors, and sizes that cross a K panel.
+// Awkward shapes: not multiples of the 6x16 / 4x8 tiles or of the 144/320/3072 blocks, single rows/columns,
+// K = 1, rank-1 LoRA factors, and sizes that cross a K panel (K is cut into equal panels of at most 320).
+// The skinny rows exercise the paths that read an operand in place instead of packing it: N of one or two
+// column slivers (A read in place, rows past M repeat the last row), M of at most three row slivers (B read in
+// place, its partial edge sliver packed), and K of a few (LoRA rank) with many rows and columns.
 const SHAPES: Array<[number, number, number]> = [
   [1, 1, 1],
   [1, 17, 5],
@@ -23,6 +26,14 @@ const SHAPES: Array<[number, number, number]> = [
   [200, 16, 96],
   [16, 130, 200],
   [3, 3100, 20],
+  [50, 16, 700],
+  [61, 30, 641],
+  [131, 8, 333],
+  [17, 45, 333],
+  [13, 16, 650],
+  [2, 100, 900],
+  [300, 40, 16],
+  [40, 300, 3],
 ];
 
 const FORMS = [
@@ -98,6 +109,30 @@ describe("gemm: determinism", () => {
         const results = [1, 2, 3].map((threads) => withNative({ isa, threads }, () => cpuBackend.gemm(a, b, form)));
         assert.ok(bitIdentical(results[0], results[1]), `${isa} ${form.name}: 1 vs 2 threads`);
         assert.ok(bitIdentical(results[0], results[2]), `${isa} ${form.name}: 1 vs 3 threads`);
+      }
+    }
+  });
+
+  it("skinny (LoRA-shaped) products are bit-identical for 1, 2, 3 and 5 threads, f32 and bf16 B", () => {
+    // The task grid, and with it whether an operand is packed or read in place, changes with the thread count.
+    const shapes: Array<[number, number, number]> = [
+      [260, 16, 700],
+      [250, 30, 333],
+      [17, 400, 650],
+      [300, 500, 16],
+      [700, 9, 300],
+    ];
+    for (const isa of nativeConfigurations().map((c) => c.isa).filter((v, i, all) => all.indexOf(v) === i)) {
+      for (const [m, n, k] of shapes) {
+        for (const form of FORMS) {
+          for (const bDtype of ["f32", "bf16"] as const) {
+            const { a, b } = operands(m, n, k, form.transA, form.transB, bDtype, 9);
+            const results = [1, 2, 3, 5].map((threads) => withNative({ isa, threads }, () => cpuBackend.gemm(a, b, form)));
+            for (let i = 1; i < results.length; ++i) {
+              assert.ok(bitIdentical(results[0], results[i]), `${isa} ${form.name} ${bDtype} ${m}x${n}x${k}: thread counts differ`);
+            }
+          }
+        }
       }
     }
   });
