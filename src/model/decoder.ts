@@ -5,6 +5,7 @@ import { layerBackward, layerForward } from "./decoder-layer.js";
 import type { KvCache } from "./kv-cache.js";
 import type { AdapterCall } from "./linear-adapter.js";
 import type { Model } from "./model.js";
+import { ConfigError } from "../util/errors.js";
 import { layerAdapters } from "./model.js";
 
 /** What a forward keeps for backward: every layer's activations, or with checkpointing only each layer's input. */
@@ -34,6 +35,7 @@ export function decoderForward(
 ): { hidden: Tensor; tape?: DecoderTape } {
   const { backend, weights, config, attention } = model;
   if (cache && keep !== "nothing") throw new Error("decoderForward: a call that fills a KV cache keeps nothing for backward");
+  checkSlidingWindow(model, layout.positions);
   let x = backend.embedding(weights.embedTokens, ids);
   const layers: DecoderTape["layers"] = [];
   for (let i = 0; i < config.numLayers; i++) {
@@ -61,6 +63,19 @@ export function decoderBackward(model: Model, dHidden: Tensor, tape: DecoderTape
     if (!entry) throw new Error(`decoderBackward: no saved activations for layer ${i}`);
     const saved = "checkpoint" in entry ? recompute(model, i, entry.checkpoint, tape) : entry;
     dy = layerBackward(backend, dy, weights.layers[i], attention, saved, tape.layout, i === 0 ? "none" : "new");
+  }
+}
+
+/** Sliding-window attention is not implemented: refuse sequences long enough for it to matter. */
+function checkSlidingWindow(model: Model, positions: Tensor): void {
+  const window = model.config.slidingWindow;
+  if (!window) return;
+  let longest = 0;
+  for (const p of positions.data) longest = Math.max(longest, p + 1);
+  if (longest > window.size) {
+    throw new ConfigError(`a sequence of ${longest} tokens exceeds the model's sliding window of ${window.size}, which loraforge does not implement`, {
+      hint: `keep sequences (prompt + generated tokens) within ${window.size} tokens`,
+    });
   }
 }
 

@@ -26,6 +26,8 @@ export interface Model {
   readonly weights: DecoderWeights;
   readonly backend: ModelBackend;
   readonly adapters: Map<string, LinearAdapter>;
+  /** Where generation stops: generation_config.json's eos ids (end-of-turn included), else config.json's. */
+  readonly eosTokenIds: readonly number[];
 }
 
 export function attentionShape(config: ModelConfig): AttentionShape {
@@ -50,8 +52,8 @@ export function layerAdapters(model: Model, layer: number): Partial<Record<strin
 }
 
 /** A model over weights already in memory (loading from a folder goes through `loadModel`). */
-export function createModel(config: ModelConfig, weights: DecoderWeights, backend: ModelBackend): Model {
-  return { config, attention: attentionShape(config), weights, backend, adapters: new Map() };
+export function createModel(config: ModelConfig, weights: DecoderWeights, backend: ModelBackend, eosTokenIds = config.eosTokenIds): Model {
+  return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds };
 }
 
 /** The frozen linear layer at a module path such as `model.layers.3.mlp.down_proj`. */
