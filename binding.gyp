@@ -37,7 +37,8 @@
         "native/src/bind_ops.cpp",
         "native/src/cpu_features.cpp",
         "native/src/thread_pool.cpp",
-        "native/src/dispatch.cpp"
+        "native/src/dispatch.cpp",
+        "native/src/kernels/rope_freq.cpp"
       ]
     }
   ]

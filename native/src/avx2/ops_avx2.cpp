@@ -1,11 +1,31 @@
-// AVX2+FMA path of the non-GEMM kernels.
-#include "dispatch.h"
+// AVX2+FMA path of the non-GEMM kernels: the shared kernel bodies (kernels/*_impl.h) over AVX2 primitives.
+#include <immintrin.h>
+#include <math.h>
+
+#include <cstdint>
+#include <cstring>
+
 #include "avx2/gemm_entry.h"
+#include "avx2/simd_avx2.h"
+#include "dispatch.h"
+#include "thread_pool.h"
 
 namespace lf {
+namespace avx2 {
+
+#include "kernels/attention_impl.h"
+#include "kernels/cross_entropy_impl.h"
+#include "kernels/elementwise_impl.h"
+#include "kernels/optim_impl.h"
+
+}  // namespace avx2
 
 const KernelTable& avx2_kernels() {
-  static const KernelTable table{"avx2", "-O3 -mavx2 -mfma -mf16c", avx2::gemm, OpKernels{}};
+  using namespace avx2;
+  static const KernelTable table{
+      "avx2", "-O3 -mavx2 -mfma -mf16c", avx2::gemm,
+      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, embedding, embedding_backward, attention,
+                attention_backward, cross_entropy_linear, axpy, scale, adamw, sgd, sum_squares}};
   return table;
 }
 

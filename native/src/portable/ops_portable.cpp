@@ -1,11 +1,30 @@
-// Portable path of the non-GEMM kernels.
+// Portable path of the non-GEMM kernels: the shared kernel bodies (kernels/*_impl.h) over plain-loop primitives.
+#include <math.h>
+
+#include <cstdint>
+#include <cstring>
+
 #include "dispatch.h"
 #include "portable/gemm_entry.h"
+#include "portable/simd_portable.h"
+#include "thread_pool.h"
 
 namespace lf {
+namespace portable {
+
+#include "kernels/attention_impl.h"
+#include "kernels/cross_entropy_impl.h"
+#include "kernels/elementwise_impl.h"
+#include "kernels/optim_impl.h"
+
+}  // namespace portable
 
 const KernelTable& portable_kernels() {
-  static const KernelTable table{"portable", "-O3", portable::gemm, OpKernels{}};
+  using namespace portable;
+  static const KernelTable table{
+      "portable", "-O3", portable::gemm,
+      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, embedding, embedding_backward, attention,
+                attention_backward, cross_entropy_linear, axpy, scale, adamw, sgd, sum_squares}};
   return table;
 }
 

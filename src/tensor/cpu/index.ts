@@ -1,11 +1,35 @@
 import type { Backend } from "../backend.js";
 import { nativeAddon } from "./addon.js";
+import { cpuAttention, cpuAttentionBackward, cpuAttentionDecode } from "./attention.js";
+import { cpuCrossEntropyLinear } from "./cross-entropy.js";
+import { cpuEmbedding, cpuEmbeddingBackward } from "./embedding.js";
 import { cpuGemm } from "./gemm.js";
+import { cpuRmsNorm, cpuRmsNormBackward } from "./norm.js";
+import { cpuAdamwStep, cpuAxpy, cpuClipGradNorm, cpuGradNorm, cpuSgdStep } from "./optim.js";
+import { cpuRope, cpuRopeBackward } from "./rope.js";
+import { cpuSwiglu, cpuSwigluBackward } from "./swiglu.js";
 
 /** The native CPU backend (f32 compute; weights f32 or bf16). */
 export const cpuBackend: Backend = {
   name: "cpu",
   gemm: cpuGemm,
+  rmsNorm: cpuRmsNorm,
+  rmsNormBackward: cpuRmsNormBackward,
+  rope: cpuRope,
+  ropeBackward: cpuRopeBackward,
+  swiglu: cpuSwiglu,
+  swigluBackward: cpuSwigluBackward,
+  embedding: cpuEmbedding,
+  embeddingBackward: cpuEmbeddingBackward,
+  attention: cpuAttention,
+  attentionBackward: cpuAttentionBackward,
+  attentionDecode: cpuAttentionDecode,
+  crossEntropyLinear: cpuCrossEntropyLinear,
+  axpy: cpuAxpy,
+  adamwStep: cpuAdamwStep,
+  sgdStep: cpuSgdStep,
+  gradNorm: cpuGradNorm,
+  clipGradNorm: cpuClipGradNorm,
 };
 
 export interface NativeInfo {

@@ -1,5 +1,4 @@
 import type { Backend } from "../backend.js";
-import type { KernelOps } from "../kernel-ops.js";
 import { referenceAttention, referenceAttentionBackward, referenceAttentionDecode } from "./attention.js";
 import { referenceCrossEntropyLinear } from "./cross-entropy.js";
 import { referenceEmbedding, referenceEmbeddingBackward } from "./embedding.js";
@@ -13,7 +12,7 @@ import { referenceSwiglu, referenceSwigluBackward } from "./swiglu.js";
  * The float64 reference backend: plain TypeScript, slow and exact. It imports nothing from the native side,
  * so comparing it with the cpu backend is an independent check.
  */
-export const referenceBackend: Backend & KernelOps = {
+export const referenceBackend: Backend = {
   name: "reference",
   gemm: referenceGemm,
   rmsNorm: referenceRmsNorm,

@@ -1,0 +1,219 @@
+// AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Everything here
+// lives in lf::avx2 so no symbol compiled with AVX2 can stand in for a portable one at link time.
+#pragma once
+#include <immintrin.h>
+#include <math.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace lf::avx2 {
+
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
+
+inline float bf16_bits_to_f32(uint16_t h) {
+  const uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float hmax(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Lanes [0, n) set, for the tails of rows (n in 0..8).
+inline __m256i tail_mask(int64_t n) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
+}
+
+// exp(x) = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 (ln 2 split in two so r stays exact), e^r by
+// the degree-6 Cephes polynomial: about 1 ulp over the clamped range [−87.3, 88].
+inline __m256 exp_ps(__m256 x) {
+  x = _mm256_min_ps(x, _mm256_set1_ps(88.0f));
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+inline float exp1(float x) { return _mm256_cvtss_f32(exp_ps(_mm256_set1_ps(x))); }
+
+struct Simd {
+  static float dot(const float* a, const float* b, int64_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    for (; i < n; i += 8) {
+      const __m256i m = tail_mask(n - i);
+      acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), acc0);
+    }
+    return hsum(_mm256_add_ps(acc0, acc1));
+  }
+
+  // Σ a·b·c
+  static float dot3(const float* a, const float* b, const float* c, int64_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i m = tail_mask(n - i);
+      const __m256 ab = _mm256_mul_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
+      acc = _mm256_fmadd_ps(ab, _mm256_maskload_ps(c + i, m), acc);
+    }
+    return hsum(acc);
+  }
+
+  // Σ x² accumulated in double.
+  static double sum_squares(const float* x, int64_t n) {
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256d lo = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
+      const __m256d hi = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
+      acc0 = _mm256_fmadd_pd(lo, lo, acc0);
+      acc1 = _mm256_fmadd_pd(hi, hi, acc1);
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
+    double s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    return s;
+  }
+
+  // max over scale·x[0..n), n >= 1
+  static float scaled_max(const float* x, int64_t n, float scale) {
+    const __m256 vs = _mm256_set1_ps(scale);
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 v = _mm256_mul_ps(_mm256_maskload_ps(x + i, mask), vs);
+      m = _mm256_max_ps(m, _mm256_blendv_ps(m, v, _mm256_castsi256_ps(mask)));
+    }
+    return hmax(m);
+  }
+
+  // x[i] = exp(scale·x[i] − sub); returns Σ x[i].
+  static float exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 e = exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb));
+      const __m256 kept = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
+      _mm256_maskstore_ps(x + i, mask, kept);
+      acc = _mm256_add_ps(acc, kept);
+    }
+    return hsum(acc);
+  }
+
+  // x[i] = exp(scale·x[i] − sub[i])
+  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+    const __m256 vs = _mm256_set1_ps(scale);
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 arg = _mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, _mm256_maskload_ps(sub + i, mask));
+      _mm256_maskstore_ps(x + i, mask, exp_ps(arg));
+    }
+  }
+
+  // y[i] = silu(g[i]) = g / (1 + exp(−g))
+  static void silu(const float* g, float* y, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 x = _mm256_maskload_ps(g + i, mask);
+      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x));
+      _mm256_maskstore_ps(y + i, mask, _mm256_div_ps(x, _mm256_add_ps(one, e)));
+    }
+  }
+
+  // y[i] = sigmoid(g[i])
+  static void sigmoid(const float* g, float* y, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < n; i += 8) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_maskload_ps(g + i, mask)));
+      _mm256_maskstore_ps(y + i, mask, _mm256_div_ps(one, _mm256_add_ps(one, e)));
+    }
+  }
+
+  // C[M,N] (+)= A[M,K]·B[K,N], all row-major with leading dimensions; a 4x16 register tile.
+  static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc, bool accumulate) {
+    for (int64_t i = 0; i < M; i += 4) {
+      const int64_t rows = imin(4, M - i);
+      for (int64_t j = 0; j < N; j += 16) {
+        const int64_t cols = imin(16, N - j);
+        const float* a = A + i * lda;
+        const float* b = B + j;
+        float* c = C + i * ldc + j;
+        switch (rows) {
+          case 4: tile<4>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 3: tile<3>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 2: tile<2>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          default: tile<1>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+        }
+      }
+    }
+  }
+
+  template <int R>
+  static void tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                   int64_t cols, bool accumulate) {
+    const __m256i m0 = tail_mask(cols), m1 = tail_mask(cols - 8);
+    __m256 acc0[R], acc1[R];
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = accumulate ? _mm256_maskload_ps(c + r * ldc, m0) : _mm256_setzero_ps();
+      acc1[r] = accumulate ? _mm256_maskload_ps(c + r * ldc + 8, m1) : _mm256_setzero_ps();
+    }
+    if (cols == 16) {
+      for (int64_t p = 0; p < K; ++p) {
+        const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
+        for (int r = 0; r < R; ++r) {
+          const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+          acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+          acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+        }
+      }
+    } else {
+      for (int64_t p = 0; p < K; ++p) {
+        const __m256 b0 = _mm256_maskload_ps(b + p * ldb, m0), b1 = _mm256_maskload_ps(b + p * ldb + 8, m1);
+        for (int r = 0; r < R; ++r) {
+          const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+          acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+          acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      _mm256_maskstore_ps(c + r * ldc, m0, acc0[r]);
+      _mm256_maskstore_ps(c + r * ldc + 8, m1, acc1[r]);
+    }
+  }
+};
+
+}  // namespace lf::avx2

@@ -1,0 +1,216 @@
+// Blocked causal attention with grouped-query heads and segments (flash-attention style), shared by the ISA paths
+// (included inside each ISA namespace after its Simd; see simd_*.h).
+//
+// Forward: one task per (query head, block of kQ queries); keys stream through in blocks of kK with an online
+// softmax, so memory is O(kQ·hd) per task and O(T) for the log-sum-exp, never O(T²). Query row i (absolute
+// position i + tk − tq) sees keys [seg_start, position], one contiguous range per key block.
+// Backward recomputes the probabilities from lse in two passes that each own their outputs (no atomics, so the
+// result does not depend on the thread count): dQ per (query head, query block), dK and dV per (kv head, key
+// block) summing over the query heads of its group.
+
+constexpr int64_t kQ = 64;
+constexpr int64_t kK = 64;
+
+struct AttnRange {
+  int64_t lo, hi;  // key range [lo, hi) of one query row within the current key block
+};
+
+// Keys [j0, j1) that query row i may attend to.
+inline AttnRange attn_row_range(const AttentionArgs& a, int64_t i, int64_t j0, int64_t j1) {
+  const int64_t abs = i + a.tk - a.tq;
+  const int64_t start = a.seg_start ? a.seg_start[abs] : 0;
+  return AttnRange{imax(j0, start), imin(j1, abs + 1)};
+}
+
+// dst[d][c] = src row (j0 + c), columns [0, hd) : a block of keys (or queries) transposed for Simd::mm.
+inline void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t hd, float* dst, int64_t ld) {
+  for (int64_t c = 0; c < rows; ++c) {
+    const float* row = src + c * stride;
+    for (int64_t d = 0; d < hd; ++d) dst[d * ld + c] = row[d];
+  }
+}
+
+inline void zero_outside(float* row, int64_t n, int64_t lo, int64_t hi) {
+  for (int64_t c = 0; c < lo; ++c) row[c] = 0.0f;
+  for (int64_t c = hi; c < n; ++c) row[c] = 0.0f;
+}
+
+inline void attention(const AttentionArgs& a, float* out, float* lse) {
+  const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
+  const int64_t q_stride = a.heads * hd;
+  const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  auto body = [&](int64_t task, int thread) {
+    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
+    const int64_t kv_off = (h / group) * hd;
+    float* kt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * hd * kK));
+    float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
+    float* o = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * hd));
+    float* ml = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kQ));
+    float* m = ml;
+    float* l = ml + kQ;
+    for (int64_t r = 0; r < nq; ++r) {
+      m[r] = -INFINITY;
+      l[r] = 0.0f;
+    }
+    std::memset(o, 0, sizeof(float) * nq * hd);
+    const float* qb = a.q + i0 * q_stride + h * hd;
+    const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // segment starts never decrease
+    const int64_t last = i1 + a.tk - a.tq;
+    for (int64_t j0 = first; j0 < last; j0 += kK) {
+      const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
+      transpose_rows(a.k + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, kt, kK);
+      Simd::mm(nq, nk, hd, qb, q_stride, kt, kK, s, kK, false);
+      for (int64_t r = 0; r < nq; ++r) {
+        float* row = s + r * kK;
+        const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
+        if (rg.lo >= rg.hi) {
+          zero_outside(row, nk, 0, 0);
+          continue;
+        }
+        const int64_t c0 = rg.lo - j0, c1 = rg.hi - j0;
+        const float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
+        const float new_m = mx > m[r] ? mx : m[r];
+        const float alpha = exp1(m[r] - new_m);
+        const float psum = Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m);
+        zero_outside(row, nk, c0, c1);
+        l[r] = l[r] * alpha + psum;
+        m[r] = new_m;
+        if (alpha != 1.0f) {
+          float* orow = o + r * hd;
+          for (int64_t d = 0; d < hd; ++d) orow[d] *= alpha;
+        }
+      }
+      Simd::mm(nq, hd, nk, s, kK, a.v + j0 * a.k_stride + kv_off, a.k_stride, o, hd, true);
+    }
+    for (int64_t r = 0; r < nq; ++r) {
+      const float inv = 1.0f / l[r];
+      float* dst = out + (i0 + r) * q_stride + h * hd;
+      for (int64_t d = 0; d < hd; ++d) dst[d] = o[r * hd + d] * inv;
+      lse[h * a.tq + i0 + r] = m[r] + logf(l[r]);
+    }
+  };
+  parallel_for(a.heads * nqb, body);
+}
+
+// delta[h, i] = Σ_d dOut·Out, the softmax-backward row term.
+inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, float* delta) {
+  const int64_t hd = a.head_dim, q_stride = a.heads * hd;
+  const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  auto body = [&](int64_t task, int) {
+    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t off = i * q_stride + h * hd;
+      delta[h * a.tq + i] = Simd::dot(g.d_out + off, g.out + off, hd);
+    }
+  };
+  parallel_for(a.heads * nqb, body);
+}
+
+inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta) {
+  const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
+  const int64_t q_stride = a.heads * hd;
+  const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  auto body = [&](int64_t task, int thread) {
+    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
+    const int64_t kv_off = (h / group) * hd;
+    float* kt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * 2 * hd * kK));
+    float* vt = kt + hd * kK;
+    float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
+    float* dp = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * kK));
+    float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * kQ * hd));
+    std::memset(acc, 0, sizeof(float) * nq * hd);
+    const float* qb = a.q + i0 * q_stride + h * hd;
+    const float* dob = g.d_out + i0 * q_stride + h * hd;
+    const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;
+    const int64_t last = i1 + a.tk - a.tq;
+    for (int64_t j0 = first; j0 < last; j0 += kK) {
+      const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
+      transpose_rows(a.k + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, kt, kK);
+      transpose_rows(a.v + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, vt, kK);
+      Simd::mm(nq, nk, hd, qb, q_stride, kt, kK, s, kK, false);
+      Simd::mm(nq, nk, hd, dob, q_stride, vt, kK, dp, kK, false);
+      for (int64_t r = 0; r < nq; ++r) {
+        float* row = s + r * kK;
+        const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
+        const int64_t c0 = imin(nk, imax(0, rg.lo - j0)), c1 = imax(c0, rg.hi - j0);
+        Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
+        const float dl = delta[h * a.tq + i0 + r];
+        const float* dpr = dp + r * kK;
+        for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;
+        zero_outside(row, nk, c0, c1);
+      }
+      Simd::mm(nq, hd, nk, s, kK, a.k + j0 * a.k_stride + kv_off, a.k_stride, acc, hd, true);
+    }
+    for (int64_t r = 0; r < nq; ++r) {
+      float* dst = g.dq + (i0 + r) * q_stride + h * hd;
+      for (int64_t d = 0; d < hd; ++d) dst[d] = acc[r * hd + d] * a.scale;
+    }
+  };
+  parallel_for(a.heads * nqb, body);
+}
+
+inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta) {
+  const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
+  const int64_t q_stride = a.heads * hd, off = a.tk - a.tq;
+  const int64_t nkb = (a.tk + kK - 1) / kK;
+  auto body = [&](int64_t task, int thread) {
+    const int64_t kvh = task / nkb, j0 = (task % nkb) * kK, j1 = imin(a.tk, j0 + kK), nk = j1 - j0;
+    const int64_t kv_off = kvh * hd;
+    float* qt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * 2 * hd * kQ));
+    float* dot = qt + hd * kQ;
+    float* st = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kK * kQ));
+    float* dpt = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kK * kQ));
+    float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kK * hd));
+    float* dk_acc = acc;
+    float* dv_acc = acc + kK * hd;
+    std::memset(acc, 0, sizeof(float) * 2 * kK * hd);
+    const float* kb = a.k + j0 * a.k_stride + kv_off;
+    const float* vb = a.v + j0 * a.k_stride + kv_off;
+    // Queries that can see this key block: from the block's first key to the end of its last key's segment.
+    const int64_t q_first = imax(0, j0 - off);
+    const int64_t q_last = imin(a.tq, (a.seg_end ? a.seg_end[j1 - 1] : a.tk) - off);
+    for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
+      const float* lse_h = g.lse + h * a.tq;
+      const float* delta_h = delta + h * a.tq;
+      for (int64_t i0 = q_first; i0 < q_last; i0 += kQ) {
+        const int64_t i1 = imin(q_last, i0 + kQ), nq = i1 - i0;
+        const float* qb = a.q + i0 * q_stride + h * hd;
+        const float* dob = g.d_out + i0 * q_stride + h * hd;
+        transpose_rows(qb, q_stride, nq, hd, qt, kQ);
+        transpose_rows(dob, q_stride, nq, hd, dot, kQ);
+        Simd::mm(nk, nq, hd, kb, a.k_stride, qt, kQ, st, kQ, false);
+        Simd::mm(nk, nq, hd, vb, a.k_stride, dot, kQ, dpt, kQ, false);
+        for (int64_t c = 0; c < nk; ++c) {
+          const int64_t j = j0 + c;
+          const int64_t end = (a.seg_end ? a.seg_end[j] : a.tk) - off;
+          const int64_t lo = imin(nq, imax(0, j - off - i0)), hi = imax(lo, imin(nq, end - i0));
+          float* prow = st + c * kQ;
+          float* drow = dpt + c * kQ;
+          Simd::exp_sub_each(prow + lo, lse_h + i0 + lo, hi - lo, a.scale);
+          for (int64_t r = lo; r < hi; ++r) drow[r] = prow[r] * (drow[r] - delta_h[i0 + r]);
+          zero_outside(prow, nq, lo, hi);
+          zero_outside(drow, nq, lo, hi);
+        }
+        Simd::mm(nk, hd, nq, st, kQ, dob, q_stride, dv_acc, hd, true);
+        Simd::mm(nk, hd, nq, dpt, kQ, qb, q_stride, dk_acc, hd, true);
+      }
+    }
+    for (int64_t c = 0; c < nk; ++c) {
+      float* dk = g.dk + (j0 + c) * a.kv_heads * hd + kv_off;
+      float* dv = g.dv + (j0 + c) * a.kv_heads * hd + kv_off;
+      for (int64_t d = 0; d < hd; ++d) {
+        dk[d] = dk_acc[c * hd + d] * a.scale;
+        dv[d] = dv_acc[c * hd + d];
+      }
+    }
+  };
+  parallel_for(a.kv_heads * nkb, body);
+}
+
+inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
+  // Thread 0's slot 7 is not used inside the tasks, so it can hold delta across them.
+  float* delta = static_cast<float*>(thread_scratch(0, 7, sizeof(float) * a.heads * a.tq));
+  attention_delta(a, g, delta);
+  attention_backward_dq(a, g, delta);
+  attention_backward_dkv(a, g, delta);
+}

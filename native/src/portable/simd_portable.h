@@ -1,0 +1,84 @@
+// Portable primitives the shared op kernels (native/src/kernels/*_impl.h) are written against: plain loops the
+// compiler may vectorize without changing their results, and libm's expf.
+#pragma once
+#include <math.h>
+
+#include <cstdint>
+#include <cstring>
+
+namespace lf::portable {
+
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
+
+inline float bf16_bits_to_f32(uint16_t h) {
+  const uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline float exp1(float x) { return expf(x); }
+
+struct Simd {
+  static float dot(const float* a, const float* b, int64_t n) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+  }
+
+  static float dot3(const float* a, const float* b, const float* c, int64_t n) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i] * c[i];
+    return s;
+  }
+
+  static double sum_squares(const float* x, int64_t n) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    return s;
+  }
+
+  static float scaled_max(const float* x, int64_t n, float scale) {
+    float m = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) m = scale * x[i] > m ? scale * x[i] : m;
+    return m;
+  }
+
+  static float exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = expf(scale * x[i] - sub);
+      s += x[i];
+    }
+    return s;
+  }
+
+  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub[i]);
+  }
+
+  static void silu(const float* g, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = g[i] / (1.0f + expf(-g[i]));
+  }
+
+  static void sigmoid(const float* g, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + expf(-g[i]));
+  }
+
+  // C[M,N] (+)= A[M,K]·B[K,N]; each C element sums over p in order.
+  static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc, bool accumulate) {
+    for (int64_t i = 0; i < M; ++i) {
+      float* c = C + i * ldc;
+      if (!accumulate) for (int64_t j = 0; j < N; ++j) c[j] = 0.0f;
+      for (int64_t p = 0; p < K; ++p) {
+        const float a = A[i * lda + p];
+        const float* b = B + p * ldb;
+        for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
+      }
+    }
+  }
+};
+
+}  // namespace lf::portable
