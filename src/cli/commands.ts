@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDoctor } from "./doctor.js";
+import { registerInitModel } from "./init-model.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerInitModel];

@@ -4,17 +4,7 @@ import { InputError } from "../util/errors.js";
 import { indexFileName } from "./checkpoint.js";
 import { readJsonObject } from "./json-file.js";
 
-/** Tokenizer-side files of a HF folder (FORMATS.md §2.1), copied whole when a folder is derived from another. */
-export const TOKENIZER_FILES = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "tokenizer.model",
-  "chat_template.jinja",
-  "chat_template.json",
-] as const;
-
-/** What a Hugging Face model folder holds, read without touching the weights. */
+/** What a Hugging Face model folder holds, read without touching the weights (src/tokenizer reads its own files). */
 export interface HfFolder {
   dir: string;
   configFile: string;
@@ -26,8 +16,6 @@ export interface HfFolder {
   /** `model.safetensors` or the shard index; null when the folder has no safetensors weights. */
   weightsFile: string | null;
   sharded: boolean;
-  /** Which of TOKENIZER_FILES are present. */
-  tokenizerFiles: string[];
 }
 
 export function readHfFolder(dir: string): HfFolder {
@@ -50,7 +38,6 @@ export function readHfFolder(dir: string): HfFolder {
     generationEosIds: generationConfig ? eosIds(generationConfig.eos_token_id, generationFile) : [],
     weightsFile,
     sharded: weightsFile === index,
-    tokenizerFiles: TOKENIZER_FILES.filter((f) => fs.existsSync(path.join(dir, f))),
   };
 }
 

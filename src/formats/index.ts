@@ -6,7 +6,7 @@ export type { TensorSource } from "./safetensors-write.js";
 export { PT_METADATA, safetensorsDtype, tensorSources, writeSafetensors } from "./safetensors-write.js";
 export { CheckpointReader, DEFAULT_MAX_SHARD_BYTES, indexFileName, shardFileName, writeCheckpoint } from "./checkpoint.js";
 export type { HfFolder } from "./hf-folder.js";
-export { TOKENIZER_FILES, readHfFolder } from "./hf-folder.js";
+export { readHfFolder } from "./hf-folder.js";
 export { readJsonFile, readJsonObject, stringifySorted } from "./json-file.js";
 export type { LoraAdapterConfig } from "./peft-config.js";
 export { adapterConfigJson, parseAdapterConfig, readAdapterConfig } from "./peft-config.js";

@@ -22,6 +22,8 @@ export type { MlpWeights } from "./mlp-block.js";
 export type { FrozenLinear } from "./linear-layer.js";
 export type { LossOptions, LossResult } from "./loss.js";
 export { computeLoss, forwardLogits, lossAndGradients } from "./loss.js";
+export type { LoadModelOptions } from "./load-model.js";
+export { loadModel } from "./load-model.js";
 export type { SamplingOptions } from "./sampling.js";
 export type { GenerateOptions, GenerateResult } from "./generate.js";
 export { generate } from "./generate.js";
