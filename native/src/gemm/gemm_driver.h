@@ -153,6 +153,57 @@ struct GemmDriver {
     }
   }
 
+  static constexpr int64_t BPANEL_L2_FLOATS = 64 * 1024;  // 256 KiB: a B panel this small stays in L2
+
+  // One A block (rows [i0, i0+mc)) against the task's B panel for K panel [p0, p0+kc).
+  struct Block {
+    const GemmArgs* g;
+    int64_t i0, mc, p0, kc, js0;
+    float beta;
+    bool direct_a, direct_b;
+    const float* apack;
+    const float* bpack;
+  };
+
+  // The register tile at row offset `is` of the block and column sliver `s`.
+  static inline void block_tile(const Block& k, int64_t is, int64_t s, bool row_major_walk) {
+    const GemmArgs& g = *k.g;
+    const int64_t j0 = s * NR;
+    const int cols = static_cast<int>(g.n - j0 < NR ? g.n - j0 : NR);
+    const int rows = static_cast<int>(k.mc - is < MR ? k.mc - is : MR);
+    const float* bp;
+    int64_t bs;
+    if (k.direct_b && cols == NR) {
+      bp = static_cast<const float*>(g.b) + k.p0 * g.ldb + j0;
+      bs = g.ldb;
+    } else {
+      bp = k.bpack + (s - k.js0) * k.kc * NR;
+      bs = NR;
+    }
+    const float* arow[MR];
+    int64_t csa;
+    if (k.direct_a) {
+      // Rows past the end repeat the last valid row (computed, never stored).
+      for (int r = 0; r < MR; ++r) {
+        const int64_t i = k.i0 + is + (r < rows ? r : rows - 1);
+        arow[r] = g.trans_a ? g.a + k.p0 * g.lda + i : g.a + i * g.lda + k.p0;
+      }
+      csa = g.trans_a ? g.lda : 1;
+    } else {
+      const float* ap = k.apack + is * k.kc;
+      for (int r = 0; r < MR; ++r) arow[r] = ap + r;
+      csa = MR;
+    }
+    float* c = g.c + (k.i0 + is) * g.ldc + j0;
+    if (row_major_walk) {
+      // Short K leaves a tile little time to hide the latency of its C lines: fetch the next tile's early.
+      for (int r = 0; r < rows; ++r) __builtin_prefetch(c + r * g.ldc + NR, 1);
+    } else if (is + MR < k.mc) {
+      for (int r = 0; r < MR; ++r) __builtin_prefetch(c + (MR + r) * g.ldc, 1);
+    }
+    tile(k.kc, arow, csa, bp, bs, c, g.ldc, rows, cols, g.alpha, k.beta);
+  }
+
   // The rectangle of task `task`: slivers [ms0, ms1) x [ns0, ns1).
   static void run_task(const Plan& pl, int64_t task, int thread) {
     const GemmArgs& g = *pl.g;
@@ -170,7 +221,8 @@ struct GemmDriver {
 
     // Skinny shapes: an operand whose packed form would be used by only one or two tiles is read in place.
     const int64_t task_nslivers = ns1 - ns0;
-    const bool direct_a = !g.trans_a && task_nslivers <= 2;
+    // (A stored K x M read in place steps by lda per k, which suits only a single sliver of columns.)
+    const bool direct_a = g.trans_a ? task_nslivers == 1 : task_nslivers <= 2;
     const bool direct_b = !g.trans_b && g.b_type == DType::F32 && rows_total <= 3 * MR;
 
     float* apack = direct_a ? nullptr : static_cast<float*>(thread_scratch(thread, 0, sizeof(float) * MC_MAX * KC_MAX));
@@ -193,32 +245,17 @@ struct GemmDriver {
         for (int64_t i0 = i_begin; i0 < i_end; i0 += mc_step) {
           const int64_t mc = i_end - i0 < mc_step ? i_end - i0 : mc_step;
           if (!direct_a) pack_a(g, i0, mc, p0, kc, apack);
-          for (int64_t s = js0; s < js1; ++s) {
-            const int64_t j0 = s * NR;
-            const int cols = static_cast<int>(g.n - j0 < NR ? g.n - j0 : NR);
-            const float* bp;
-            int64_t bs;
-            if (direct_b && cols == NR) {
-              bp = static_cast<const float*>(g.b) + p0 * g.ldb + j0;
-              bs = g.ldb;
-            } else {
-              bp = bpack + (s - js0) * kc * NR;
-              bs = NR;
-            }
+          Block blk{&g, i0, mc, p0, kc, js0, beta, direct_a, direct_b, apack, bpack};
+          if (kc * (js1 - js0) * NR <= BPANEL_L2_FLOATS) {
+            // The B panel fits in L2: walk C row strip by row strip, so C streams in address order (short K is
+            // bound by C traffic) while one A sliver stays in L1.
             for (int64_t is = 0; is < mc; is += MR) {
-              const int rows = static_cast<int>(mc - is < MR ? mc - is : MR);
-              const float* arow[MR];
-              int64_t csa;
-              if (direct_a) {
-                // Rows past the end repeat the last valid row (computed, never stored).
-                for (int r = 0; r < MR; ++r) arow[r] = g.a + (i0 + is + (r < rows ? r : rows - 1)) * g.lda + p0;
-                csa = 1;
-              } else {
-                const float* ap = apack + is * kc;
-                for (int r = 0; r < MR; ++r) arow[r] = ap + r;
-                csa = MR;
-              }
-              tile(kc, arow, csa, bp, bs, g.c + (i0 + is) * g.ldc + j0, g.ldc, rows, cols, g.alpha, beta);
+              for (int64_t s = js0; s < js1; ++s) block_tile(blk, is, s, s + 1 < js1);
+            }
+          } else {
+            // BLIS order: one B sliver stays in L1 while the A block streams from L2.
+            for (int64_t s = js0; s < js1; ++s) {
+              for (int64_t is = 0; is < mc; is += MR) block_tile(blk, is, s, false);
             }
           }
         }
