@@ -62,13 +62,14 @@ export class CheckpointReader {
       if (!shards.has(shard)) shards.set(shard, []);
       shards.get(shard)!.push(name);
     }
+    for (const shard of shards.keys()) {
+      if (!fs.existsSync(path.join(dir, shard))) throw new InputError(`weight_map names shard ${shard}, which does not exist`, { file: indexFile });
+    }
     const readers: SafetensorsReader[] = [];
     const byName = new Map<string, SafetensorsReader>();
     try {
       for (const [shard, names] of shards) {
-        const file = path.join(dir, shard);
-        if (!fs.existsSync(file)) throw new InputError(`weight_map names shard ${shard}, which does not exist`, { file: indexFile });
-        const reader = SafetensorsReader.open(file);
+        const reader = SafetensorsReader.open(path.join(dir, shard));
         readers.push(reader);
         for (const name of names) {
           if (!reader.has(name)) throw new InputError(`weight_map puts ${name} in ${shard}, but that shard does not hold it`, { file: indexFile });
