@@ -154,6 +154,7 @@ struct GemmDriver {
   }
 
   static constexpr int64_t BPANEL_L2_FLOATS = 64 * 1024;  // 256 KiB: a B panel this small stays in L2
+  static constexpr int64_t SHORT_K = 64;  // up to this K depth a tile's time goes mostly to C, not to FMAs
 
   // One A block (rows [i0, i0+mc)) against the task's B panel for K panel [p0, p0+kc).
   struct Block {
@@ -246,9 +247,9 @@ struct GemmDriver {
           const int64_t mc = i_end - i0 < mc_step ? i_end - i0 : mc_step;
           if (!direct_a) pack_a(g, i0, mc, p0, kc, apack);
           Block blk{&g, i0, mc, p0, kc, js0, beta, direct_a, direct_b, apack, bpack};
-          if (kc * (js1 - js0) * NR <= BPANEL_L2_FLOATS) {
-            // The B panel fits in L2: walk C row strip by row strip, so C streams in address order (short K is
-            // bound by C traffic) while one A sliver stays in L1.
+          if (kc <= SHORT_K && kc * (js1 - js0) * NR <= BPANEL_L2_FLOATS) {
+            // Short K is bound by C traffic, and the B panel fits in L2: walk C row strip by row strip, so C
+            // streams in address order while one A sliver stays in L1.
             for (int64_t is = 0; is < mc; is += MR) {
               for (int64_t s = js0; s < js1; ++s) block_tile(blk, is, s, s + 1 < js1);
             }
@@ -279,6 +280,11 @@ struct GemmDriver {
     pl.gn = 1;
     if (threads <= 1) return;
     const int64_t target = 3 * static_cast<int64_t>(threads);
+    if (g.k <= SHORT_K && pl.m_slivers >= target) {
+      // Short K: packing is cheap and C traffic dominates; whole rows per task keep C streaming in long runs.
+      pl.gm = target;
+      return;
+    }
     double best = -1.0;
     for (int64_t gm = 1; gm <= target; ++gm) {
       int64_t gn = (target + gm - 1) / gm;
@@ -310,7 +316,7 @@ struct GemmDriver {
     pl.n_slivers = (g.n + NR - 1) / NR;
     const int threads = pool_threads();
     // Small problems are not worth waking the pool; the per-element arithmetic is the same either way.
-    const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 17);
+    const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 18);
     choose_grid(pl, parallel ? threads : 1);
     auto body = [&pl](int64_t task, int thread) { run_task(pl, task, thread); };
     const int64_t n_tasks = pl.gm * pl.gn;
