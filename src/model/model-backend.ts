@@ -1,10 +1,7 @@
-import type { Backend, DType, KernelOps } from "../tensor/index.js";
+import type { Backend, DType } from "../tensor/index.js";
 
-/**
- * What the model needs from a backend: the GEMMs and the kernels. `Backend` does not yet extend `KernelOps`
- * (src/tensor/backend.ts says they join once both backends implement them); until then the model asks for both.
- */
-export type ModelBackend = Backend & KernelOps;
+/** The backend a model runs on (GEMMs and kernels). */
+export type ModelBackend = Backend;
 
 /** The dtype this backend's kernels produce for activations: f64 on the reference backend, f32 elsewhere. */
 export function activationDtype(backend: Backend): DType {

@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import { generate, loadModel } from "../model/index.js";
+import { attachAdapter, loadAdapter } from "../lora/index.js";
+import { loadTokenizer } from "../tokenizer/index.js";
+import { ConfigError } from "../util/errors.js";
+
+interface GenerateFlags {
+  model: string;
+  adapter?: string;
+  prompt: string;
+  chat?: boolean;
+  system?: string;
+  maxNewTokens: string;
+  temperature: string;
+  topK: string;
+  topP: string;
+  minP: string;
+  repetitionPenalty: string;
+  seed: string;
+  stop?: string[];
+  dtype: string;
+}
+
+function number(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`--${flag} expects a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command("generate")
+    .description("continue a prompt with a model folder, optionally with a PEFT adapter (greedy unless --temperature > 0)")
+    .requiredOption("--model <dir>", "Hugging Face model folder (config.json, safetensors, tokenizer)")
+    .option("--adapter <dir>", "PEFT LoRA adapter folder to apply")
+    .requiredOption("--prompt <text>", "the prompt")
+    .option("--chat", "render the prompt as a user turn with the model's chat template")
+    .option("--system <text>", "a system message (with --chat)")
+    .option("--max-new-tokens <n>", "most tokens to generate", "256")
+    .option("--temperature <t>", "0 = greedy", "0")
+    .option("--top-k <k>", "keep the k most likely tokens (0 = all)", "0")
+    .option("--top-p <p>", "keep the most likely tokens up to this probability mass", "1")
+    .option("--min-p <p>", "drop tokens less likely than p × the most likely one", "0")
+    .option("--repetition-penalty <r>", "> 1 discourages repeating tokens", "1")
+    .option("--seed <n>", "sampling seed", "0")
+    .option("--stop <text...>", "stop strings")
+    .option("--dtype <dtype>", "hold the frozen weights as f32 or bf16", "f32")
+    .action((flags: GenerateFlags) => {
+      if (flags.dtype !== "f32" && flags.dtype !== "bf16") throw new ConfigError(`--dtype must be f32 or bf16, got ${flags.dtype}`);
+      const model = loadModel(flags.model, { dtype: flags.dtype });
+      if (flags.adapter) attachAdapter(model, loadAdapter(model, flags.adapter));
+      const tokenizer = loadTokenizer(flags.model);
+      const messages = [...(flags.system ? [{ role: "system", content: flags.system }] : []), { role: "user", content: flags.prompt }];
+      const promptIds = flags.chat ? tokenizer.encodeChat(messages, { addGenerationPrompt: true }) : tokenizer.encode(flags.prompt);
+      const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+      // Stream text, not tokens: re-decode the continuation and print what is new (a character may span tokens).
+      const generated: number[] = [];
+      let printed = "";
+      const result = generate(model, promptIds, {
+        maxNewTokens: number("max-new-tokens", flags.maxNewTokens),
+        temperature: number("temperature", flags.temperature),
+        topK: number("top-k", flags.topK),
+        topP: number("top-p", flags.topP),
+        minP: number("min-p", flags.minP),
+        repetitionPenalty: number("repetition-penalty", flags.repetitionPenalty),
+        seed: number("seed", flags.seed),
+        eosTokenIds: [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])],
+        stopStrings: flags.stop,
+        decode,
+        onToken: (id) => {
+          generated.push(id);
+          const text = decode(generated);
+          if (text.startsWith(printed) && !text.endsWith("\uFFFD") && !flags.stop?.length) {
+            process.stdout.write(text.slice(printed.length));
+            printed = text;
+          }
+        },
+      });
+      // With stop strings, print only once the text is final (it is cut before the stop string).
+      const text = result.text ?? "";
+      process.stdout.write((text.startsWith(printed) ? text.slice(printed.length) : `\n${text}`) + "\n");
+      process.stderr.write(`[${result.tokens.length} tokens, finished: ${result.finishReason}]\n`);
+    });
+}
