@@ -2,3 +2,27 @@
 export * from "./tensor/index.js";
 export { LoraforgeError, ShapeError, InputError, ConfigError } from "./util/errors.js";
 export { packageVersion } from "./util/package-info.js";
+export type {
+  Batch,
+  GenerateOptions,
+  GenerateResult,
+  LoadModelOptions,
+  LossOptions,
+  LossResult,
+  Model,
+  ModelConfig,
+  SamplingOptions,
+  Sequence,
+} from "./model/index.js";
+export { IGNORE_INDEX, computeLoss, countTargets, forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "./model/index.js";
+export type { LoraConfig } from "./lora/index.js";
+export {
+  LoraAdapter,
+  attachAdapter,
+  buildLoraAdapter,
+  detachAdapter,
+  loadAdapter,
+  loraConfig,
+  mergedWeights,
+  saveAdapter,
+} from "./lora/index.js";
