@@ -1,6 +1,6 @@
 // The public face of src/formats: safetensors, sharded checkpoints, HF folders, PEFT adapter files, model cards.
 export type { SafetensorsDtype, SafetensorsHeader, TensorEntry } from "./safetensors-header.js";
-export { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS, planLayout, tensorByteSize } from "./safetensors-header.js";
+export { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS, parseHeader, parseHeaderLength, planLayout, tensorByteSize } from "./safetensors-header.js";
 export { SafetensorsReader, withSafetensors } from "./safetensors-read.js";
 export type { TensorSource } from "./safetensors-write.js";
 export { PT_METADATA, safetensorsDtype, tensorSources, writeSafetensors } from "./safetensors-write.js";
