@@ -1,0 +1,157 @@
+"""Model and LoRA interop: loraforge vs transformers + PEFT on init-model folders of all four architectures.
+
+Checks (errors are ||ours - ref||_F / ||ref||_F per tensor):
+  - logits of a packed batch vs AutoModelForCausalLM float32, each sequence alone: <= 1e-4
+  - our seeded adapter loaded by PeftModel.from_pretrained gives our logits: <= 1e-4
+  - an adapter saved by PEFT loads in loraforge and gives PEFT's logits: <= 1e-4
+  - LoRA gradients (A and B, B != 0) vs autograd through PEFT, both adapters: <= 1e-3
+  - greedy decoding vs transformers' generate, over the steps whose top-2 margin exceeds 1e-3
+Writes test/golden/model_<arch>.json, which npm test re-checks without Python.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import peft
+import torch
+import transformers
+from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import AutoModelForCausalLM
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DRIVER = os.path.join(ROOT, "test", "model", "interop", "driver.ts")
+# Must match CASE in test/model/interop/case.ts.
+SEQUENCES = [[5, 17, 250, 3, 99, 42, 42, 7, 130], [11, 200, 64, 9, 31, 77, 2]]
+ARCHS = ["llama", "mistral", "qwen2", "qwen3"]
+LOGITS_TOL, GRAD_TOL = 1e-4, 1e-3
+GOLDEN_COLS = 32
+torch.set_num_threads(2)
+
+
+def driver(*args):
+    subprocess.run(["node", "--import", "tsx", DRIVER, *args], check=True, cwd=ROOT)
+
+
+def base_model(folder):
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+
+
+def logits_of(model):
+    with torch.no_grad():
+        return torch.cat([model(torch.tensor([s])).logits[0] for s in SEQUENCES])
+
+
+def loss_and_grads(model):
+    """Mean CE over every shifted target of both sequences, and d loss / d lora_{A,B} by module path."""
+    model.zero_grad()
+    total, count = 0.0, 0
+    for s in SEQUENCES:
+        logits = model(torch.tensor([s])).logits[0]
+        total = total + torch.nn.functional.cross_entropy(logits[:-1], torch.tensor(s[1:]), reduction="sum")
+        count += len(s) - 1
+    loss = total / count
+    loss.backward()
+    grads = {}
+    for name, p in model.named_parameters():
+        for factor in ("A", "B"):
+            tag = f".lora_{factor}."
+            if tag in name:
+                path = name[len("base_model.model."): name.index(tag)]
+                grads.setdefault(path, {})[factor] = p.grad.detach().clone()
+    return loss.item(), grads
+
+
+def rel(ours, ref):
+    ours = torch.as_tensor(ours, dtype=torch.float64).reshape(ref.shape)
+    ref = ref.to(torch.float64)
+    return ((ours - ref).norm() / ref.norm()).item()
+
+
+def worst_grad_error(ours, ref):
+    assert set(ours) == set(ref), f"modules differ: {sorted(set(ours) ^ set(ref))[:4]}"
+    return max(rel(ours[p][f], ref[p][f]) for p in ref for f in ("A", "B"))
+
+
+def greedy_agreement(model, ours):
+    """Steps of transformers' greedy generate that agree with ours, stopping at the first near-tie (margin <= 1e-3)."""
+    out = model.generate(torch.tensor([SEQUENCES[0]]), max_new_tokens=len(ours), do_sample=False,
+                         output_scores=True, return_dict_in_generate=True, eos_token_id=None, pad_token_id=0)
+    theirs = out.sequences[0, len(SEQUENCES[0]):].tolist()
+    for step, scores in enumerate(out.scores):
+        top2 = torch.topk(scores[0], 2).values
+        if (top2[0] - top2[1]).item() <= 1e-3:
+            return step, theirs
+        if theirs[step] != ours[step]:
+            raise AssertionError(f"greedy differs at step {step}: ours {ours} vs transformers {theirs}")
+    return len(ours), theirs
+
+
+def check(arch, work):
+    folder, peft_dir, ours_dir, out = (os.path.join(work, n) for n in ("model", "peft", "ours", "out.json"))
+    driver("init", arch, folder)
+
+    torch.manual_seed(0)
+    trained = get_peft_model(base_model(folder), LoraConfig(r=4, lora_alpha=8, target_modules="all-linear",
+                                                            init_lora_weights=False, task_type="CAUSAL_LM"))
+    trained.save_pretrained(peft_dir)
+    driver("run", folder, out, peft_dir, ours_dir)
+    got = json.load(open(out))
+
+    base = base_model(folder)
+    ref_base = logits_of(base)
+    ref_peft = logits_of(trained)
+    peft_loss, peft_grads = loss_and_grads(trained)
+    ours_in_peft = PeftModel.from_pretrained(base_model(folder), ours_dir, is_trainable=True)
+    ref_ours = logits_of(ours_in_peft)
+    ours_loss, ours_grads = loss_and_grads(ours_in_peft)
+    steps, theirs_greedy = greedy_agreement(base, got["greedy"])
+
+    errors = {
+        "base_logits": rel(got["base_logits"], ref_base),
+        "our_adapter_in_peft_logits": rel(got["ours_logits"], ref_ours),
+        "peft_adapter_in_loraforge_logits": rel(got["peft_logits"], ref_peft),
+        "our_adapter_grads": worst_grad_error(got["ours_grads"], ours_grads),
+        "peft_adapter_grads": worst_grad_error(got["peft_grads"], peft_grads),
+        "our_adapter_loss": abs(got["ours_loss"] - ours_loss) / ours_loss,
+        "peft_adapter_loss": abs(got["peft_loss"] - peft_loss) / peft_loss,
+    }
+    print(f"{arch}: " + ", ".join(f"{k} {v:.2e}" for k, v in errors.items()) + f", greedy agrees on {steps} steps")
+    limits = {k: (GRAD_TOL if "grads" in k else LOGITS_TOL) for k in errors}
+    failed = [k for k, v in errors.items() if not v <= limits[k]]
+
+    def head(t):
+        return [round(v, 9) for v in t.flatten()[:4].tolist()]
+
+    golden = {
+        "made_by": "npm run test:interop (interop/steps/20_model_peft.py)",
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
+        "arch": arch,
+        "errors_at_generation": errors,
+        "base_logits": [[round(v, 7) for v in row[:GOLDEN_COLS].tolist()] for row in ref_base],
+        "adapter_logits": [[round(v, 7) for v in row[:GOLDEN_COLS].tolist()] for row in ref_ours],
+        "adapter_loss": ours_loss,
+        "adapter_grads": {p: {f: {"norm": g[f].norm().item(), "head": head(g[f])} for f in ("A", "B")}
+                          for p, g in sorted(ours_grads.items())},
+        "greedy": theirs_greedy[:steps],
+    }
+    with open(os.path.join(ROOT, "test", "golden", f"model_{arch}.json"), "w") as f:
+        json.dump(golden, f, indent=1)
+        f.write("\n")
+    return failed
+
+
+def main():
+    status = 0
+    for arch in ARCHS:
+        with tempfile.TemporaryDirectory() as work:
+            failed = check(arch, work)
+        if failed:
+            print(f"{arch}: FAILED {failed}")
+            status = 1
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Tensor } from "../../../src/tensor/index.js";
+import type { Model } from "../../../src/model/index.js";
+import { forwardLogits, loadModel, lossAndGradients, makeBatch } from "../../../src/model/index.js";
+import { planInitModel, writeInitModel } from "../../../src/model/init.js";
+import type { LoraAdapter } from "../../../src/lora/index.js";
+import { attachAdapter, buildLoraAdapter, detachAdapter, loadAdapter, loraConfig } from "../../../src/lora/index.js";
+
+/**
+ * One interop case, shared by the Python interop step (through driver.ts) and the golden re-check in npm test:
+ * a random-initialized `tiny` folder of an architecture with a 256-token vocabulary, two sequences packed in one
+ * batch, and a seeded LoRA adapter on all seven projections with B ≠ 0 (init_lora_weights false).
+ */
+export const CASE = {
+  preset: "tiny",
+  vocabSize: 256,
+  modelSeed: 1,
+  adapterSeed: 7,
+  r: 4,
+  loraAlpha: 8,
+  sequences: [
+    [5, 17, 250, 3, 99, 42, 42, 7, 130],
+    [11, 200, 64, 9, 31, 77, 2],
+  ],
+} as const;
+
+export const ARCHS = ["llama", "mistral", "qwen2", "qwen3"] as const;
+
+export function makeFolder(arch: string, dir: string): void {
+  const plan = planInitModel({ preset: CASE.preset, arch, vocabSize: CASE.vocabSize, seed: CASE.modelSeed });
+  writeInitModel(dir, plan, { overwrite: true });
+}
+
+export function tempFolder(arch: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `loraforge-interop-${arch}-`));
+  makeFolder(arch, dir);
+  return dir;
+}
+
+export function oursAdapter(model: Model): LoraAdapter {
+  const config = loraConfig({ r: CASE.r, loraAlpha: CASE.loraAlpha, targetModules: "all-linear", initLoraWeights: false });
+  return buildLoraAdapter(model, config, { seed: CASE.adapterSeed });
+}
+
+export function batch() {
+  return makeBatch(CASE.sequences.map((s) => ({ inputIds: s })));
+}
+
+/** Loss and LoRA gradients (per module path, A and B) of the attached adapter on the case's batch. */
+export function lossAndGrads(model: Model, adapter: LoraAdapter): { loss: number; grads: Map<string, { A: Tensor; B: Tensor }> } {
+  attachAdapter(model, adapter);
+  adapter.zeroGradients();
+  const { loss } = lossAndGradients(model, batch());
+  const grads = new Map([...adapter.modules].map(([p, m]) => [p, { A: m.gradA, B: m.gradB }]));
+  detachAdapter(model);
+  return { loss, grads };
+}
+
+export function logitsWith(model: Model, adapter?: LoraAdapter): Tensor {
+  if (adapter) attachAdapter(model, adapter);
+  const logits = forwardLogits(model, batch());
+  detachAdapter(model);
+  return logits;
+}
+
+export { loadAdapter, loadModel };
