@@ -31,10 +31,14 @@ int64_t positive_int(const Napi::CallbackInfo& info, size_t i, const char* op, c
   return v;
 }
 
-float finite_float(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+double finite_double(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
   const double v = arg_num(info, i, op, name);
   if (!std::isfinite(v)) throw_range(info.Env(), op, std::string(name) + " must be finite");
-  return static_cast<float>(v);
+  return v;
+}
+
+float finite_float(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  return static_cast<float>(finite_double(info, i, op, name));
 }
 
 void need(Napi::Env env, const char* op, const char* name, int64_t length, int64_t count) {
@@ -399,9 +403,9 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
   F32View g = arg_f32(info, 1, op, "grad");
   F32View m = arg_f32(info, 2, op, "m");
   F32View v = arg_f32(info, 3, op, "v");
-  const double lr = finite_float(info, 4, op, "lr"), beta1 = finite_float(info, 5, op, "beta1");
-  const double beta2 = finite_float(info, 6, op, "beta2"), eps = finite_float(info, 7, op, "eps");
-  const double wd = finite_float(info, 8, op, "weightDecay");
+  const double lr = finite_double(info, 4, op, "lr"), beta1 = finite_double(info, 5, op, "beta1");
+  const double beta2 = finite_double(info, 6, op, "beta2"), eps = finite_double(info, 7, op, "eps");
+  const double wd = finite_double(info, 8, op, "weightDecay");
   const int64_t step = positive_int(info, 9, op, "step");
   if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw_range(env, op, "betas must lie in [0, 1)");
   if (g.length != p.length || m.length != p.length || v.length != p.length) {
@@ -410,8 +414,10 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
   // Bias corrections in double, as torch computes them in Python floats.
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(step));
-  const AdamWArgs h{static_cast<float>(lr), static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(eps),
-                    static_cast<float>(wd), static_cast<float>(lr / bc1), static_cast<float>(std::sqrt(bc2))};
+  const AdamWArgs h{static_cast<float>(beta2),       static_cast<float>(eps),
+                    static_cast<float>(1.0 - beta1), static_cast<float>(1.0 - beta2),
+                    static_cast<float>(1.0 - lr * wd), static_cast<float>(lr / bc1),
+                    static_cast<float>(std::sqrt(bc2))};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.adamw(p.data, g.data, m.data, v.data, p.length, h);
   return env.Undefined();

@@ -45,10 +45,13 @@ struct CrossEntropyArgs {
   int64_t* count;
 };
 
+// Scalars as torch derives them, in double, then rounded once to float.
 struct AdamWArgs {
-  float lr, beta1, beta2, eps, weight_decay;
-  float step_size;      // lr / (1 - beta1^t)
-  float bc2_sqrt;       // sqrt(1 - beta2^t)
+  float beta2, eps;
+  float one_minus_beta1, one_minus_beta2;
+  float decay;      // 1 - lr * weight_decay
+  float step_size;  // lr / (1 - beta1^t)
+  float bc2_sqrt;   // sqrt(1 - beta2^t)
 };
 
 struct OpKernels {

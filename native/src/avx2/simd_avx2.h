@@ -116,18 +116,22 @@ struct Simd {
     return hmax(m);
   }
 
-  // x[i] = exp(scale·x[i] − sub); returns Σ x[i].
-  static float exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+  // x[i] = exp(scale·x[i] − sub); returns Σ x[i], summed in double (a vocabulary row adds 1e5+ terms, where
+  // float lanes would lose ~1e-5 relative).
+  static double exp_sub_sum(float* x, int64_t n, float scale, float sub) {
     const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub);
-    __m256 acc = _mm256_setzero_ps();
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
     for (int64_t i = 0; i < n; i += 8) {
       const __m256i mask = tail_mask(n - i);
       const __m256 e = exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb));
       const __m256 kept = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
       _mm256_maskstore_ps(x + i, mask, kept);
-      acc = _mm256_add_ps(acc, kept);
+      acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
+      acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
     }
-    return hsum(acc);
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   }
 
   // x[i] = exp(scale·x[i] − sub[i])

@@ -71,7 +71,7 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
         const float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
         const float new_m = mx > m[r] ? mx : m[r];
         const float alpha = exp1(m[r] - new_m);
-        const float psum = Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m);
+        const float psum = static_cast<float>(Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m));
         zero_outside(row, nk, c0, c1);
         l[r] = l[r] * alpha + psum;
         m[r] = new_m;

@@ -34,10 +34,10 @@ inline void cross_entropy_linear(const CrossEntropyArgs& a) {
       }
       const float z_target = z[tg[r]];
       const float mx = Simd::scaled_max(z, a.vocab, 1.0f);
-      const float sum = Simd::exp_sub_sum(z, a.vocab, 1.0f, mx);  // z now holds exp(z − max)
-      row_loss[r0 + r] = static_cast<double>(mx) + log(static_cast<double>(sum)) - z_target;
+      const double sum = Simd::exp_sub_sum(z, a.vocab, 1.0f, mx);  // z now holds exp(z − max)
+      row_loss[r0 + r] = static_cast<double>(mx) + log(sum) - z_target;
       if (!a.dh) return;
-      const float k = a.grad_scale / sum;
+      const float k = static_cast<float>(a.grad_scale / sum);
       for (int64_t c = 0; c < a.vocab; ++c) z[c] *= k;
       z[tg[r]] -= a.grad_scale;
     };

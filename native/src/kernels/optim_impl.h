@@ -23,16 +23,14 @@ inline void scale(float* x, int64_t n, float alpha) {
 // torch.optim.AdamW, single-tensor path: p *= 1 − lr·wd; m = lerp(m, g, 1 − β1); v = β2·v + (1 − β2)·g²;
 // p −= step_size · m / (sqrt(v) / sqrt(1 − β2^t) + eps).
 inline void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWArgs& h) {
-  const float decay = 1.0f - h.lr * h.weight_decay;
-  const float b1c = 1.0f - h.beta1, b2c = 1.0f - h.beta2;
   auto body = [&](int64_t task, int) {
     for (int64_t i = task * kOptBlock; i < imin(n, (task + 1) * kOptBlock); ++i) {
       const float gi = g[i];
-      const float mi = m[i] + b1c * (gi - m[i]);
-      const float vi = h.beta2 * v[i] + b2c * gi * gi;
+      const float mi = m[i] + h.one_minus_beta1 * (gi - m[i]);
+      const float vi = h.beta2 * v[i] + h.one_minus_beta2 * (gi * gi);
       m[i] = mi;
       v[i] = vi;
-      p[i] = p[i] * decay - h.step_size * mi / (sqrtf(vi) / h.bc2_sqrt + h.eps);
+      p[i] = p[i] * h.decay - h.step_size * (mi / (sqrtf(vi) / h.bc2_sqrt + h.eps));
     }
   };
   parallel_for(opt_tasks(n), body);

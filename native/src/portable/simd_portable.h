@@ -45,8 +45,9 @@ struct Simd {
     return m;
   }
 
-  static float exp_sub_sum(float* x, int64_t n, float scale, float sub) {
-    float s = 0.0f;
+  // Summed in double: a vocabulary row adds 1e5+ terms, where a float sum would lose ~1e-5 relative.
+  static double exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+    double s = 0.0;
     for (int64_t i = 0; i < n; ++i) {
       x[i] = expf(scale * x[i] - sub);
       s += x[i];

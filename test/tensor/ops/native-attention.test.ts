@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Tensor, cpuBackend as cpu, referenceBackend as ref } from "../../../src/index.js";
+import { nativeConfigurations, withNative } from "../../helpers/native-paths.js";
+import { randomTensor, relativeError } from "../../helpers/numeric.js";
+import { segments } from "./fd.js";
+
+// Tolerances (relative Frobenius error vs float64). Forward: f32 dot products over hd and sums over ≤ T keys,
+// with a polynomial exp good to ~2 ulp, give ~1e-7 (measured ≤ 3e-7); 2e-6 leaves a margin without hiding a
+// wrong mask, which errs at O(0.1). Backward adds the cancellation in dS = P·(dP − δ) and sums over T queries:
+// measured ≤ 1e-6; 1e-5.
+const TOL_FWD = 2e-6;
+const TOL_BWD = 1e-5;
+
+interface Case {
+  name: string;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  lengths: number[];
+}
+
+/** Segment lengths from a seeded generator: many short ones between 1 and `max`. */
+function shortSegments(total: number, max: number, seed: number): number[] {
+  const out: number[] = [];
+  let x = seed;
+  for (let left = total; left > 0; ) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    const len = Math.min(left, 1 + (x % max));
+    out.push(len);
+    left -= len;
+  }
+  return out;
+}
+
+// Blocks are 64 queries × 64 keys: T = 1, T just past a block, segments crossing block edges, head_dim 32/64/128
+// and one not a multiple of 8 (AVX2 tails), GQA ratios 1/2/4/7.
+const CASES: Case[] = [
+  { name: "T=1, hd 32, ratio 2", heads: 2, kvHeads: 1, headDim: 32, lengths: [1] },
+  { name: "T=67 one segment, hd 64, ratio 2", heads: 4, kvHeads: 2, headDim: 64, lengths: [67] },
+  { name: "T=130 many short segments, hd 128, ratio 4", heads: 4, kvHeads: 1, headDim: 128, lengths: shortSegments(130, 7, 3) },
+  { name: "T=200 one long segment + short ones, hd 32, ratio 7", heads: 7, kvHeads: 1, headDim: 32, lengths: [3, 180, 1, 16] },
+  { name: "T=150 ratio 1, hd 64, segments across block edges", heads: 3, kvHeads: 3, headDim: 64, lengths: [60, 10, 80] },
+  { name: "T=129 hd 20 (vector tails)", heads: 2, kvHeads: 1, headDim: 20, lengths: [129] },
+];
+
+function inputs(c: Case, seed: number) {
+  const T = c.lengths.reduce((a, b) => a + b, 0);
+  return {
+    T,
+    q: randomTensor([T, c.heads, c.headDim], seed),
+    k: randomTensor([T, c.kvHeads, c.headDim], seed + 1),
+    v: randomTensor([T, c.kvHeads, c.headDim], seed + 2),
+    dOut: randomTensor([T, c.heads, c.headDim], seed + 3),
+    seg: segments(c.lengths),
+  };
+}
+
+function check(name: string, got: Tensor, want: Tensor, tol: number): void {
+  const err = relativeError(got, want);
+  assert.ok(err < tol, `${name}: relative error ${err} (tolerance ${tol})`);
+}
+
+describe("attention: native vs float64 reference", () => {
+  CASES.forEach((c, n) => {
+    it(c.name, () => {
+      const { q, k, v, dOut, seg } = inputs(c, 100 + 10 * n);
+      const want = ref.attention(q, k, v, seg);
+      const wantGrad = ref.attentionBackward(dOut, q, k, v, want.out, want.lse, seg);
+      for (const config of nativeConfigurations()) {
+        withNative(config, () => {
+          const tag = `${config.isa}/${config.threads}t`;
+          const got = cpu.attention(q, k, v, seg);
+          check(`${tag} out`, got.out, want.out, TOL_FWD);
+          check(`${tag} lse`, got.lse, want.lse, TOL_FWD);
+          const g = cpu.attentionBackward(dOut, q, k, v, got.out, got.lse, seg);
+          check(`${tag} dq`, g.dq, wantGrad.dq, TOL_BWD);
+          check(`${tag} dk`, g.dk, wantGrad.dk, TOL_BWD);
+          check(`${tag} dv`, g.dv, wantGrad.dv, TOL_BWD);
+        });
+      }
+    });
+  });
+
+  it("packed segments equal each segment run on its own (forward and backward)", () => {
+    const c: Case = { name: "", heads: 4, kvHeads: 2, headDim: 32, lengths: [5, 70, 1, 54] };
+    const { T, q, k, v, dOut, seg } = inputs(c, 300);
+    const packed = cpu.attention(q, k, v, seg);
+    const grads = cpu.attentionBackward(dOut, q, k, v, packed.out, packed.lse, seg);
+    let start = 0;
+    for (const len of c.lengths) {
+      const slice = (t: Tensor) => new Tensor("f32", [len, ...t.shape.slice(1)], (t.data as Float32Array).slice((start * t.numel) / T, ((start + len) * t.numel) / T));
+      const alone = cpu.attention(slice(q), slice(k), slice(v), segments([len]));
+      const g = cpu.attentionBackward(slice(dOut), slice(q), slice(k), slice(v), alone.out, alone.lse, segments([len]));
+      check(`out of segment at ${start}`, slice(packed.out), alone.out, TOL_FWD);
+      check(`dq of segment at ${start}`, slice(grads.dq), g.dq, TOL_BWD);
+      check(`dk of segment at ${start}`, slice(grads.dk), g.dk, TOL_BWD);
+      check(`dv of segment at ${start}`, slice(grads.dv), g.dv, TOL_BWD);
+      start += len;
+    }
+  });
+
+  it("decode: one query against a KV cache, GQA, partial cache and length 1", () => {
+    const q = randomTensor([6, 64], 400);
+    const kc = randomTensor([80, 2, 64], 401);
+    const vc = randomTensor([80, 2, 64], 402);
+    for (const length of [1, 71, 80]) {
+      const want = ref.attentionDecode(q, kc, vc, length);
+      for (const config of nativeConfigurations()) {
+        withNative(config, () => check(`${config.isa}/${config.threads}t length ${length}`, cpu.attentionDecode(q, kc, vc, length), want, TOL_FWD));
+      }
+    }
+  });
+});
