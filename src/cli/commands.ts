@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerDoctor } from "./doctor.js";
 import { registerGenerate } from "./generate.js";
 import { registerInitModel } from "./init-model.js";
+import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerInitModel, registerGenerate];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerInitModel, registerGenerate, registerTrain];

@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type { LoraAdapter } from "../lora/index.js";
+import { attachAdapter, buildLoraAdapter, loraConfig } from "../lora/index.js";
+import type { Model } from "../model/index.js";
+import { loadModel } from "../model/index.js";
+import { ConfigError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import type { TrainRecord } from "./batches.js";
+import type { TrainConfig } from "./config-schema.js";
+import { isPreparedFolder, readPreparedFile } from "./prepared-data.js";
+import type { TrainResult } from "./trainer.js";
+import { plannedSteps } from "./trainer.js";
+
+/** Everything a run needs in memory: model with its adapter attached, and the tokenized data. */
+export interface TrainSession {
+  model: Model;
+  adapter: LoraAdapter;
+  train: TrainRecord[];
+  validation: TrainRecord[];
+  padId: number;
+  runHash: string;
+  truncated: number;
+}
+
+export interface TrainPlan {
+  totalSteps: number;
+  trainRecords: number;
+  validationRecords: number;
+  trainTokens: number;
+  trainedTargets: number;
+  trainableParameters: number;
+  truncated: number;
+}
+
+async function readRecords(source: string, which: "train" | "val", vocabSize: number): Promise<TrainRecord[]> {
+  if (isPreparedFolder(source)) return readPreparedFile(path.join(source, `${which}.jsonl`), vocabSize);
+  return readPreparedFile(source, vocabSize);
+}
+
+/** Truncates records longer than maxSeqLength by the config's policy; returns how many were cut or dropped. */
+function truncate(records: TrainRecord[], config: TrainConfig): { kept: TrainRecord[]; truncated: number } {
+  const max = config.max_seq_length;
+  let truncated = 0;
+  const kept: TrainRecord[] = [];
+  for (const r of records) {
+    if (r.inputIds.length <= max) {
+      kept.push(r);
+      continue;
+    }
+    truncated++;
+    if (config.data.truncation === "drop") continue;
+    const start = config.data.truncation === "left" ? r.inputIds.length - max : 0;
+    kept.push({ inputIds: r.inputIds.slice(start, start + max), labels: r.labels.slice(start, start + max) });
+  }
+  return { kept, truncated };
+}
+
+/** Hash of the resolved config (minus output_dir) and every token of the data. */
+function hashRun(config: TrainConfig, train: readonly TrainRecord[], validation: readonly TrainRecord[]): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ ...config, output_dir: undefined }));
+  for (const r of [...train, ...validation]) {
+    h.update(new Uint8Array(r.inputIds.buffer, r.inputIds.byteOffset, r.inputIds.byteLength));
+    h.update(new Uint8Array(r.labels.buffer, r.labels.byteOffset, r.labels.byteLength));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Loads the model, builds the adapter, reads and splits the data. */
+export async function openSession(config: TrainConfig): Promise<TrainSession> {
+  const model = loadModel(config.model, { dtype: config.dtype });
+  if (config.max_seq_length > model.config.maxPositionEmbeddings) {
+    throw new ConfigError(
+      `max_seq_length ${config.max_seq_length} is beyond the model's context (max_position_embeddings ${model.config.maxPositionEmbeddings})`,
+    );
+  }
+  const vocab = model.config.vocabSize;
+  const sources = Array.isArray(config.data.train) ? config.data.train : [config.data.train];
+  let train = (await Promise.all(sources.map((s) => readRecords(s, "train", vocab)))).flat();
+  let validation: TrainRecord[] = [];
+  if (config.data.validation) validation = await readRecords(config.data.validation, "val", vocab);
+  else if (sources.length === 1 && isPreparedFolder(sources[0])) validation = await readRecords(sources[0], "val", vocab).catch(() => []);
+  else if (config.data.val_fraction > 0) {
+    const order = new Rng(config.seed).shuffle(train.map((_, i) => i));
+    const n = Math.max(1, Math.round(train.length * config.data.val_fraction));
+    const held = new Set(order.slice(0, n));
+    validation = train.filter((_, i) => held.has(i));
+    train = train.filter((_, i) => !held.has(i));
+  }
+  if (train.length === 0) throw new ConfigError(`no training records in ${sources.join(", ")}`);
+  const t = truncate(train, config);
+  const v = truncate(validation, config);
+  const adapter = buildLoraAdapter(
+    model,
+    loraConfig({
+      r: config.lora.r,
+      loraAlpha: config.lora.lora_alpha,
+      loraDropout: config.lora.lora_dropout,
+      targetModules: config.lora.target_modules,
+      useRslora: config.lora.use_rslora,
+      baseModelNameOrPath: config.model,
+    }),
+    { seed: config.seed },
+  );
+  attachAdapter(model, adapter);
+  return {
+    model,
+    adapter,
+    train: t.kept,
+    validation: v.kept,
+    padId: 0,
+    runHash: hashRun(config, t.kept, v.kept),
+    truncated: t.truncated + v.truncated,
+  };
+}
+
+export function describePlan(config: TrainConfig, session: TrainSession): TrainPlan {
+  let tokens = 0;
+  let targets = 0;
+  for (const r of session.train) {
+    tokens += r.inputIds.length;
+    for (let i = 1; i < r.labels.length; i++) if (r.labels[i] !== -100) targets++;
+  }
+  return {
+    totalSteps: plannedSteps(config, session.train, session.padId).total,
+    trainRecords: session.train.length,
+    validationRecords: session.validation.length,
+    trainTokens: tokens,
+    trainedTargets: targets,
+    trainableParameters: session.adapter.size,
+    truncated: session.truncated,
+  };
+}
+
+export type { TrainResult };
