@@ -52,7 +52,12 @@ export function layerAdapters(model: Model, layer: number): Partial<Record<strin
 }
 
 /** A model over weights already in memory (loading from a folder goes through `loadModel`). */
-export function createModel(config: ModelConfig, weights: DecoderWeights, backend: ModelBackend, eosTokenIds = config.eosTokenIds): Model {
+export function createModel(
+  config: ModelConfig,
+  weights: DecoderWeights,
+  backend: ModelBackend,
+  eosTokenIds: readonly number[] = config.eosTokenIds,
+): Model {
   return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds };
 }
 

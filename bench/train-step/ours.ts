@@ -1,0 +1,56 @@
+// One measured configuration of loraforge, in its own process so its peak RSS is its own:
+//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS
+// Prints one JSON line: tokens/s, seconds per step, peak RSS, and time per op group.
+import fs from "node:fs";
+import type { Backend } from "../../src/tensor/index.js";
+import { Tensor, cpuBackend } from "../../src/tensor/index.js";
+import { createModel, loadModel, lossAndGradients, makeBatch } from "../../src/model/index.js";
+import { attachAdapter, buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
+
+const [dir, idsFile, stepsArg] = process.argv.slice(2);
+const sequences = JSON.parse(fs.readFileSync(idsFile, "utf8")) as number[][];
+const steps = Number(stepsArg);
+
+/** Wall time per backend method, so the step splits into GEMMs, attention, loss and the rest. */
+const opTime = new Map<string, number>();
+const timed = new Proxy(cpuBackend, {
+  get(target, name, receiver) {
+    const value = Reflect.get(target, name, receiver);
+    if (typeof value !== "function") return value;
+    return (...args: unknown[]) => {
+      const start = performance.now();
+      const result = value.apply(target, args);
+      opTime.set(String(name), (opTime.get(String(name)) ?? 0) + performance.now() - start);
+      return result;
+    };
+  },
+}) as Backend;
+
+const loaded = loadModel(dir);
+const model = createModel(loaded.config, loaded.weights, timed, loaded.eosTokenIds);
+const adapter = buildLoraAdapter(model, loraConfig({ r: 16, loraAlpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] }));
+attachAdapter(model, adapter);
+const moments = adapter.parameters().map((p) => ({ m: Tensor.zeros(p.shape), v: Tensor.zeros(p.shape) }));
+const batch = makeBatch(sequences.map((s) => ({ inputIds: s })));
+const tokens = batch.inputIds.length;
+
+function step(n: number): void {
+  adapter.zeroGradients();
+  lossAndGradients(model, batch);
+  const params = adapter.parameters();
+  const grads = adapter.gradients();
+  params.forEach((p, i) => timed.adamwStep(p, grads[i], moments[i].m, moments[i].v, { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: n }));
+}
+
+step(1); // warm-up
+opTime.clear();
+const start = performance.now();
+for (let n = 0; n < steps; n++) step(n + 2);
+const seconds = (performance.now() - start) / 1000 / steps;
+const groups: Record<string, number> = { gemm: 0, attention: 0, loss: 0, rest: 0 };
+for (const [name, ms] of opTime) {
+  const group = name === "gemm" ? "gemm" : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
+  groups[group] += ms / 1000 / steps;
+}
+groups.rest += seconds - Object.values(groups).reduce((a, b) => a + b, 0); // TypeScript glue outside the kernels
+console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, perOp: groups }));
