@@ -50,9 +50,9 @@ function normalizerFor(count: number, options: LossOptions): number {
 export function lossAndGradients(model: Model, batch: Batch, options: LossOptions = {}): LossResult {
   checkBatch(batch, model.config.vocabSize);
   const call = { training: true, dropoutSeed: options.dropoutSeed ?? 0 };
-  const targets = i32(shiftLabels(batch.labels, batch.segmentIds));
-  const count = countTrained(targets.data as Int32Array);
-  const normalizer = normalizerFor(count, options);
+  const shifted = shiftLabels(batch.labels, batch.segmentIds);
+  const targets = i32(shifted);
+  const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden, tape } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), call, options.checkpointing ? "checkpoints" : "all");
   const ce = model.backend.crossEntropyLinear(hidden, model.weights.lmHead, targets, 1 / normalizer);
   if (!ce.dh || !tape) throw new Error("lossAndGradients: the forward kept no gradient path");
@@ -63,8 +63,9 @@ export function lossAndGradients(model: Model, batch: Batch, options: LossOption
 /** The same loss without gradients and without dropout (evaluation). */
 export function computeLoss(model: Model, batch: Batch, options: Pick<LossOptions, "normalizer"> = {}): LossResult {
   checkBatch(batch, model.config.vocabSize);
-  const targets = i32(shiftLabels(batch.labels, batch.segmentIds));
-  const normalizer = normalizerFor(countTrained(targets.data as Int32Array), options);
+  const shifted = shiftLabels(batch.labels, batch.segmentIds);
+  const targets = i32(shifted);
+  const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), { training: false, dropoutSeed: 0 }, "nothing");
   const ce = model.backend.crossEntropyLinear(hidden, model.weights.lmHead, targets);
   return { loss: ce.lossSum / normalizer, lossSum: ce.lossSum, count: ce.count };
