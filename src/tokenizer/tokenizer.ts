@@ -111,7 +111,7 @@ export class LoraTokenizer {
 
   /** The template's text for a conversation, as transformers' apply_chat_template(tokenize=False) gives it. */
   applyChatTemplate(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
-    return this.requireTemplate().render(messages, options);
+    return this.requireChatTemplate().render(messages, options);
   }
 
   /**
@@ -128,7 +128,7 @@ export class LoraTokenizer {
    * Throws TemplateError when nothing would be trained or the text cannot be mapped to tokens.
    */
   tokenizeConversation(messages: readonly ChatMessage[], options: ConversationOptions = {}): TokenizedConversation {
-    const template = this.requireTemplate();
+    const template = this.requireChatTemplate();
     const trained = trainedTurns(messages, options.trainOn ?? "all");
     if (trained.length === 0) throw new TemplateError("no assistant turn is trained (missing, or all have weight 0)");
     const rendered = renderWithAssistantSpans(template, messages, trained, options);
@@ -182,12 +182,13 @@ export class LoraTokenizer {
       { role: "user", content: "U2" },
       { role: "assistant", content: "A2" },
     ];
-    const template = this.requireTemplate();
+    const template = this.requireChatTemplate();
     const full = template.render(probe);
     return [3, 4].every((n) => full.startsWith(template.render(probe.slice(0, n))));
   }
 
-  private requireTemplate(): ChatTemplate {
+  /** The chat template, or a TemplateError that suggests --chat-template when the folder has none. */
+  requireChatTemplate(): ChatTemplate {
     if (this.chatTemplate) return this.chatTemplate;
     throw new TemplateError(`the tokenizer in ${this.dir} has no chat template`, {
       hint: "pass --chat-template with a .jinja file or one of the built-in names (chatml, llama3, llama2, mistral, gemma)",

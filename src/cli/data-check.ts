@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import { checkData, formatProblem, histogramLines, type CheckReport } from "../data/index.js";
+import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
+
+/** Problems printed on the terminal before "… and N more" (--json prints all). */
+const MAX_PRINTED = 50;
+
+function printReport(report: CheckReport): void {
+  for (const f of report.files) console.log(`${f.file}: ${f.format ?? "format unknown"}, ${f.valid}/${f.rows} valid rows`);
+  console.log(`formats: ${Object.entries(report.formats).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  console.log(`duplicates: ${report.duplicates.exact} exact, ${report.duplicates.near} near (removed); ${report.duplicates.conflicts} conflicts (kept)`);
+  for (const c of report.details.conflicts.slice(0, MAX_PRINTED)) {
+    console.log(`  conflict: ${c.first.file}:${c.first.line} and ${c.second.file}:${c.second.line} answer the same prompt differently`);
+  }
+  console.log(`split: ${report.split.train} train, ${report.split.val} validation; leakage: ${report.leakage.length}`);
+  for (const l of report.leakage.slice(0, MAX_PRINTED)) {
+    console.log(`  leak (${l.kind}${l.jaccard ? ` ${l.jaccard}` : ""}): validation ${l.val.file}:${l.val.line} ~ train ${l.train.file}:${l.train.line}`);
+  }
+  for (const [split, stats] of Object.entries(report.lengths ?? {})) {
+    console.log(`${split} tokens: ${stats.records} records, min ${stats.min}, mean ${stats.mean}, p50 ${stats.p50}, p95 ${stats.p95}, max ${stats.max}, trained ${stats.trainedTokens}`);
+    for (const line of histogramLines(stats)) console.log(line);
+  }
+  if (report.problems.length > 0) {
+    console.log(`${report.problems.length} problems:`);
+    for (const p of report.problems.slice(0, MAX_PRINTED)) console.log(`  ${formatProblem(p)}`);
+    if (report.problems.length > MAX_PRINTED) console.log(`  … and ${report.problems.length - MAX_PRINTED} more (--json lists all)`);
+  }
+}
+
+export function registerDataCheck(data: Command): void {
+  addReadingOptions(
+    data
+      .command("check")
+      .description("validate data files: formats, problems with locations, duplicates, conflicts, leakage, token lengths")
+      .argument("<files...>", "data files (.jsonl, .json, .csv, .parquet)")
+      .option("--model <dir>", "model folder: template and tokenize records for token-length statistics")
+      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
+      .option("--json", "print one machine-readable report"),
+  ).action(async (files: string[], flags: ReadingFlags & { model?: string; json?: boolean; workers?: number }) => {
+    const report = await checkData(files, { ...readingOptions(flags), modelDir: flags.model, workers: flags.workers });
+    if (flags.json) console.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+    if (!report.ok) process.exitCode = 1;
+  });
+}

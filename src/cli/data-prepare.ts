@@ -1,0 +1,53 @@
+import { Option, type Command } from "commander";
+import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, type TruncationPolicy } from "../data/index.js";
+import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
+
+interface PrepareFlags extends ReadingFlags {
+  model: string;
+  out: string;
+  trainOn: "all" | "last";
+  maxSeqLength: number;
+  truncation: TruncationPolicy;
+  skipInvalid?: boolean;
+  workers?: number;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerDataPrepare(data: Command): void {
+  addReadingOptions(
+    data
+      .command("prepare")
+      .description("write tokenized train.jsonl / val.jsonl ({input_ids, labels}) and report.json")
+      .argument("<files...>", "data files (.jsonl, .json, .csv, .parquet), in order")
+      .requiredOption("--model <dir>", "model folder with tokenizer.json and tokenizer_config.json")
+      .requiredOption("--out <dir>", "output folder")
+      .addOption(new Option("--train-on <turns>", "train every assistant turn, or only the last").choices(["all", "last"]).default("all"))
+      .option("--max-seq-length <n>", "longest record in tokens", numberOption("--max-seq-length", 1, Infinity, true), DEFAULT_MAX_SEQ_LENGTH)
+      .addOption(new Option("--truncation <policy>", "records over --max-seq-length: drop, or cut left/right").choices(TRUNCATION_POLICIES).default("drop"))
+      .option("--skip-invalid", "leave invalid records out (listed in report.json) instead of stopping")
+      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
+      .option("--force", "recompute even when the output folder holds a result for the same inputs and options")
+      .option("--json", "print the report as JSON"),
+  ).action(async (files: string[], flags: PrepareFlags) => {
+    const { cached, report } = await prepareDataset(files, {
+      ...readingOptions(flags),
+      modelDir: flags.model,
+      outDir: flags.out,
+      trainOn: flags.trainOn,
+      maxSeqLength: flags.maxSeqLength,
+      truncation: flags.truncation,
+      skipInvalid: flags.skipInvalid,
+      workers: flags.workers,
+      force: flags.force,
+    });
+    if (flags.json) return console.log(JSON.stringify({ cached, ...report }, null, 2));
+    if (cached) return console.log(`${flags.out}: up to date (same inputs and options; --force recomputes)`);
+    const split = report.split as { train: number; val: number };
+    const dup = report.duplicates as { exact: number; near: number; conflicts: number };
+    const invalid = (report.invalid as unknown[]).length;
+    console.log(`${flags.out}: ${split.train} train, ${split.val} validation records`);
+    console.log(`removed ${dup.exact} exact and ${dup.near} near duplicates; ${dup.conflicts} conflicts kept; ${invalid} invalid skipped`);
+    console.log(`truncation: ${JSON.stringify(report.truncation)}; details in ${flags.out}/report.json`);
+  });
+}

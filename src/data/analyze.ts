@@ -1,0 +1,51 @@
+import { dedupe, DEFAULT_NEAR_DUPLICATE_THRESHOLD, type DedupeReport } from "./dedupe.js";
+import { loadRecords, type FileSummary, type LoadOptions } from "./load-records.js";
+import { findLeakage, splitRecords, type LeakagePair } from "./split.js";
+import type { Problem, TrainingRecord } from "./types.js";
+
+export const DEFAULT_SEED = 42;
+
+export interface AnalyzeOptions extends LoadOptions {
+  /** Records of this file form the validation split (no random split). */
+  valFile?: string;
+  valFraction?: number;
+  valSize?: number;
+  seed?: number;
+  /** Near-duplicate Jaccard threshold (default 0.9); `nearDuplicates: false` turns the search off. */
+  threshold?: number;
+  nearDuplicates?: boolean;
+}
+
+export interface AnalyzedData {
+  files: FileSummary[];
+  problems: Problem[];
+  duplicates: DedupeReport;
+  train: TrainingRecord[];
+  val: TrainingRecord[];
+  leakage: LeakagePair[];
+}
+
+/** Read + validate + clean, dedupe (exact → conflicts → near), split, and find train/validation leakage. */
+export async function analyzeData(files: readonly string[], options: AnalyzeOptions = {}): Promise<AnalyzedData> {
+  const threshold = options.threshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
+  const dedupeOptions = { threshold, nearDuplicates: options.nearDuplicates };
+  const loaded = await loadRecords(files, options);
+  const { kept, report } = dedupe(loaded.records, dedupeOptions);
+  let train: TrainingRecord[];
+  let val: TrainingRecord[];
+  let summaries = loaded.files;
+  let problems = loaded.problems;
+  if (options.valFile !== undefined) {
+    const held = await loadRecords([options.valFile], options);
+    const heldOut = dedupe(held.records, dedupeOptions);
+    [train, val] = [kept, heldOut.kept];
+    summaries = [...summaries, ...held.files];
+    problems = [...problems, ...held.problems];
+    report.exact.push(...heldOut.report.exact);
+    report.near.push(...heldOut.report.near);
+    report.conflicts.push(...heldOut.report.conflicts);
+  } else {
+    ({ train, val } = splitRecords(kept, { valFraction: options.valFraction, valSize: options.valSize, seed: options.seed ?? DEFAULT_SEED }));
+  }
+  return { files: summaries, problems, duplicates: report, train, val, leakage: findLeakage(train, val, threshold) };
+}

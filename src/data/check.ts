@@ -1,0 +1,53 @@
+import { loadTokenizer } from "../tokenizer/index.js";
+import { analyzeData, type AnalyzeOptions } from "./analyze.js";
+import type { LengthStats } from "./length-stats.js";
+import { tokenizeSplits } from "./tokenize-splits.js";
+import type { DataFormat, Problem } from "./types.js";
+
+export interface CheckOptions extends AnalyzeOptions {
+  /** With a model folder, records are templated and tokenized for length statistics and template problems. */
+  modelDir?: string;
+  chatTemplate?: string;
+  workers?: number;
+}
+
+export interface CheckReport {
+  files: Array<{ file: string; format?: DataFormat; rows: number; valid: number }>;
+  formats: Partial<Record<DataFormat, number>>;
+  problems: Problem[];
+  duplicates: { exact: number; near: number; conflicts: number };
+  details: Awaited<ReturnType<typeof analyzeData>>["duplicates"];
+  leakage: Awaited<ReturnType<typeof analyzeData>>["leakage"];
+  split: { train: number; val: number };
+  lengths?: { train: LengthStats; val: LengthStats };
+  /** False when the report found errors (invalid records, or records the template rejects). */
+  ok: boolean;
+}
+
+/** `data check`: everything prepare would find, without writing anything. */
+export async function checkData(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
+  const data = await analyzeData(files, options);
+  const problems = [...data.problems];
+  let lengths: CheckReport["lengths"];
+  if (options.modelDir !== undefined) {
+    const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
+    if ([...data.train, ...data.val].some((r) => r.kind === "chat")) tok.requireChatTemplate();
+    const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const };
+    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers });
+    problems.push(...tokenized.problems);
+    lengths = tokenized.lengths;
+  }
+  const formats: CheckReport["formats"] = {};
+  for (const r of [...data.train, ...data.val]) formats[r.format] = (formats[r.format] ?? 0) + 1;
+  return {
+    files: data.files,
+    formats,
+    problems,
+    duplicates: { exact: data.duplicates.exact.length, near: data.duplicates.near.length, conflicts: data.duplicates.conflicts.length },
+    details: data.duplicates,
+    leakage: data.leakage,
+    split: { train: data.train.length, val: data.val.length },
+    lengths,
+    ok: problems.length === 0,
+  };
+}

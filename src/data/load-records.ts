@@ -1,0 +1,67 @@
+import { InputError } from "../util/errors.js";
+import type { CleanOptions } from "./clean.js";
+import { detectFormat, FORMAT_EXPECTATIONS, toRecord } from "./formats.js";
+import { readRows } from "./readers/index.js";
+import type { DataFormat, Problem, TrainingRecord } from "./types.js";
+
+export interface LoadOptions extends CleanOptions {
+  /** Skip detection and read every file as this format. */
+  format?: DataFormat;
+}
+
+export interface FileSummary {
+  file: string;
+  format?: DataFormat;
+  rows: number;
+  valid: number;
+}
+
+export interface LoadedData {
+  /** Valid records, files in the given order, rows in file order. */
+  records: TrainingRecord[];
+  /** Every row-level problem (malformed lines, wrong types, missing fields, …). */
+  problems: Problem[];
+  files: FileSummary[];
+}
+
+/**
+ * Reads, detects, cleans and validates every file. Problems with a whole file (missing, empty, binary, no
+ * column that matches a format) are thrown as InputError; row problems are collected, never thrown.
+ */
+export async function loadRecords(files: readonly string[], options: LoadOptions = {}): Promise<LoadedData> {
+  const records: TrainingRecord[] = [];
+  const problems: Problem[] = [];
+  const summaries: FileSummary[] = [];
+  for (const file of files) {
+    const summary: FileSummary = { file, format: options.format, rows: 0, valid: 0 };
+    for await (const row of readRows(file)) {
+      summary.rows++;
+      if (row instanceof InputError) {
+        problems.push({ file, line: row.line ?? 0, field: row.field, message: stripLocation(row) });
+        continue;
+      }
+      summary.format ??= detectFormat(row.value);
+      if (!summary.format) {
+        const keys = row.value && typeof row.value === "object" ? Object.keys(row.value).join(", ") : typeof row.value;
+        throw new InputError(`the first record's fields (${keys}) match no data format; expected ${FORMAT_EXPECTATIONS}`, {
+          file,
+          line: row.line,
+        }, { hint: "rename the columns/keys, or pass --format to say which format the file holds" });
+      }
+      const converted = toRecord(row, summary.format, options);
+      if ("problems" in converted) problems.push(...converted.problems);
+      else {
+        records.push(converted.record);
+        summary.valid++;
+      }
+    }
+    summaries.push(summary);
+  }
+  return { records, problems, files: summaries };
+}
+
+/** The message of a located InputError without the "file, line N: " prefix (the Problem carries both). */
+function stripLocation(err: InputError): string {
+  const prefix = [err.file, err.line !== undefined ? `line ${err.line}` : undefined, err.field].filter(Boolean).join(", ");
+  return prefix && err.message.startsWith(`${prefix}: `) ? err.message.slice(prefix.length + 2) : err.message;
+}

@@ -1,0 +1,92 @@
+/**
+ * MinHash signatures over word shingles, and an LSH index over them, for near-duplicate search in linear time.
+ * Shingles: the text is lowercased and split into runs of letters/digits; each shingle is 3 consecutive words
+ * (a text of fewer words is one shingle). Candidates from the index are then checked with the exact Jaccard
+ * similarity of the shingle sets, so the threshold is exact, not an estimate.
+ */
+const SHINGLE_WORDS = 3;
+const BANDS = 16;
+const ROWS_PER_BAND = 6;
+export const SIGNATURE_LENGTH = BANDS * ROWS_PER_BAND;
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function mix(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** The distinct shingle hashes of a text, sorted. */
+export function shingleSet(text: string): Uint32Array {
+  const words = (text.toLowerCase().match(WORD) ?? []).map(hashString);
+  const hashes = new Set<number>();
+  if (words.length < SHINGLE_WORDS) hashes.add(words.reduce((h, w) => mix(h ^ w), 0x9e3779b9));
+  for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) {
+    hashes.add(mix(mix(mix(words[i]) ^ words[i + 1]) ^ words[i + 2]));
+  }
+  return Uint32Array.from(hashes).sort();
+}
+
+/** Exact Jaccard similarity of two sorted shingle sets. */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let common = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      common++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  const union = a.length + b.length - common;
+  return union === 0 ? 1 : common / union;
+}
+
+const SEEDS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x9e3779b9 + 1) | 1);
+
+/** MinHash signature: per seeded hash function, the minimum over the shingles. */
+export function signature(shingles: Uint32Array): Uint32Array {
+  const sig = new Uint32Array(SIGNATURE_LENGTH).fill(0xffffffff);
+  for (let s = 0; s < shingles.length; s++) {
+    const x = shingles[s];
+    for (let k = 0; k < SIGNATURE_LENGTH; k++) {
+      const h = mix(Math.imul(x, SEEDS[k]) ^ SEEDS[k]);
+      if (h < sig[k]) sig[k] = h;
+    }
+  }
+  return sig;
+}
+
+/** Band buckets: two signatures that agree on every row of some band become candidates. */
+export class LshIndex {
+  private readonly buckets: Array<Map<string, number[]>> = Array.from({ length: BANDS }, () => new Map());
+
+  private static bandKey(sig: Uint32Array, band: number): string {
+    return sig.subarray(band * ROWS_PER_BAND, (band + 1) * ROWS_PER_BAND).join(",");
+  }
+
+  add(id: number, sig: Uint32Array): void {
+    for (let b = 0; b < BANDS; b++) {
+      const key = LshIndex.bandKey(sig, b);
+      const bucket = this.buckets[b].get(key);
+      if (bucket) bucket.push(id);
+      else this.buckets[b].set(key, [id]);
+    }
+  }
+
+  /** Ids sharing at least one band with the signature, in insertion order. */
+  candidates(sig: Uint32Array): number[] {
+    const found = new Set<number>();
+    for (let b = 0; b < BANDS; b++) for (const id of this.buckets[b].get(LshIndex.bandKey(sig, b)) ?? []) found.add(id);
+    return [...found].sort((x, y) => x - y);
+  }
+}

@@ -1,0 +1,122 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
+import { InputError } from "../util/errors.js";
+import { packageVersion } from "../util/package-info.js";
+import { analyzeData, type AnalyzeOptions } from "./analyze.js";
+import { AtomicFileWriter, writeFileAtomic } from "./atomic-write.js";
+import { cachedKey, prepareCacheKey } from "./cache.js";
+import { tokenizeSplits } from "./tokenize-splits.js";
+import type { TruncationPolicy } from "./truncate.js";
+import { formatProblem, type Problem } from "./types.js";
+import type { TokenizedExample } from "../tokenizer/index.js";
+
+export const DEFAULT_MAX_SEQ_LENGTH = 2048;
+export const OUTPUT_FILES = ["train.jsonl", "val.jsonl"];
+
+export interface PrepareOptions extends AnalyzeOptions {
+  modelDir: string;
+  outDir: string;
+  chatTemplate?: string;
+  trainOn?: TrainOn;
+  maxSeqLength?: number;
+  truncation?: TruncationPolicy;
+  /** Continue past invalid records, reporting them (default: stop with the full list). */
+  skipInvalid?: boolean;
+  workers?: number;
+  /** Ignore a cached result. */
+  force?: boolean;
+}
+
+export interface PrepareResult {
+  cached: boolean;
+  report: Record<string, unknown>;
+}
+
+/** The options that change the output (not where it goes, nor how many workers compute it). */
+function outputOptions(files: readonly string[], o: PrepareOptions): Record<string, unknown> {
+  return {
+    files,
+    format: o.format,
+    collapseWhitespace: o.collapseWhitespace ?? false,
+    chatTemplate: o.chatTemplate,
+    trainOn: o.trainOn ?? "all",
+    maxSeqLength: o.maxSeqLength ?? DEFAULT_MAX_SEQ_LENGTH,
+    truncation: o.truncation ?? "drop",
+    valFile: o.valFile,
+    valFraction: o.valFraction,
+    valSize: o.valSize,
+    seed: o.seed,
+    threshold: o.threshold,
+    nearDuplicates: o.nearDuplicates ?? true,
+    skipInvalid: o.skipInvalid ?? false,
+  };
+}
+
+function stopOnProblems(problems: Problem[], what: string): void {
+  if (problems.length === 0) return;
+  throw new InputError(`${problems.length} ${what}:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`, {}, {
+    hint: "fix them, or pass --skip-invalid to leave them out (they are listed in report.json)",
+  });
+}
+
+function writeJsonl(target: string, examples: readonly TokenizedExample[]): void {
+  const writer = new AtomicFileWriter(target);
+  try {
+    for (const e of examples) writer.write(`{"input_ids":[${e.inputIds.join(",")}],"labels":[${e.labels.join(",")}]}\n`);
+    writer.commit();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+}
+
+/**
+ * `data prepare`: validated, cleaned, deduplicated, split, templated, tokenized and truncated records written to
+ * train.jsonl / val.jsonl ({"input_ids", "labels"}, −100 = not trained) and report.json, each atomically.
+ * An output folder whose report.json carries the same cache key is reused as it is.
+ */
+export async function prepareDataset(files: readonly string[], options: PrepareOptions): Promise<PrepareResult> {
+  const settings = outputOptions(files, options);
+  const inputs = options.valFile !== undefined ? [...files, options.valFile] : files;
+  const cacheKey = await prepareCacheKey(inputs, options.modelDir, settings);
+  const reportPath = path.join(options.outDir, "report.json");
+  if (!options.force && cachedKey(options.outDir, OUTPUT_FILES) === cacheKey) {
+    return { cached: true, report: { cacheKey, reused: reportPath } };
+  }
+  const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
+  const data = await analyzeData(files, options);
+  if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records");
+  const needsTemplate = [...data.train, ...data.val].some((r) => r.kind === "chat");
+  if (needsTemplate) tok.requireChatTemplate();
+  const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all" };
+  const tokenized = await tokenizeSplits(data, tok, spec, {
+    maxSeqLength: settings.maxSeqLength as number,
+    truncation: settings.truncation as TruncationPolicy,
+    workers: options.workers,
+  });
+  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected");
+  mkdirSync(options.outDir, { recursive: true });
+  writeJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
+  writeJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
+  const report = {
+    loraforge: packageVersion(),
+    cacheKey,
+    options: settings,
+    files: data.files,
+    invalid: [...data.problems, ...tokenized.problems],
+    duplicates: {
+      exact: data.duplicates.exact.length,
+      near: data.duplicates.near.length,
+      conflicts: data.duplicates.conflicts.length,
+      pairs: data.duplicates,
+    },
+    leakage: data.leakage,
+    split: { train: tokenized.train.length, val: tokenized.val.length },
+    truncation: tokenized.truncation,
+    template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,
+    lengths: tokenized.lengths,
+  };
+  writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  return { cached: false, report };
+}

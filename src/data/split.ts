@@ -1,0 +1,60 @@
+import { Rng } from "../util/rng.js";
+import { ConfigError } from "../util/errors.js";
+import { NearDuplicateIndex } from "./dedupe.js";
+import { exactKey, recordText } from "./record-keys.js";
+import type { SourceLocation, TrainingRecord } from "./types.js";
+
+export const DEFAULT_VAL_FRACTION = 0.05;
+
+export interface SplitOptions {
+  /** Share of records held out (default 0.05; 0 allowed). Ignored when valSize is set. */
+  valFraction?: number;
+  /** Exact number of records held out. */
+  valSize?: number;
+  seed: number;
+}
+
+/**
+ * A seeded, deterministic train/validation split: the same records, options and seed always give the same
+ * split. Both parts keep input order.
+ */
+export function splitRecords(records: readonly TrainingRecord[], options: SplitOptions): { train: TrainingRecord[]; val: TrainingRecord[] } {
+  const fraction = options.valFraction ?? DEFAULT_VAL_FRACTION;
+  if (!(fraction >= 0 && fraction < 1)) throw new ConfigError(`--val-fraction must be in [0, 1), got ${fraction}`);
+  const size = options.valSize ?? Math.round(records.length * fraction);
+  if (!Number.isInteger(size) || size < 0 || (size > 0 && size >= records.length)) {
+    throw new ConfigError(`--val-size ${size} must be a whole number below the ${records.length} records`);
+  }
+  const order = new Rng(options.seed).shuffle(records.map((_, i) => i));
+  const isVal = new Set(order.slice(0, size));
+  return {
+    train: records.filter((_, i) => !isVal.has(i)),
+    val: records.filter((_, i) => isVal.has(i)),
+  };
+}
+
+export interface LeakagePair {
+  val: SourceLocation;
+  train: SourceLocation;
+  kind: "exact" | "near";
+  jaccard?: number;
+}
+
+/** Validation records that are exact or near duplicates of training records (they inflate validation scores). */
+export function findLeakage(train: readonly TrainingRecord[], val: readonly TrainingRecord[], threshold: number): LeakagePair[] {
+  const trainByKey = new Map<string, TrainingRecord>();
+  for (const r of train) if (!trainByKey.has(exactKey(r))) trainByKey.set(exactKey(r), r);
+  const index = new NearDuplicateIndex();
+  for (const r of train) index.add(recordText(r));
+  const pairs: LeakagePair[] = [];
+  for (const r of val) {
+    const exact = trainByKey.get(exactKey(r));
+    if (exact) {
+      pairs.push({ val: r.source, train: exact.source, kind: "exact" });
+      continue;
+    }
+    const near = index.find(recordText(r), threshold);
+    if (near) pairs.push({ val: r.source, train: train[near.id].source, kind: "near", jaccard: Math.round(near.jaccard * 1000) / 1000 });
+  }
+  return pairs;
+}

@@ -1,0 +1,47 @@
+import { IGNORE_INDEX } from "../tokenizer/index.js";
+
+/** What to do with a record longer than max_seq_length: drop it, or keep its first (right) / last (left) tokens. */
+export type TruncationPolicy = "drop" | "left" | "right";
+export const TRUNCATION_POLICIES: readonly TruncationPolicy[] = ["drop", "left", "right"];
+
+export interface TruncationCounts {
+  /** Records over the limit. */
+  overLength: number;
+  /** Dropped: by the drop policy, or because cutting left no trained token. */
+  dropped: number;
+  /** Cut records that lost trained tokens. */
+  lostTrainedTokens: number;
+  /** Cut records that lost an end-of-turn token among their trained tokens (allowed, counted). */
+  lostEndOfTurn: number;
+}
+
+export function emptyTruncationCounts(): TruncationCounts {
+  return { overLength: 0, dropped: 0, lostTrainedTokens: 0, lostEndOfTurn: 0 };
+}
+
+/** Applies the policy to one example; returns undefined when it is dropped. Updates the counts. */
+export function truncate(
+  example: { inputIds: number[]; labels: number[] },
+  maxLength: number,
+  policy: TruncationPolicy,
+  endOfTurn: ReadonlySet<number>,
+  counts: TruncationCounts,
+): { inputIds: number[]; labels: number[] } | undefined {
+  const { inputIds, labels } = example;
+  if (inputIds.length <= maxLength) return example;
+  counts.overLength++;
+  if (policy === "drop") {
+    counts.dropped++;
+    return undefined;
+  }
+  const [from, to] = policy === "right" ? [0, maxLength] : [inputIds.length - maxLength, inputIds.length];
+  const lost = [...labels.slice(0, from), ...labels.slice(to)].filter((l) => l !== IGNORE_INDEX);
+  if (lost.length > 0) counts.lostTrainedTokens++;
+  if (lost.some((id) => endOfTurn.has(id))) counts.lostEndOfTurn++;
+  const kept = { inputIds: inputIds.slice(from, to), labels: labels.slice(from, to) };
+  if (!kept.labels.some((l) => l !== IGNORE_INDEX)) {
+    counts.dropped++;
+    return undefined;
+  }
+  return kept;
+}
