@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { registerData } from "./data.js";
 import { registerDoctor } from "./doctor.js";
 import { registerGenerate } from "./generate.js";
 import { registerInitModel } from "./init-model.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerInitModel, registerGenerate, registerTrain];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain];
