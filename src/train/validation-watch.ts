@@ -37,18 +37,15 @@ export function shouldStop(state: WatchState, patience: number | undefined): boo
 }
 
 /**
- * Overfitting: after the best evaluation, validation loss went up at least twice in a row while training loss
- * kept going down. Returns the step where it began (the best evaluation's step), or undefined.
+ * Overfitting: the last two evaluations both came after the best one, with validation loss above the best while
+ * training loss fell below its value at the best evaluation. Returns the step where it began (the best
+ * evaluation's step), or undefined. Comparing with the best point, not step to step, keeps noise out.
  */
 export function overfittingStart(state: WatchState): number | undefined {
   const h = state.history;
   const bestIndex = h.findIndex((p) => p.step === state.best?.step);
-  if (bestIndex < 0) return undefined;
-  let rising = 0;
-  for (let i = bestIndex + 1; i < h.length; i++) {
-    if (h[i].valLoss > h[i - 1].valLoss && h[i].trainLoss < h[i - 1].trainLoss) rising++;
-    else rising = 0;
-    if (rising >= 2) return h[bestIndex].step;
-  }
-  return undefined;
+  if (bestIndex < 0 || h.length - bestIndex < 3) return undefined;
+  const best = h[bestIndex];
+  const diverging = h.slice(-2).every((p) => p.valLoss > best.valLoss && p.trainLoss < best.trainLoss);
+  return diverging ? best.step : undefined;
 }

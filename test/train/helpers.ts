@@ -12,21 +12,26 @@ export function microModelFolder(dir: string): string {
 
 /**
  * A prepared-data folder of records that teach a fixed mapping: prompt tokens, then the answer tokens
- * (prompt reversed) trained, −100 on the prompt.
+ * (prompt reversed) trained, −100 on the prompt. `overfit` makes an overfitting fixture instead: training answers
+ * repeat one token and validation answers another, so the better the model fits training, the worse validation.
  */
-export function preparedData(dir: string, options: { train: number; val: number; seed?: number; maxLen?: number }): string {
-  const out = path.join(dir, `data-${options.train}-${options.val}-${options.seed ?? 0}`);
+export function preparedData(
+  dir: string,
+  options: { train: number; val: number; seed?: number; maxLen?: number; overfit?: boolean },
+): string {
+  const out = path.join(dir, `data-${options.train}-${options.val}-${options.seed ?? 0}-${options.overfit ? "o" : "r"}`);
   fs.mkdirSync(out, { recursive: true });
   const rng = new Rng(options.seed ?? 0);
-  const record = () => {
+  const record = (split: "train" | "val") => {
     const n = 4 + rng.int(options.maxLen ?? 12);
     const prompt = Array.from({ length: n }, () => 3 + rng.int(60));
-    const answer = [...prompt].reverse().concat([2]);
+    const fixed = split === "train" ? 7 : 9;
+    const answer = (options.overfit ? prompt.map(() => fixed) : [...prompt].reverse()).concat([2]);
     return JSON.stringify({ input_ids: [1, ...prompt, ...answer], labels: [-100, ...prompt.map(() => -100), ...answer] });
   };
-  const lines = (n: number) => Array.from({ length: n }, record).join("\n") + "\n";
-  fs.writeFileSync(path.join(out, "train.jsonl"), lines(options.train));
-  fs.writeFileSync(path.join(out, "val.jsonl"), options.val > 0 ? lines(options.val) : "");
+  const lines = (n: number, split: "train" | "val") => Array.from({ length: n }, () => record(split)).join("\n") + "\n";
+  fs.writeFileSync(path.join(out, "train.jsonl"), lines(options.train, "train"));
+  fs.writeFileSync(path.join(out, "val.jsonl"), options.val > 0 ? lines(options.val, "val") : "");
   return out;
 }
 

@@ -23,11 +23,19 @@ describe("validation watch", () => {
     assert.equal(overfittingStart(s), 20);
   });
 
-  it("does not call noise or a joint rise overfitting", () => {
-    const s = newWatchState();
-    for (const [step, valLoss, trainLoss] of [[10, 3, 3.1], [20, 2.4, 2.5], [30, 2.5, 2.1], [40, 2.45, 1.8], [50, 2.6, 1.9]]) {
-      recordEval(s, { step, valLoss, trainLoss });
+  it("does not call a joint rise, a single bad evaluation, or a new best overfitting", () => {
+    const joint = newWatchState();
+    for (const [step, valLoss, trainLoss] of [[10, 3, 3.1], [20, 2.4, 2.5], [30, 2.5, 2.6], [40, 2.6, 2.7]]) {
+      recordEval(joint, { step, valLoss, trainLoss });
     }
-    assert.equal(overfittingStart(s), undefined);
+    assert.equal(overfittingStart(joint), undefined);
+    const single = newWatchState();
+    for (const [step, valLoss, trainLoss] of [[10, 3, 3.1], [20, 2.4, 2.5], [30, 2.5, 2.1]]) recordEval(single, { step, valLoss, trainLoss });
+    assert.equal(overfittingStart(single), undefined);
+    const recovered = newWatchState();
+    for (const [step, valLoss, trainLoss] of [[10, 3, 3.1], [20, 2.4, 2.5], [30, 2.5, 2.1], [40, 2.3, 1.9]]) {
+      recordEval(recovered, { step, valLoss, trainLoss });
+    }
+    assert.equal(overfittingStart(recovered), undefined);
   });
 });
