@@ -5,10 +5,16 @@
 
 constexpr int64_t kLogitsBudget = int64_t{1} << 23;  // floats (32 MiB) per chunk of logits
 
-inline int64_t ce_chunk_rows(int64_t vocab) { return imax(16, imin(1024, kLogitsBudget / vocab)); }
+// Rows per chunk: at most the budget allows (at least 16, so the GEMM keeps its register tiles busy), split
+// evenly, since each chunk re-packs all of W and a ragged last chunk would pay that for a few rows.
+inline int64_t ce_chunk_rows(int64_t tokens, int64_t vocab) {
+  const int64_t cap = imax(16, imin(1024, kLogitsBudget / vocab));
+  const int64_t chunks = (tokens + cap - 1) / cap;
+  return chunks == 0 ? 1 : (tokens + chunks - 1) / chunks;
+}
 
 inline void cross_entropy_linear(const CrossEntropyArgs& a) {
-  const int64_t rows_max = imin(a.tokens, ce_chunk_rows(a.vocab));
+  const int64_t rows_max = ce_chunk_rows(a.tokens, a.vocab);
   float* logits = static_cast<float*>(thread_scratch(0, 6, sizeof(float) * imax(1, rows_max) * a.vocab));
   double* row_loss = static_cast<double*>(thread_scratch(0, 7, sizeof(double) * imax(1, a.tokens)));
   int64_t count = 0;

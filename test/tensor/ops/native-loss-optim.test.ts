@@ -18,7 +18,7 @@ function targetsFor(tokens: number, vocab: number, seed: number): Tensor {
 }
 
 describe("crossEntropyLinear: native vs float64 reference", () => {
-  // Chunk rows are max(16, 2^23 / V): V = 300000 gives 27-row chunks, so 61 tokens cross two chunk edges.
+  // Chunks hold at most max(16, 2^23 / V) rows: V = 300000 allows 27, so 61 tokens run as 3 chunks of 21, 21, 19.
   const cases = [
     { tokens: 1, dim: 8, vocab: 5 },
     { tokens: 61, dim: 12, vocab: 300000 },

@@ -1,0 +1,89 @@
+"""PyTorch peer of bench/kernels: the same attention and fused-loss cases on the CPU, timed the same way.
+
+    python peer.py attention T H HKV HD RUNS   -> {"seconds": median fwd+bwd}
+    python peer.py loss T D V RUNS             -> {"seconds": median fwd+bwd}
+    python peer.py loss-memory T D V           -> {"peak_extra_bytes": ...} (run in a fresh process)
+
+Threads come from the environment (the runner sets 2, with OMP_WAIT_POLICY=PASSIVE).
+"""
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+torch.manual_seed(0)
+
+
+def median(xs):
+    s = sorted(xs)
+    return s[len(s) // 2]
+
+
+def timed(step, runs):
+    for _ in range(2):
+        step()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def attention(t, h, hkv, hd, runs):
+    q = torch.randn(1, h, t, hd, requires_grad=True)
+    k = torch.randn(1, hkv, t, hd, requires_grad=True)
+    v = torch.randn(1, hkv, t, hd, requires_grad=True)
+    d_out = torch.randn(1, h, t, hd)
+
+    def step():
+        q.grad = k.grad = v.grad = None
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        out.backward(d_out)
+
+    return {"seconds": timed(step, runs)}
+
+
+def loss_inputs(t, d, v):
+    h = torch.randn(t, d, requires_grad=True)
+    w = torch.randn(v, d) * 0.05
+    targets = torch.randint(0, v, (t,))
+    targets[::7] = -100
+    return h, w, targets
+
+
+def loss_step(h, w, targets):
+    h.grad = None
+    logits = h @ w.t()  # the [T, V] matrix a plain implementation materializes
+    F.cross_entropy(logits, targets, reduction="sum", ignore_index=-100).backward()
+
+
+def loss(t, d, v, runs):
+    h, w, targets = loss_inputs(t, d, v)
+    return {"seconds": timed(lambda: loss_step(h, w, targets), runs)}
+
+
+def loss_memory(t, d, v):
+    h, w, targets = loss_inputs(t, d, v)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    loss_step(h, w, targets)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_extra_bytes": (after - before) * 1024}
+
+
+def main():
+    mode, *nums = sys.argv[1:]
+    n = [int(x) for x in nums]
+    result = {"attention": attention, "loss": loss, "loss-memory": loss_memory}[mode](*n)
+    result["torch"] = torch.__version__
+    result["threads"] = torch.get_num_threads()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
