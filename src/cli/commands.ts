@@ -3,7 +3,8 @@ import { registerData } from "./data.js";
 import { registerDoctor } from "./doctor.js";
 import { registerGenerate } from "./generate.js";
 import { registerInitModel } from "./init-model.js";
+import { registerEval } from "./eval.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval];

@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import path from "node:path";
+import { attachAdapter, loadAdapter } from "../lora/index.js";
+import { loadModel } from "../model/index.js";
+import { loadTokenizer } from "../tokenizer/index.js";
+import { summarizeScores } from "../train/eval-metrics.js";
+import { evaluateGenerations, evaluateLoss } from "../train/evaluate.js";
+import { isPreparedFolder, readPreparedFile } from "../train/prepared-data.js";
+import { ConfigError } from "../util/errors.js";
+
+interface EvalFlags {
+  model: string;
+  adapter?: string;
+  data: string;
+  json?: boolean;
+  generate?: boolean;
+  maxNewTokens: string;
+  dtype: string;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("loss and perplexity of a model (with an optional adapter) on prepared data; --generate adds task metrics")
+    .requiredOption("--model <dir>", "Hugging Face model folder")
+    .option("--adapter <dir>", "PEFT LoRA adapter folder")
+    .requiredOption("--data <file|dir>", "prepared JSONL ({input_ids, labels} per line) or a `data prepare` folder (val.jsonl)")
+    .option("--json", "print one JSON report, with per-record losses")
+    .option("--generate", "greedy generations for each prompt: exact match, JSON validity and field accuracy")
+    .option("--max-new-tokens <n>", "most tokens per generation", "128")
+    .option("--dtype <dtype>", "hold the frozen weights as f32 or bf16", "f32")
+    .action(async (flags: EvalFlags) => {
+      if (flags.dtype !== "f32" && flags.dtype !== "bf16") throw new ConfigError(`--dtype must be f32 or bf16, got ${flags.dtype}`);
+      const maxNewTokens = Number(flags.maxNewTokens);
+      if (!Number.isInteger(maxNewTokens) || maxNewTokens <= 0) throw new ConfigError(`--max-new-tokens expects a positive integer`);
+      const model = loadModel(flags.model, { dtype: flags.dtype });
+      if (flags.adapter) attachAdapter(model, loadAdapter(model, flags.adapter));
+      const file = isPreparedFolder(flags.data) ? path.join(flags.data, "val.jsonl") : flags.data;
+      const records = await readPreparedFile(file, model.config.vocabSize);
+      const loss = evaluateLoss(model, records);
+      const report: Record<string, unknown> = { data: file, records: records.length, targets: loss.targets, loss: loss.loss, perplexity: loss.perplexity };
+      if (flags.generate) {
+        const tokenizer = loadTokenizer(flags.model);
+        const results = evaluateGenerations(model, records, (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }), {
+          maxNewTokens,
+          eosTokenIds: [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])],
+        });
+        report.generation = summarizeScores(results);
+        if (flags.json) report.generations = results;
+      }
+      if (flags.json) {
+        report.perRecord = loss.perRecord;
+        console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      console.log(`${file}: ${records.length} records, ${loss.targets} counted targets`);
+      console.log(`loss ${loss.loss.toFixed(4)}  perplexity ${loss.perplexity.toFixed(2)}`);
+      const g = report.generation as ReturnType<typeof summarizeScores> | undefined;
+      if (g) {
+        console.log(`exact match ${(100 * g.exactMatch).toFixed(1)}% of ${g.records}`);
+        if (g.jsonRecords > 0) console.log(`JSON: ${(100 * g.jsonValid).toFixed(1)}% parse, ${(100 * g.fieldAccuracy).toFixed(1)}% of fields match`);
+      }
+    });
+}
