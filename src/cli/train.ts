@@ -10,6 +10,7 @@ import type { WorkerInput, WorkerMessage } from "../train/worker-protocol.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { ConfigError, LoraforgeError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
+import { writeReport } from "../train/report.js";
 import { TrainProgress } from "./train-progress.js";
 
 interface TrainFlags {
@@ -170,6 +171,8 @@ export function registerTrain(program: Command): void {
         prepareOutputDir(config.output_dir, flags.overwrite ?? false);
       }
       const result = await train(config, resumeFrom);
+      await writeReport(config.output_dir, result, `LoRA run: ${path.basename(config.model)}`);
       console.log(summary(result, config));
+      console.log(`report: ${path.join(config.output_dir, "report.html")} (curves in loss.png)`);
     });
 }

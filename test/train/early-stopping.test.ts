@@ -46,6 +46,13 @@ describe("train: early stopping on data made to overfit", () => {
     // The saved adapter is the best step's, kept as a checkpoint beside the newest despite save_total_limit 1.
     const bestCheckpoint = path.join(out, "checkpoints", `checkpoint-${best.step}`, "adapter", "adapter_model.safetensors");
     assert.ok(fs.readFileSync(path.join(out, "adapter", "adapter_model.safetensors")).equals(fs.readFileSync(bestCheckpoint)));
+    // The report: a PNG chart, and an HTML page that inlines it and marks the best evaluation.
+    const png = fs.readFileSync(path.join(out, "loss.png"));
+    assert.ok(png.subarray(1, 4).toString() === "PNG" && png.length > 5000);
+    const html = fs.readFileSync(path.join(out, "report.html"), "utf8");
+    assert.match(html, /<img alt="training and validation loss" src="data:image\/png;base64,iVBOR/);
+    assert.match(html, new RegExp(`<tr class="best"><td>${best.step}</td>`));
+    assert.match(html, /validation loss rose while training loss fell/);
     assert.deepEqual(
       fs.readdirSync(path.join(out, "checkpoints")).sort(),
       [`checkpoint-${best.step}`, `checkpoint-${last.step}`].sort(),
