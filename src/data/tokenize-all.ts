@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
+import type { LoraTokenizer, TrainOn } from "../tokenizer/index.js";
 import { tokenizeRecord, type TokenizeResult } from "./tokenize-record.js";
 import type { TrainingRecord } from "./types.js";
 
@@ -15,19 +15,20 @@ const MIN_RECORDS_FOR_WORKERS = 4000;
 const BATCH = 500;
 
 /**
- * Tokenizes every record, in order. Large inputs are spread over worker threads (one per core, or `workers`);
- * the results do not depend on how many workers ran.
+ * Tokenizes every record, in order. Large inputs are spread over worker threads (one per core, or `workers`),
+ * each loading the tokenizer `spec` names; small ones use `tok` here. Results do not depend on the worker count.
  */
-export async function tokenizeAll(records: readonly TrainingRecord[], spec: TokenizerSpec, workers?: number): Promise<TokenizeResult[]> {
+export async function tokenizeAll(
+  records: readonly TrainingRecord[],
+  tok: LoraTokenizer,
+  spec: TokenizerSpec,
+  workers?: number,
+): Promise<TokenizeResult[]> {
   const count = Math.max(1, Math.min(workers ?? availableParallelism(), Math.ceil(records.length / BATCH)));
-  if (count === 1 || records.length < MIN_RECORDS_FOR_WORKERS) {
-    const tok = loadTokenizer(spec.modelDir, { chatTemplate: spec.chatTemplate });
-    return records.map((r) => tokenizeRecord(tok, r, spec.trainOn));
-  }
+  if (count === 1 || records.length < MIN_RECORDS_FOR_WORKERS) return records.map((r) => tokenizeRecord(tok, r, spec.trainOn));
   const results = new Array<TokenizeResult>(records.length);
   let next = 0;
-  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-  const pool = Array.from({ length: count }, () => new Worker(new URL(`./tokenize-worker${ext}`, import.meta.url), { workerData: spec }));
+  const pool = Array.from({ length: count }, () => startWorker(spec));
   try {
     await Promise.all(
       pool.map(
@@ -52,4 +53,16 @@ export async function tokenizeAll(records: readonly TrainingRecord[], spec: Toke
     await Promise.all(pool.map((w) => w.terminate()));
   }
   return results;
+}
+
+/**
+ * A tokenizer worker. Built code runs tokenize-worker.js; from TypeScript sources (tsx, as in tests and
+ * benchmarks) a worker does not inherit tsx's loader hooks, so a bootstrap registers them before importing.
+ */
+function startWorker(spec: TokenizerSpec): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./tokenize-worker.js", import.meta.url), { workerData: spec });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./tokenize-worker.ts", import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: spec });
 }

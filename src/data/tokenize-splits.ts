@@ -29,7 +29,7 @@ export async function tokenizeSplits(
   options: TokenizeSplitsOptions,
 ): Promise<TokenizedSplits> {
   const all = [...splits.train, ...splits.val];
-  const results = await tokenizeAll(all, spec, options.workers);
+  const results = await tokenizeAll(all, tok, spec, options.workers);
   const endOfTurn = new Set(tok.endOfTurnTokenIds);
   const out: TokenizedSplits = {
     train: [],
