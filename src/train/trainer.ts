@@ -152,7 +152,14 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
   let lastCheckpoint: string | undefined;
   const started = Date.now();
   const checkpoint = () => {
-    lastCheckpoint = saveCheckpoint(outputDir, adapter, optimizer, state);
+    try {
+      lastCheckpoint = saveCheckpoint(outputDir, adapter, optimizer, state);
+    } catch (err) {
+      throw new LoraforgeError(`could not save the checkpoint of step ${state.globalStep}: ${(err as Error).message}`, {
+        hint: "free some disk space, then resume with --resume; the earlier checkpoints are intact",
+        cause: err,
+      });
+    }
     pruneCheckpoints(outputDir, config.save_total_limit, state.watch.best?.step);
     events.onCheckpoint?.(lastCheckpoint, state.globalStep);
   };

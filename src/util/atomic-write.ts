@@ -46,8 +46,21 @@ export function writeFileAtomicWith(target: string, write: (fd: number) => void)
   fsyncDir(path.dirname(target));
 }
 
+// Fault injection for the crash-safety tests: LORAFORGE_FAULT_ENOSPC_AFTER_BYTES=N makes this thread's writes fail
+// like a full disk once N bytes have gone through writeAll.
+const faultLimit = Number(process.env.LORAFORGE_FAULT_ENOSPC_AFTER_BYTES ?? Infinity);
+let bytesWritten = 0;
+
+function injectedFault(count: number): void {
+  bytesWritten += count;
+  if (bytesWritten > faultLimit) {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write (injected by LORAFORGE_FAULT_ENOSPC_AFTER_BYTES)"), { code: "ENOSPC" });
+  }
+}
+
 /** Writes all of `bytes` at the file's current position (writeSync may write less than asked). */
 export function writeAll(fd: number, bytes: Uint8Array): void {
+  injectedFault(bytes.length);
   let done = 0;
   while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done));
 }
