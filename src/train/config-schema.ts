@@ -9,7 +9,10 @@ const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
 export const dataSchema = z.strictObject({
-  /** JSONL/JSON/CSV/Parquet files, or a folder written by `loraforge data prepare`. */
+  /**
+   * JSONL/JSON/CSV/Parquet files (prepared on the fly into output_dir/data, as `loraforge data prepare` does), or a
+   * folder written by `data prepare`, or JSONL files of {"input_ids", "labels"}.
+   */
   train: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   /** A validation file or prepared folder; otherwise `val_fraction` of the training records. */
   validation: z.string().min(1).optional(),
@@ -17,9 +20,8 @@ export const dataSchema = z.strictObject({
   format: z.enum(["auto", "messages", "sharegpt", "alpaca", "prompt-completion", "text"]).default("auto"),
   /** A Jinja file or a built-in name (chatml, llama3, ...); default: the model's own template. */
   chat_template: z.string().min(1).optional(),
+  /** Train every assistant turn, or only the last (chat data is always trained on assistant turns only). */
   train_on: z.enum(["all", "last"]).default("all"),
-  assistant_only_loss: z.boolean().default(true),
-  completion_only_loss: z.boolean().default(true),
   truncation: z.enum(["drop", "right", "left"]).default("right"),
   skip_invalid: z.boolean().default(false),
 });
@@ -87,6 +89,4 @@ export const KEY_ALIASES: Record<string, string> = {
   use_rslora: "lora.use_rslora",
   "lora.alpha": "lora.lora_alpha",
   "lora.dropout": "lora.lora_dropout",
-  assistant_only_loss: "data.assistant_only_loss",
-  completion_only_loss: "data.completion_only_loss",
 };

@@ -9,6 +9,19 @@ export function isPreparedFolder(dir: string): boolean {
   return fs.existsSync(path.join(dir, "train.jsonl")) && fs.statSync(dir).isDirectory();
 }
 
+/** True when `file` is JSONL whose first record holds `input_ids` (already tokenized). */
+export function isPreparedFile(file: string): boolean {
+  if (!file.endsWith(".jsonl") || !fs.existsSync(file) || !fs.statSync(file).isFile()) return false;
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return /^\s*\{\s*"input_ids"\s*:/.test(head.subarray(0, n).toString("utf8"));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function parseRecord(line: string, file: string, lineNo: number, vocabSize: number): TrainRecord {
   let value: unknown;
   try {

@@ -4,11 +4,12 @@ import type { LoraAdapter } from "../lora/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../lora/index.js";
 import type { Model } from "../model/index.js";
 import { loadModel } from "../model/index.js";
-import { ConfigError } from "../util/errors.js";
+import { ConfigError, LoraforgeError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { TrainRecord } from "./batches.js";
 import type { TrainConfig } from "./config-schema.js";
-import { isPreparedFolder, readPreparedFile } from "./prepared-data.js";
+import { prepareDataset } from "../data/index.js";
+import { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";
 import type { TrainResult } from "./trainer.js";
 import { plannedSteps } from "./trainer.js";
 
@@ -67,7 +68,38 @@ function hashRun(config: TrainConfig, train: readonly TrainRecord[], validation:
   return h.digest("hex").slice(0, 16);
 }
 
-/** Loads the model, builds the adapter, reads and splits the data. */
+/** Raw dataset files go through the data pipeline (cached) into output_dir/data, a prepared folder. */
+async function preparedSources(config: TrainConfig, sources: string[]): Promise<{ sources: string[]; validation?: string }> {
+  const raw = sources.filter((s) => !isPreparedFolder(s) && !isPreparedFile(s));
+  if (raw.length === 0) return { sources, validation: config.data.validation };
+  if (raw.length !== sources.length) {
+    throw new ConfigError("data.train mixes raw dataset files with prepared ones; give one kind", { hint: `raw: ${raw.join(", ")}` });
+  }
+  const outDir = path.join(config.output_dir, "data");
+  const prepare = prepareDataset(sources, {
+    modelDir: config.model,
+    outDir,
+    format: config.data.format === "auto" ? undefined : config.data.format,
+    chatTemplate: config.data.chat_template,
+    trainOn: config.data.train_on,
+    maxSeqLength: config.max_seq_length,
+    truncation: config.data.truncation,
+    skipInvalid: config.data.skip_invalid,
+    valFile: config.data.validation,
+    valFraction: config.data.validation ? undefined : config.data.val_fraction,
+    seed: config.seed,
+  });
+  // The pipeline's hints speak of `data prepare` flags; here the same switch is a config key.
+  await prepare.catch((err: unknown) => {
+    if (err instanceof LoraforgeError && err.hint?.includes("--skip-invalid")) {
+      throw new LoraforgeError(err.message, { hint: "fix them, or set data.skip_invalid: true to leave them out (listed in output_dir/data/report.json)" });
+    }
+    throw err;
+  });
+  return { sources: [outDir] };
+}
+
+/** Loads the model, builds the adapter, reads (preparing raw files first) and splits the data. */
 export async function openSession(config: TrainConfig): Promise<TrainSession> {
   const model = loadModel(config.model, { dtype: config.dtype });
   if (config.max_seq_length > model.config.maxPositionEmbeddings) {
@@ -76,11 +108,12 @@ export async function openSession(config: TrainConfig): Promise<TrainSession> {
     );
   }
   const vocab = model.config.vocabSize;
-  const sources = Array.isArray(config.data.train) ? config.data.train : [config.data.train];
+  const given = Array.isArray(config.data.train) ? config.data.train : [config.data.train];
+  const { sources, validation: validationSource } = await preparedSources(config, given);
   let train = (await Promise.all(sources.map((s) => readRecords(s, "train", vocab)))).flat();
   let validation: TrainRecord[] = [];
-  if (config.data.validation) validation = await readRecords(config.data.validation, "val", vocab);
-  else if (sources.length === 1 && isPreparedFolder(sources[0])) validation = await readRecords(sources[0], "val", vocab).catch(() => []);
+  if (validationSource) validation = await readRecords(validationSource, "val", vocab);
+  else if (sources.length === 1 && isPreparedFolder(sources[0])) validation = await readRecords(sources[0], "val", vocab);
   else if (config.data.val_fraction > 0) {
     const order = new Rng(config.seed).shuffle(train.map((_, i) => i));
     const n = Math.max(1, Math.round(train.length * config.data.val_fraction));
