@@ -1,5 +1,6 @@
 /* OpenBLAS peer for bench/gemm: times cblas_sgemm on the shapes given on the command line and prints one line
- * per shape: "form m n k gflops" (median of the timed runs after warm-up).
+ * per shape: "form m n k gflops t1 t2 ..." (GFLOPS of the median run after two warm-up runs, then every timed
+ * run's seconds, sorted).
  * Usage: openblas_harness RUNS form:m:n:k [form:m:n:k ...]   form = y (X*W^T) | dx (dY*W) | dw (dY^T*X)
  * Build: gcc -O2 openblas_harness.c -o openblas_harness -lopenblas
  * The first line printed is "core <name>" from openblas_get_corename(). */
@@ -69,7 +70,9 @@ int main(int argc, char** argv) {
     }
     qsort(t, (size_t)runs, sizeof(double), cmp_double);
     double med = t[runs / 2];
-    printf("%s %ld %ld %ld %.2f\n", form, m, n, k, 2.0 * (double)m * (double)n * (double)k / med * 1e-9);
+    printf("%s %ld %ld %ld %.2f", form, m, n, k, 2.0 * (double)m * (double)n * (double)k / med * 1e-9);
+    for (int r = 0; r < runs; ++r) printf(" %.9f", t[r]);
+    printf("\n");
     fflush(stdout);
     free(t);
     free(a);

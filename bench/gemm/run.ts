@@ -4,7 +4,8 @@
 //
 //   npm run bench -- gemm [--runs N] [--threads N] [--only TEXT] [--quick] [--isa portable|avx2] [--no-peer]
 //
-// Each figure is the median of N timed runs (default 9, at least 7) after two warm-up runs.
+// Each figure is the median of N timed runs (default 9, at least 7) after two warm-up runs; ours and OpenBLAS
+// alternate in three rounds per case.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,8 +82,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Our GFLOPS for one case; bf16 = weights stored bf16 (the B operand of the Y and dX forms). */
-function ours(c: Case, bf16: boolean): number {
+/** Operands and a timer for our GEMM on one case; bf16 = weights stored bf16 (B of the Y and dX forms). */
+function oursRunner(c: Case, bf16: boolean): (n: number) => number[] {
   const addon = nativeAddon();
   const transA = c.form === "dw";
   const transB = c.form === "y";
@@ -97,14 +98,18 @@ function ours(c: Case, bf16: boolean): number {
   const out = new Float32Array(c.m * c.n);
   const lda = transA ? c.m : c.k;
   const ldb = transB ? c.k : c.n;
-  const times: number[] = [];
-  for (let r = -2; r < runs; ++r) {
-    const t0 = process.hrtime.bigint();
-    addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0);
-    const dt = Number(process.hrtime.bigint() - t0) * 1e-9;
-    if (r >= 0) times.push(dt);
-  }
-  return (2 * c.m * c.n * c.k) / median(times) / 1e9;
+  const once = () => addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0);
+  once();
+  once();
+  return (n) => {
+    const times: number[] = [];
+    for (let r = 0; r < n; ++r) {
+      const t0 = process.hrtime.bigint();
+      once();
+      times.push(Number(process.hrtime.bigint() - t0) * 1e-9);
+    }
+    return times;
+  };
 }
 
 /** Builds the OpenBLAS harness, or says why not (the bench then runs without the peer). */
@@ -136,16 +141,20 @@ function peerEnv(): NodeJS.ProcessEnv {
 }
 
 let peerCore = "";
-function peer(exe: string, c: Case): number | undefined {
-  const res = spawnSync(exe, [String(runs), `${c.form}:${c.m}:${c.n}:${c.k}`], { env: peerEnv(), encoding: "utf8" });
+/** The peer's timed runs (seconds) on one case, after its own two warm-up runs. */
+function peer(exe: string, c: Case, n: number): number[] | undefined {
+  const res = spawnSync(exe, [String(n), `${c.form}:${c.m}:${c.n}:${c.k}`], { env: peerEnv(), encoding: "utf8" });
   if (res.status !== 0) {
     console.error(`OpenBLAS harness failed on ${c.form} ${c.m}x${c.n}x${c.k}: ${res.stderr || res.error}`);
     return undefined;
   }
   const lines = res.stdout.trim().split("\n");
   peerCore = lines[0].replace(/^core /, "");
-  const last = lines[lines.length - 1].split(" ");
-  return Number(last[4]);
+  return lines[lines.length - 1].split(" ").slice(5).map(Number);
+}
+
+function gflops(c: Case, times: number[]): number {
+  return (2 * c.m * c.n * c.k) / median(times) / 1e9;
 }
 
 function shapeLabel(c: Case): string {
@@ -162,7 +171,7 @@ function main(): void {
   const info = nativeInfo();
   const built = buildPeer();
   const peerExe = "exe" in built ? built.exe : undefined;
-  console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${runs} runs after 2 warm-up runs; GFLOPS = 2mnk/t`);
+  console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${Math.ceil(runs / 3) * 3} runs after 2 warm-up runs, ours and OpenBLAS alternating; GFLOPS = 2mnk/t`);
   if (!peerExe) console.log(`peer skipped: ${"reason" in built ? built.reason : ""}`);
   const header =
     `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
@@ -171,11 +180,29 @@ function main(): void {
   console.log("-".repeat(header.length));
   const ratios: number[] = [];
   const bfRatios: number[] = [];
+  // Ours and the peer alternate in rounds, so that both see the same share of this shared machine's load.
+  const rounds = 3;
+  const perRound = Math.ceil(runs / rounds);
+  let ob2048: number | undefined;
   for (const c of cases) {
-    const f32 = ours(c, false);
-    const ob = peerExe ? peer(peerExe, c) : undefined;
+    const f32Run = oursRunner(c, false);
     // bf16 applies where B is the weight (Y and dX forms); dW's B is an activation.
-    const bf = c.form === "dw" ? undefined : ours(c, true);
+    const bfRun = c.form === "dw" ? undefined : oursRunner(c, true);
+    const tF32: number[] = [];
+    const tBf: number[] = [];
+    let tOb: number[] | undefined = peerExe ? [] : undefined;
+    for (let r = 0; r < rounds; ++r) {
+      tF32.push(...f32Run(perRound));
+      if (tOb && peerExe) {
+        const t = peer(peerExe, c, perRound);
+        tOb = t ? [...tOb, ...t] : undefined;
+      }
+      if (bfRun) tBf.push(...bfRun(perRound));
+    }
+    const f32 = gflops(c, tF32);
+    const ob = tOb ? gflops(c, tOb) : undefined;
+    const bf = bfRun ? gflops(c, tBf) : undefined;
+    if (c.m === 2048 && c.n === 2048 && c.k === 2048 && c.form === "y") ob2048 = ob;
     if (ob !== undefined) ratios.push(f32 / ob);
     if (bf !== undefined) bfRatios.push(bf / f32);
     console.log(
@@ -188,8 +215,10 @@ function main(): void {
   if (ratios.length) console.log(`ours/OpenBLAS: geometric mean ${geo(ratios).toFixed(2)}, min ${Math.min(...ratios).toFixed(2)}`);
   if (bfRatios.length) console.log(`bf16W/f32: geometric mean ${geo(bfRatios).toFixed(2)}, min ${Math.min(...bfRatios).toFixed(2)}`);
   if (peerExe) {
-    const sq = { group: "square 2048", form: "y" as const, m: 2048, n: 2048, k: 2048 };
-    const ob2048 = cases.some((c) => c.m === 2048 && c.form === "y") ? undefined : peer(peerExe, sq);
+    if (ob2048 === undefined) {
+      const t = peer(peerExe, { group: "square 2048", form: "y", m: 2048, n: 2048, k: 2048 }, runs);
+      if (t) ob2048 = gflops({ group: "", form: "y", m: 2048, n: 2048, k: 2048 }, t);
+    }
     if (ob2048 !== undefined) console.log(`OpenBLAS 2048² Y=X·Wᵀ: ${ob2048.toFixed(1)} GFLOPS`);
     console.log(`OpenBLAS core type detected: ${peerCore} (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer)`);
   }
