@@ -279,7 +279,12 @@ struct GemmDriver {
     pl.gm = 1;
     pl.gn = 1;
     if (threads <= 1) return;
-    const int64_t target = 3 * static_cast<int64_t>(threads);
+    // About three tasks a thread; large products get more (up to 16 a thread, none under ~0.5 GFLOP), so that
+    // a thread the OS preempts holds up only a small share of the work.
+    const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+    int64_t target = 3 * static_cast<int64_t>(threads);
+    const int64_t by_size = static_cast<int64_t>(flops / 5.0e8);
+    if (by_size > target) target = by_size < 16 * threads ? by_size : 16 * static_cast<int64_t>(threads);
     if (g.k <= SHORT_K && pl.m_slivers >= target) {
       // Short K: packing is cheap and C traffic dominates; whole rows per task keep C streaming in long runs.
       pl.gm = target;
