@@ -7,6 +7,9 @@
 // Backward recomputes the probabilities from lse in two passes that each own their outputs (no atomics, so the
 // result does not depend on the thread count): dQ per (query head, query block), dK and dV per (kv head, key
 // block) summing over the query heads of its group.
+// The operands that enter products transposed (K, V; Q, dOut in backward) are first copied once per call into
+// transposed blocks (O(T·d) memory), so no task transposes a block again for each block it meets. Blocks sit on
+// a fixed grid of block-size multiples; a row's mask trims what lies outside its range.
 
 constexpr int64_t kQ = 64;
 constexpr int64_t kK = 64;
@@ -22,12 +25,36 @@ inline AttnRange attn_row_range(const AttentionArgs& a, int64_t i, int64_t j0, i
   return AttnRange{imax(j0, start), imin(j1, abs + 1)};
 }
 
-// dst[d][c] = src row (j0 + c), columns [0, hd) : a block of keys (or queries) transposed for Simd::mm.
-inline void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t hd, float* dst, int64_t ld) {
-  for (int64_t c = 0; c < rows; ++c) {
-    const float* row = src + c * stride;
-    for (int64_t d = 0; d < hd; ++d) dst[d * ld + c] = row[d];
-  }
+// Block b of head h of a [t][heads][hd] tensor (rows `stride` floats apart), transposed to [hd][bs] — a
+// contiguous Simd::mm B operand with leading dimension bs (a strided [hd][t] layout would alias in cache).
+struct BlockT {
+  float* data;
+  int64_t t, hd, bs;
+  const float* at(int64_t h, int64_t j0) const { return data + (h * ((t + bs - 1) / bs) + j0 / bs) * hd * bs; }
+};
+
+inline BlockT transpose_blocks(const float* src, int64_t stride, int64_t t, int64_t heads, int64_t hd, int64_t bs,
+                               float* dst) {
+  const int64_t nb = (t + bs - 1) / bs;
+  auto body = [&](int64_t task, int) {
+    const int64_t h = task / nb, j0 = (task % nb) * bs, j1 = imin(t, j0 + bs);
+    float* out = dst + task * hd * bs;
+    for (int64_t j = j0; j < j1; ++j) {
+      const float* row = src + j * stride + h * hd;
+      for (int64_t d = 0; d < hd; ++d) out[d * bs + (j - j0)] = row[d];
+    }
+  };
+  parallel_for(heads * nb, body);
+  return BlockT{dst, t, hd, bs};
+}
+
+inline int64_t blocked_floats(int64_t t, int64_t heads, int64_t hd, int64_t bs) {
+  return heads * ((t + bs - 1) / bs) * hd * bs;
+}
+
+// Caller-side buffers live in thread 0's slots 6 and 7, which no task touches (tasks use slots 2 to 5).
+inline float* caller_buffer(int slot, int64_t floats) {
+  return static_cast<float*>(thread_scratch(0, slot, sizeof(float) * static_cast<size_t>(imax(1, floats))));
 }
 
 inline void zero_outside(float* row, int64_t n, int64_t lo, int64_t hi) {
@@ -39,10 +66,11 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK,
+                                     caller_buffer(6, blocked_floats(a.tk, a.kv_heads, hd, kK)));
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
     const int64_t kv_off = (h / group) * hd;
-    float* kt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * hd * kK));
     float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
     float* o = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * hd));
     float* ml = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kQ));
@@ -56,10 +84,9 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
     const float* qb = a.q + i0 * q_stride + h * hd;
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // segment starts never decrease
     const int64_t last = i1 + a.tk - a.tq;
-    for (int64_t j0 = first; j0 < last; j0 += kK) {
+    for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
       const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      transpose_rows(a.k + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, kt, kK);
-      Simd::mm(nq, nk, hd, qb, q_stride, kt, kK, s, kK, false);
+      Simd::mm(nq, nk, hd, qb, q_stride, kt.at(h / group, j0), kK, s, kK, false);
       for (int64_t r = 0; r < nq; ++r) {
         float* row = s + r * kK;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
@@ -106,15 +133,14 @@ inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, flo
   parallel_for(a.heads * nqb, body);
 }
 
-inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta) {
+inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
+                                  const BlockT& kt, const BlockT& vt) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = (a.tq + kQ - 1) / kQ;
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
     const int64_t kv_off = (h / group) * hd;
-    float* kt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * 2 * hd * kK));
-    float* vt = kt + hd * kK;
     float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
     float* dp = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * kK));
     float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * kQ * hd));
@@ -123,12 +149,10 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
     const float* dob = g.d_out + i0 * q_stride + h * hd;
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;
     const int64_t last = i1 + a.tk - a.tq;
-    for (int64_t j0 = first; j0 < last; j0 += kK) {
+    for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
       const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      transpose_rows(a.k + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, kt, kK);
-      transpose_rows(a.v + j0 * a.k_stride + kv_off, a.k_stride, nk, hd, vt, kK);
-      Simd::mm(nq, nk, hd, qb, q_stride, kt, kK, s, kK, false);
-      Simd::mm(nq, nk, hd, dob, q_stride, vt, kK, dp, kK, false);
+      Simd::mm(nq, nk, hd, qb, q_stride, kt.at(h / group, j0), kK, s, kK, false);
+      Simd::mm(nq, nk, hd, dob, q_stride, vt.at(h / group, j0), kK, dp, kK, false);
       for (int64_t r = 0; r < nq; ++r) {
         float* row = s + r * kK;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
@@ -149,15 +173,14 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
   parallel_for(a.heads * nqb, body);
 }
 
-inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta) {
+inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
+                                   const BlockT& qt, const BlockT& dot) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd, off = a.tk - a.tq;
   const int64_t nkb = (a.tk + kK - 1) / kK;
   auto body = [&](int64_t task, int thread) {
     const int64_t kvh = task / nkb, j0 = (task % nkb) * kK, j1 = imin(a.tk, j0 + kK), nk = j1 - j0;
     const int64_t kv_off = kvh * hd;
-    float* qt = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * 2 * hd * kQ));
-    float* dot = qt + hd * kQ;
     float* st = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kK * kQ));
     float* dpt = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kK * kQ));
     float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kK * hd));
@@ -172,14 +195,12 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
     for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
       const float* lse_h = g.lse + h * a.tq;
       const float* delta_h = delta + h * a.tq;
-      for (int64_t i0 = q_first; i0 < q_last; i0 += kQ) {
+      for (int64_t i0 = q_first / kQ * kQ; i0 < q_last; i0 += kQ) {
         const int64_t i1 = imin(q_last, i0 + kQ), nq = i1 - i0;
         const float* qb = a.q + i0 * q_stride + h * hd;
         const float* dob = g.d_out + i0 * q_stride + h * hd;
-        transpose_rows(qb, q_stride, nq, hd, qt, kQ);
-        transpose_rows(dob, q_stride, nq, hd, dot, kQ);
-        Simd::mm(nk, nq, hd, kb, a.k_stride, qt, kQ, st, kQ, false);
-        Simd::mm(nk, nq, hd, vb, a.k_stride, dot, kQ, dpt, kQ, false);
+        Simd::mm(nk, nq, hd, kb, a.k_stride, qt.at(h, i0), kQ, st, kQ, false);
+        Simd::mm(nk, nq, hd, vb, a.k_stride, dot.at(h, i0), kQ, dpt, kQ, false);
         for (int64_t c = 0; c < nk; ++c) {
           const int64_t j = j0 + c;
           const int64_t end = (a.seg_end ? a.seg_end[j] : a.tk) - off;
@@ -208,9 +229,15 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
 }
 
 inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
-  // Thread 0's slot 7 is not used inside the tasks, so it can hold delta across them.
-  float* delta = static_cast<float*>(thread_scratch(0, 7, sizeof(float) * a.heads * a.tq));
+  const int64_t hd = a.head_dim;
+  const int64_t nk = blocked_floats(a.tk, a.kv_heads, hd, kK), nq = blocked_floats(a.tq, a.heads, hd, kQ);
+  float* delta = caller_buffer(7, a.heads * a.tq);
+  float* buf = caller_buffer(6, 2 * nk + 2 * nq);
+  const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK, buf);
+  const BlockT vt = transpose_blocks(a.v, a.k_stride, a.tk, a.kv_heads, hd, kK, buf + nk);
+  const BlockT qt = transpose_blocks(a.q, a.heads * hd, a.tq, a.heads, hd, kQ, buf + 2 * nk);
+  const BlockT dot = transpose_blocks(g.d_out, a.heads * hd, a.tq, a.heads, hd, kQ, buf + 2 * nk + nq);
   attention_delta(a, g, delta);
-  attention_backward_dq(a, g, delta);
-  attention_backward_dkv(a, g, delta);
+  attention_backward_dq(a, g, delta, kt, vt);
+  attention_backward_dkv(a, g, delta, qt, dot);
 }
