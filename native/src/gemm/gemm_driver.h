@@ -66,6 +66,9 @@ struct GemmDriver {
   static constexpr int64_t KC_MAX = 320;  // k depth of a panel: an A sliver plus a B sliver stay in L1 (32 KiB)
   static constexpr int64_t MC_MAX = 144;  // rows of a packed A block (multiple of MR): stays in L2
   static constexpr int64_t NC = 3072;     // columns of a task's packed B panel (multiple of NR)
+  // Scratch slots (thread_pool.h): the last two of the eight, so that a kernel that calls GEMM from inside its
+  // own task keeps the low slots for itself.
+  static constexpr int SCRATCH_A = 6, SCRATCH_B = 7;
 
   struct Plan {
     const GemmArgs* g;
@@ -226,9 +229,9 @@ struct GemmDriver {
     const bool direct_a = g.trans_a ? task_nslivers == 1 : task_nslivers <= 2;
     const bool direct_b = !g.trans_b && g.b_type == DType::F32 && rows_total <= 3 * MR;
 
-    float* apack = direct_a ? nullptr : static_cast<float*>(thread_scratch(thread, 0, sizeof(float) * MC_MAX * KC_MAX));
+    float* apack = direct_a ? nullptr : static_cast<float*>(thread_scratch(thread, SCRATCH_A, sizeof(float) * MC_MAX * KC_MAX));
     const int64_t nc_max = (task_nslivers < NC / NR ? task_nslivers : NC / NR) * NR;
-    float* bpack = static_cast<float*>(thread_scratch(thread, 1, sizeof(float) * static_cast<size_t>(nc_max * KC_MAX)));
+    float* bpack = static_cast<float*>(thread_scratch(thread, SCRATCH_B, sizeof(float) * static_cast<size_t>(nc_max * KC_MAX)));
 
     for (int64_t js0 = ns0; js0 < ns1; js0 += NC / NR) {
       const int64_t js1 = js0 + NC / NR < ns1 ? js0 + NC / NR : ns1;
@@ -324,11 +327,8 @@ struct GemmDriver {
     const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 18);
     choose_grid(pl, parallel ? threads : 1);
     auto body = [&pl](int64_t task, int thread) { run_task(pl, task, thread); };
-    const int64_t n_tasks = pl.gm * pl.gn;
-    if (n_tasks > 1) {
-      parallel_for(n_tasks, body);
-    } else {
-      body(0, 0);
-    }
+    // Always through the pool: a single task runs inline there, with the thread index of the caller (which
+    // matters for scratch space when a kernel calls GEMM from inside its own parallel task).
+    parallel_for(pl.gm * pl.gn, body);
   }
 };
