@@ -79,7 +79,12 @@ struct Simd {
   // Σ a·b·c
   static float dot3(const float* a, const float* b, const float* c, int64_t n) {
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n; i += 8) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 ab = _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+      acc = _mm256_fmadd_ps(ab, _mm256_loadu_ps(c + i), acc);
+    }
+    if (i < n) {
       const __m256i m = tail_mask(n - i);
       const __m256 ab = _mm256_mul_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
       acc = _mm256_fmadd_ps(ab, _mm256_maskload_ps(c + i, m), acc);
@@ -104,16 +109,18 @@ struct Simd {
     return s;
   }
 
+  // Elementwise maps below run whole vectors with plain loads and stores and only the tail masked: masked
+  // stores (vmaskmovps) are slow on some x86 cores (microcoded on AMD Zen).
+
   // max over scale·x[0..n), n >= 1
   static float scaled_max(const float* x, int64_t n, float scale) {
     const __m256 vs = _mm256_set1_ps(scale);
     __m256 m = _mm256_set1_ps(-INFINITY);
-    for (int64_t i = 0; i < n; i += 8) {
-      const __m256i mask = tail_mask(n - i);
-      const __m256 v = _mm256_mul_ps(_mm256_maskload_ps(x + i, mask), vs);
-      m = _mm256_max_ps(m, _mm256_blendv_ps(m, v, _mm256_castsi256_ps(mask)));
-    }
-    return hmax(m);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_mul_ps(_mm256_loadu_ps(x + i), vs));
+    float r = hmax(m);
+    for (; i < n; ++i) r = scale * x[i] > r ? scale * x[i] : r;
+    return r;
   }
 
   // x[i] = exp(scale·x[i] − sub); returns Σ x[i], summed in double (a vocabulary row adds 1e5+ terms, where
@@ -121,13 +128,20 @@ struct Simd {
   static double exp_sub_sum(float* x, int64_t n, float scale, float sub) {
     const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub);
     __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
-    for (int64_t i = 0; i < n; i += 8) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 e = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vb));
+      _mm256_storeu_ps(x + i, e);
+      acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+      acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    if (i < n) {
       const __m256i mask = tail_mask(n - i);
-      const __m256 e = exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb));
-      const __m256 kept = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
-      _mm256_maskstore_ps(x + i, mask, kept);
-      acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
-      acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
+      const __m256 e = _mm256_and_ps(exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb)),
+                                     _mm256_castsi256_ps(mask));
+      _mm256_maskstore_ps(x + i, mask, e);
+      acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+      acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
     }
     double lanes[4];
     _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
@@ -137,7 +151,11 @@ struct Simd {
   // x[i] = exp(scale·x[i] − sub[i])
   static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
     const __m256 vs = _mm256_set1_ps(scale);
-    for (int64_t i = 0; i < n; i += 8) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      _mm256_storeu_ps(x + i, exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, _mm256_loadu_ps(sub + i))));
+    }
+    if (i < n) {
       const __m256i mask = tail_mask(n - i);
       const __m256 arg = _mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, _mm256_maskload_ps(sub + i, mask));
       _mm256_maskstore_ps(x + i, mask, exp_ps(arg));
@@ -146,23 +164,32 @@ struct Simd {
 
   // y[i] = silu(g[i]) = g / (1 + exp(−g))
   static void silu(const float* g, float* y, int64_t n) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    for (int64_t i = 0; i < n; i += 8) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, silu_ps(_mm256_loadu_ps(g + i)));
+    if (i < n) {
       const __m256i mask = tail_mask(n - i);
-      const __m256 x = _mm256_maskload_ps(g + i, mask);
-      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x));
-      _mm256_maskstore_ps(y + i, mask, _mm256_div_ps(x, _mm256_add_ps(one, e)));
+      _mm256_maskstore_ps(y + i, mask, silu_ps(_mm256_maskload_ps(g + i, mask)));
     }
   }
 
   // y[i] = sigmoid(g[i])
   static void sigmoid(const float* g, float* y, int64_t n) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    for (int64_t i = 0; i < n; i += 8) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, sigmoid_ps(_mm256_loadu_ps(g + i)));
+    if (i < n) {
       const __m256i mask = tail_mask(n - i);
-      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_maskload_ps(g + i, mask)));
-      _mm256_maskstore_ps(y + i, mask, _mm256_div_ps(one, _mm256_add_ps(one, e)));
+      _mm256_maskstore_ps(y + i, mask, sigmoid_ps(_mm256_maskload_ps(g + i, mask)));
     }
+  }
+
+  static __m256 sigmoid_ps(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+  }
+
+  static __m256 silu_ps(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(x, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(_mm256_setzero_ps(), x))));
   }
 
   // C[M,N] (+)= A[M,K]·B[K,N], all row-major with leading dimensions; a 4x16 register tile (a 6x16 one
@@ -190,12 +217,20 @@ struct Simd {
   static void tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                    int64_t cols, bool accumulate) {
     const __m256i m0 = tail_mask(cols), m1 = tail_mask(cols - 8);
+    const bool full = cols == 16;
     __m256 acc0[R], acc1[R];
     for (int r = 0; r < R; ++r) {
-      acc0[r] = accumulate ? _mm256_maskload_ps(c + r * ldc, m0) : _mm256_setzero_ps();
-      acc1[r] = accumulate ? _mm256_maskload_ps(c + r * ldc + 8, m1) : _mm256_setzero_ps();
+      if (!accumulate) {
+        acc0[r] = acc1[r] = _mm256_setzero_ps();
+      } else if (full) {
+        acc0[r] = _mm256_loadu_ps(c + r * ldc);
+        acc1[r] = _mm256_loadu_ps(c + r * ldc + 8);
+      } else {
+        acc0[r] = _mm256_maskload_ps(c + r * ldc, m0);
+        acc1[r] = _mm256_maskload_ps(c + r * ldc + 8, m1);
+      }
     }
-    if (cols == 16) {
+    if (full) {
       for (int64_t p = 0; p < K; ++p) {
         const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
         for (int r = 0; r < R; ++r) {
@@ -215,8 +250,13 @@ struct Simd {
       }
     }
     for (int r = 0; r < R; ++r) {
-      _mm256_maskstore_ps(c + r * ldc, m0, acc0[r]);
-      _mm256_maskstore_ps(c + r * ldc + 8, m1, acc1[r]);
+      if (full) {
+        _mm256_storeu_ps(c + r * ldc, acc0[r]);
+        _mm256_storeu_ps(c + r * ldc + 8, acc1[r]);
+      } else {
+        _mm256_maskstore_ps(c + r * ldc, m0, acc0[r]);
+        _mm256_maskstore_ps(c + r * ldc + 8, m1, acc1[r]);
+      }
     }
   }
 };
