@@ -52,7 +52,7 @@ inline int64_t blocked_floats(int64_t t, int64_t heads, int64_t hd, int64_t bs) 
   return heads * ((t + bs - 1) / bs) * hd * bs;
 }
 
-// Caller-side buffers live in thread 0's slots 6 and 7, which no task touches (tasks use slots 2 to 5).
+// Caller-side buffers live in thread 0's caller slots, which no task touches.
 inline float* caller_buffer(int slot, int64_t floats) {
   return static_cast<float*>(thread_scratch(0, slot, sizeof(float) * static_cast<size_t>(imax(1, floats))));
 }
@@ -67,13 +67,13 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = (a.tq + kQ - 1) / kQ;
   const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK,
-                                     caller_buffer(6, blocked_floats(a.tk, a.kv_heads, hd, kK)));
+                                     caller_buffer(kSlotCaller0, blocked_floats(a.tk, a.kv_heads, hd, kK)));
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
     const int64_t kv_off = (h / group) * hd;
-    float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
-    float* o = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * hd));
-    float* ml = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kQ));
+    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
+    float* o = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * hd));
+    float* ml = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kQ));
     float* m = ml;
     float* l = ml + kQ;
     for (int64_t r = 0; r < nq; ++r) {
@@ -141,9 +141,9 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
     const int64_t kv_off = (h / group) * hd;
-    float* s = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kQ * kK));
-    float* dp = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kQ * kK));
-    float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * kQ * hd));
+    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
+    float* dp = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * kK));
+    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * kQ * hd));
     std::memset(acc, 0, sizeof(float) * nq * hd);
     const float* qb = a.q + i0 * q_stride + h * hd;
     const float* dob = g.d_out + i0 * q_stride + h * hd;
@@ -181,9 +181,9 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
   auto body = [&](int64_t task, int thread) {
     const int64_t kvh = task / nkb, j0 = (task % nkb) * kK, j1 = imin(a.tk, j0 + kK), nk = j1 - j0;
     const int64_t kv_off = kvh * hd;
-    float* st = static_cast<float*>(thread_scratch(thread, 3, sizeof(float) * kK * kQ));
-    float* dpt = static_cast<float*>(thread_scratch(thread, 4, sizeof(float) * kK * kQ));
-    float* acc = static_cast<float*>(thread_scratch(thread, 5, sizeof(float) * 2 * kK * hd));
+    float* st = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kK * kQ));
+    float* dpt = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kK * kQ));
+    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kK * hd));
     float* dk_acc = acc;
     float* dv_acc = acc + kK * hd;
     std::memset(acc, 0, sizeof(float) * 2 * kK * hd);
@@ -231,8 +231,8 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
 inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
   const int64_t hd = a.head_dim;
   const int64_t nk = blocked_floats(a.tk, a.kv_heads, hd, kK), nq = blocked_floats(a.tq, a.heads, hd, kQ);
-  float* delta = caller_buffer(7, a.heads * a.tq);
-  float* buf = caller_buffer(6, 2 * nk + 2 * nq);
+  float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
+  float* buf = caller_buffer(kSlotCaller0, 2 * nk + 2 * nq);
   const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK, buf);
   const BlockT vt = transpose_blocks(a.v, a.k_stride, a.tk, a.kv_heads, hd, kK, buf + nk);
   const BlockT qt = transpose_blocks(a.q, a.heads * hd, a.tq, a.heads, hd, kQ, buf + 2 * nk);

@@ -15,8 +15,8 @@ inline int64_t ce_chunk_rows(int64_t tokens, int64_t vocab) {
 
 inline void cross_entropy_linear(const CrossEntropyArgs& a) {
   const int64_t rows_max = ce_chunk_rows(a.tokens, a.vocab);
-  float* logits = static_cast<float*>(thread_scratch(0, 6, sizeof(float) * imax(1, rows_max) * a.vocab));
-  double* row_loss = static_cast<double*>(thread_scratch(0, 7, sizeof(double) * imax(1, a.tokens)));
+  float* logits = static_cast<float*>(thread_scratch(0, kSlotCaller0, sizeof(float) * imax(1, rows_max) * a.vocab));
+  double* row_loss = static_cast<double*>(thread_scratch(0, kSlotCaller1, sizeof(double) * imax(1, a.tokens)));
   int64_t count = 0;
   for (int64_t r0 = 0; r0 < a.tokens; r0 += rows_max) {
     const int64_t rows = imin(a.tokens, r0 + rows_max) - r0;

@@ -45,7 +45,7 @@ inline void rope(const float* x, const int32_t* pos, const double* inv_freq, int
   const int64_t half = rotary / 2;
   const int64_t per = rows_per_task(heads * head_dim);
   auto body = [&](int64_t task, int thread) {
-    float* cs = static_cast<float*>(thread_scratch(thread, 2, sizeof(float) * 2 * static_cast<size_t>(half)));
+    float* cs = static_cast<float*>(thread_scratch(thread, kSlotTask0, sizeof(float) * 2 * static_cast<size_t>(half)));
     float* sn = cs + half;
     for (int64_t t = task * per; t < imin(tokens, (task + 1) * per); ++t) {
       for (int64_t i = 0; i < half; ++i) {

@@ -46,7 +46,7 @@ inline void sgd(float* p, const float* g, int64_t n, float lr, float weight_deca
 inline double sum_squares(const float* x, int64_t n) {
   const int64_t tasks = opt_tasks(n);
   if (tasks == 0) return 0.0;
-  double* partial = static_cast<double*>(thread_scratch(0, 7, sizeof(double) * static_cast<size_t>(tasks)));
+  double* partial = static_cast<double*>(thread_scratch(0, kSlotCaller1, sizeof(double) * static_cast<size_t>(tasks)));
   auto body = [&](int64_t task, int) {
     const int64_t i0 = task * kOptBlock;
     partial[task] = Simd::sum_squares(x + i0, imin(n, i0 + kOptBlock) - i0);

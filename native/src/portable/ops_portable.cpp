@@ -12,6 +12,7 @@
 namespace lf {
 namespace portable {
 
+#include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"
 #include "kernels/elementwise_impl.h"
