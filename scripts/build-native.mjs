@@ -27,10 +27,14 @@ if (!nodeGyp) {
   console.error("loraforge: cannot find node-gyp to build the native addon; install it with `npm i -g node-gyp`.");
   process.exit(1);
 }
-const args = [nodeGyp, "rebuild"];
+const flags = [];
 const prefix = path.resolve(path.dirname(process.execPath), "..");
-if (existsSync(path.join(prefix, "include", "node", "node_api.h"))) args.push(`--nodedir=${prefix}`);
-if (process.env.LORAFORGE_DEBUG_BUILD === "1") args.push("--debug");
+if (existsSync(path.join(prefix, "include", "node", "node_api.h"))) flags.push(`--nodedir=${prefix}`);
+if (process.env.LORAFORGE_DEBUG_BUILD === "1") flags.push("--debug");
 
-const result = spawnSync(process.execPath, args, { stdio: "inherit" });
-process.exit(result.status ?? 1);
+// configure + build rather than `rebuild`: rebuild deletes build/ first, so the addon would vanish for the
+// whole compile while other processes (tests, a running training) may be loading it.
+for (const step of ["configure", "build"]) {
+  const result = spawnSync(process.execPath, [nodeGyp, step, ...flags], { stdio: "inherit" });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
