@@ -10,7 +10,7 @@ import type { Tensor } from "./tensor.js";
 export interface RopeConfig {
   /** rope_theta */
   theta: number;
-  /** Rotated dimensions per head (= head_dim for the Llama family). */
+  /** Rotated dimensions per head, even (= head_dim for the Llama family; fewer = partial rotary, the rest pass through). */
   headDim: number;
   /** `rope_type: "llama3"` frequency scaling; absent = default RoPE. */
   llama3?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
@@ -48,7 +48,8 @@ export interface KernelOps {
 
   /**
    * Causal self-attention with grouped-query heads and segments: token i attends to tokens j ≤ i with
-   * segmentIds[j] = segmentIds[i] (segments are contiguous runs). q [T, H, hd], k and v [T, Hkv, hd], H a
+   * segmentIds[j] = segmentIds[i] (segments must be contiguous runs: an id that resumes after another segment is
+   * a ShapeError). q [T, H, hd], k and v [T, Hkv, hd], H a
    * multiple of Hkv (query head h uses kv head floor(h / (H/Hkv))). Scale = 1/sqrt(hd) unless given.
    * Returns out [T, H, hd] and the log-sum-exp of each softmax row, lse [H, T], for backward.
    */
@@ -72,7 +73,8 @@ export interface KernelOps {
   /**
    * Fused lm_head + cross-entropy in token chunks, never holding [T, V] logits. h [T, D], w [V, D],
    * targets i32 [T] already aligned to rows (−100 = not counted). Returns the loss sum over counted targets,
-   * their count, and (when gradScale is given) dh = gradScale · d(lossSum)/dh [T, D].
+   * their count, and (when gradScale is given) dh = gradScale · d(lossSum)/dh [T, D]. w is frozen (no dW).
+   * The cpu backend holds at most ~32 MiB of logits at a time (rows per chunk = min(T, max(16, 2²³ / V))).
    */
   crossEntropyLinear(
     h: Tensor,
