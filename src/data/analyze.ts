@@ -47,5 +47,9 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
   } else {
     ({ train, val } = splitRecords(kept, { valFraction: options.valFraction, valSize: options.valSize, seed: options.seed ?? DEFAULT_SEED }));
   }
-  return { files: summaries, problems, duplicates: report, train, val, leakage: findLeakage(train, val, threshold) };
+  // After near-dedupe, survivors are pairwise below the threshold, so a random split of them cannot leak;
+  // only a separate validation file (or dedupe turned off) can.
+  const canLeak = options.valFile !== undefined || options.nearDuplicates === false;
+  const leakage = canLeak ? findLeakage(train, val, threshold) : [];
+  return { files: summaries, problems, duplicates: report, train, val, leakage };
 }

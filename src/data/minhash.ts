@@ -66,12 +66,21 @@ export function signature(shingles: Uint32Array): Uint32Array {
   return sig;
 }
 
-/** Band buckets: two signatures that agree on every row of some band become candidates. */
+/**
+ * Band buckets: two signatures that agree on every row of some band become candidates. A band is keyed by a
+ * 53-bit hash of its rows; a collision only adds a candidate, which the exact Jaccard check then rejects.
+ */
 export class LshIndex {
-  private readonly buckets: Array<Map<string, number[]>> = Array.from({ length: BANDS }, () => new Map());
+  private readonly buckets: Array<Map<number, number[]>> = Array.from({ length: BANDS }, () => new Map());
 
-  private static bandKey(sig: Uint32Array, band: number): string {
-    return sig.subarray(band * ROWS_PER_BAND, (band + 1) * ROWS_PER_BAND).join(",");
+  private static bandKey(sig: Uint32Array, band: number): number {
+    let high = 0x2545f491;
+    let low = 0x9e3779b9;
+    for (let r = band * ROWS_PER_BAND; r < (band + 1) * ROWS_PER_BAND; r++) {
+      high = mix(high ^ sig[r]);
+      low = mix(low + sig[r]);
+    }
+    return (high & 0x1fffff) * 4294967296 + low;
   }
 
   add(id: number, sig: Uint32Array): void {

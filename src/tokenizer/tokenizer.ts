@@ -4,6 +4,7 @@ import { renderWithAssistantSpans, trainedTurns, type TrainOn } from "./assistan
 import { ChatTemplate, type RenderOptions } from "./chat-template.js";
 import { TemplateError } from "./errors.js";
 import type { HfTokenizerFiles } from "./hf-files.js";
+import { PieceMemoEncoder } from "./piece-memo.js";
 import { TokenPieces } from "./token-pieces.js";
 import { IGNORE_INDEX, type ChatMessage, type TokenizedExample } from "./types.js";
 
@@ -57,6 +58,7 @@ export class LoraTokenizer {
 
   private readonly hf: HfTokenizer;
   private readonly pieces: TokenPieces;
+  private readonly memoEncoder?: PieceMemoEncoder;
   private readonly endOfTurn: ReadonlySet<number>;
   private affixes?: { prefix: number; suffix: number };
 
@@ -65,6 +67,8 @@ export class LoraTokenizer {
     this.files = files.paths;
     const config = files.tokenizerConfig;
     this.hf = new HfTokenizer(files.tokenizerJson, config);
+    widenBpeCache(this.hf);
+    this.memoEncoder = PieceMemoEncoder.create(this.hf, files.tokenizerJson);
     this.pieces = new TokenPieces(files.tokenizerJson);
     this.bosToken = tokenString(config.bos_token);
     this.eosToken = tokenString(config.eos_token);
@@ -102,7 +106,9 @@ export class LoraTokenizer {
 
   /** Token ids of `text`; addSpecialTokens (default true, as in transformers) runs the post-processor (BOS…). */
   encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.hf.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    if (!addSpecialTokens && this.memoEncoder) return this.memoEncoder.encode(text);
+    return this.hf.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
@@ -218,6 +224,18 @@ export class LoraTokenizer {
     }
     return this.affixes;
   }
+}
+
+/** Distinct pre-tokenized words whose BPE result is remembered (tokenizers.js keeps 10,000). */
+const BPE_CACHE_WORDS = 500_000;
+
+/**
+ * tokenizers.js memoizes BPE per word in an LRU of 10,000 words; a dataset has far more distinct words (with and
+ * without a leading space), and every miss re-runs the merges. A larger capacity changes speed, never output.
+ */
+function widenBpeCache(hf: HfTokenizer): void {
+  const cache = (hf.model as unknown as { cache?: { capacity?: unknown } } | null)?.cache;
+  if (cache && typeof cache.capacity === "number") cache.capacity = Math.max(cache.capacity, BPE_CACHE_WORDS);
 }
 
 function byteSpan(text: string, start: number, end: number, flags: Omit<ByteSpan, "start" | "end">): ByteSpan {
