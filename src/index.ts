@@ -26,3 +26,10 @@ export {
   mergedWeights,
   saveAdapter,
 } from "./lora/index.js";
+export type { ChatMessage, LoadTokenizerOptions, LoraTokenizer } from "./tokenizer/index.js";
+export { BUILTIN_TEMPLATES, loadTokenizer } from "./tokenizer/index.js";
+export type { CheckOptions, CheckReport, PrepareOptions, PrepareResult, TrainingRecord } from "./data/index.js";
+export { checkData, inspectData, prepareDataset } from "./data/index.js";
+export { SafetensorsReader, readAdapterFolder, writeAdapterFolder, writeSafetensors } from "./formats/index.js";
+export type { EvalEvent, StepEvent, TrainConfig, TrainEvents, TrainInputs, TrainPlan, TrainRecord, TrainResult, TrainSession } from "./train/index.js";
+export { describePlan, evaluateLoss, loadTrainConfig, openSession, runTraining, writeReport } from "./train/index.js";

@@ -1,0 +1,11 @@
+// The public face of src/train: config, session (model + adapter + data), the loop, evaluation, report.
+export type { TrainConfig, TrainConfigInput } from "./config-schema.js";
+export { loadTrainConfig, resolveConfig, trainConfigJsonSchema } from "./config-load.js";
+export type { TrainPlan, TrainSession } from "./session.js";
+export { describePlan, openSession } from "./session.js";
+export type { EvalEvent, StepEvent, TrainEvents, TrainInputs, TrainResult } from "./trainer.js";
+export { DivergedError, runTraining } from "./trainer.js";
+export type { TrainRecord } from "./batches.js";
+export { evaluateGenerations, evaluateLoss } from "./evaluate.js";
+export { scoreGeneration, summarizeScores } from "./eval-metrics.js";
+export { writeReport } from "./report.js";
