@@ -3,9 +3,7 @@ import path from "node:path";
 import { attachAdapter, loadAdapter } from "../lora/index.js";
 import { loadModel } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
-import { summarizeScores } from "../train/eval-metrics.js";
-import { evaluateGenerations, evaluateLoss } from "../train/evaluate.js";
-import { isPreparedFolder, readPreparedFile } from "../train/prepared-data.js";
+import { evaluateGenerations, evaluateLoss, isPreparedFolder, readPreparedFile, summarizeScores } from "../train/index.js";
 import { ConfigError } from "../util/errors.js";
 
 interface EvalFlags {

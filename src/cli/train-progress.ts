@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { EvalEvent, StepEvent } from "../train/trainer.js";
+import type { EvalEvent, StepEvent } from "../train/index.js";
 
 /** Shows training progress: a bar on a terminal, plain periodic lines otherwise (logs, CI). */
 export class TrainProgress {

@@ -9,3 +9,7 @@ export type { TrainRecord } from "./batches.js";
 export { evaluateGenerations, evaluateLoss } from "./evaluate.js";
 export { scoreGeneration, summarizeScores } from "./eval-metrics.js";
 export { writeReport } from "./report.js";
+export type { BackgroundRunHandlers } from "./background-run.js";
+export { BackgroundRun } from "./background-run.js";
+export { METRICS_FILE, RUN_FILE, prepareOutputDir, resolveResume, truncateMetrics } from "./run-folder.js";
+export { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";
