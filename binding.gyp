@@ -13,7 +13,8 @@
       "cflags_cc": ["-fPIC"],
       "sources": [
         "native/src/portable/gemm_portable.cpp",
-        "native/src/portable/ops_portable.cpp"
+        "native/src/portable/ops_portable.cpp",
+        "native/src/nf4/quant4_portable.cpp"
       ]
     },
     {
@@ -22,7 +23,8 @@
       "cflags_cc": ["-fPIC", "-mavx2", "-mfma", "-mf16c"],
       "sources": [
         "native/src/avx2/gemm_avx2.cpp",
-        "native/src/avx2/ops_avx2.cpp"
+        "native/src/avx2/ops_avx2.cpp",
+        "native/src/nf4/quant4_avx2.cpp"
       ]
     },
     {
@@ -38,7 +40,9 @@
         "native/src/cpu_features.cpp",
         "native/src/thread_pool.cpp",
         "native/src/dispatch.cpp",
-        "native/src/kernels/rope_freq.cpp"
+        "native/src/kernels/rope_freq.cpp",
+        "native/src/nf4/quant4_driver.cpp",
+        "native/src/bind_nf4.cpp"
       ]
     }
   ]

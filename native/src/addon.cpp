@@ -6,6 +6,7 @@
 
 #include "bind_common.h"
 #include "dispatch.h"
+#include "nf4/bind_quant4.h"
 #include "thread_pool.h"
 
 namespace lf {
@@ -66,6 +67,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   register_gemm(env, exports);
   register_ops(env, exports);
+  register_quant4(env, exports);
   return exports;
 }
 

@@ -8,3 +8,5 @@ export { QUANTIZATION_NAMES, quantScheme } from "./scheme.js";
 export type { NestedAbsmax, Quant4Scales } from "./quant-tensor.js";
 export { Quant4Tensor, isQuant4 } from "./quant-tensor.js";
 export { NESTED_BLOCKSIZE, doubleQuantize, quantizeTensor } from "./quantize.js";
+export { dequantizeWeight, quantLinear, quantLinearBackwardInput } from "./matmul.js";
+export { nativeQuant4Dequantize } from "./native.js";
