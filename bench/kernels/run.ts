@@ -10,6 +10,7 @@
 // interop/.venv with torch (see the note printed when it is missing).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tensor, cpuBackend, nativeInfo, setKernelPath, setThreads } from "../../src/tensor/index.js";
@@ -140,6 +141,8 @@ function main(): void {
   const info = nativeInfo();
   const peerState = peerAvailable();
   console.log(`loraforge ${info.isa}, ${info.threads} threads; median of ${runs} runs after 2 warm-ups`);
+  // Other work on the machine skews both sides; the load says how much to trust this run.
+  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at start`);
   if (!peerState.ok) console.log(`note: PyTorch peer skipped: ${peerState.reason}`);
 
   // Attention FLOPs, causal (half the T² score matrix): forward 2 products of 2·T²·hd / 2 per head; backward
