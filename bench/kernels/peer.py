@@ -1,7 +1,7 @@
 """PyTorch peer of bench/kernels: the same attention and fused-loss cases on the CPU, timed the same way.
 
-    python peer.py attention T H HKV HD RUNS   -> {"seconds": median fwd+bwd}
-    python peer.py loss T D V RUNS             -> {"seconds": median fwd+bwd}
+    python peer.py attention T H HKV HD RUNS   -> {"seconds": median wall, "cpu_seconds": median CPU time}
+    python peer.py loss T D V RUNS             -> the same for the loss
     python peer.py loss-memory T D V           -> {"peak_extra_bytes": ...} (run in a fresh process)
 
 Threads come from the environment (the runner sets 2, with OMP_WAIT_POLICY=PASSIVE).
@@ -27,12 +27,13 @@ def median(xs):
 def timed(step, runs):
     for _ in range(2):
         step()
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
-        times.append(time.perf_counter() - t0)
-    return median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"seconds": median(wall), "cpu_seconds": median(cpu)}
 
 
 def attention(t, h, hkv, hd, runs):
@@ -46,7 +47,7 @@ def attention(t, h, hkv, hd, runs):
         out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
         out.backward(d_out)
 
-    return {"seconds": timed(step, runs)}
+    return timed(step, runs)
 
 
 def loss_inputs(t, d, v):
@@ -65,7 +66,7 @@ def loss_step(h, w, targets):
 
 def loss(t, d, v, runs):
     h, w, targets = loss_inputs(t, d, v)
-    return {"seconds": timed(lambda: loss_step(h, w, targets), runs)}
+    return timed(lambda: loss_step(h, w, targets), runs)
 
 
 def loss_memory(t, d, v):

@@ -6,8 +6,9 @@
 //
 //   npm run bench -- kernels [--runs N] [--threads N] [--quick] [--isa portable|avx2] [--no-peer]
 //
-// Each time is the median of N timed runs (default 5) after two warm-ups. The peer needs the virtualenv
-// interop/.venv with torch (see the note printed when it is missing).
+// Each time is the median of N timed runs (default 5) after two warm-ups. Beside the wall-clock ratio, the
+// ratio of CPU time (both threads together) holds up better when other work shares the machine. The peer needs
+// the virtualenv interop/.venv with torch (see the note printed when it is missing).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -51,14 +52,29 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function timed(step: () => void): number {
-  const times: number[] = [];
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1e-6;
+}
+
+function timed(step: () => void): Timing {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = -2; r < runs; ++r) {
     const t0 = process.hrtime.bigint();
+    const c0 = cpuSeconds();
     step();
-    if (r >= 0) times.push(Number(process.hrtime.bigint() - t0) * 1e-9);
+    if (r >= 0) {
+      wall.push(Number(process.hrtime.bigint() - t0) * 1e-9);
+      cpu.push(cpuSeconds() - c0);
+    }
   }
-  return median(times);
+  return { seconds: median(wall), cpuSeconds: median(cpu) };
 }
 
 function targets(tokens: number, vocab: number): Tensor {
@@ -67,7 +83,7 @@ function targets(tokens: number, vocab: number): Tensor {
   return new Tensor("i32", [tokens], t);
 }
 
-function oursAttention(T: number): number {
+function oursAttention(T: number): Timing {
   const q = random([T, HEADS, HEAD_DIM], 1);
   const k = random([T, KV_HEADS, HEAD_DIM], 2);
   const v = random([T, KV_HEADS, HEAD_DIM], 3);
@@ -83,7 +99,7 @@ function lossInputs(vocab: number) {
   return { h: random([TOKENS, DIM], 5), w: random([vocab, DIM], 6, 0.05), t: targets(TOKENS, vocab) };
 }
 
-function oursLoss(vocab: number): number {
+function oursLoss(vocab: number): Timing {
   const { h, w, t } = lossInputs(vocab);
   return timed(() => cpuBackend.crossEntropyLinear(h, w, t, 1 / TOKENS));
 }
@@ -130,6 +146,20 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 }
 
+const WIDTHS = [10, 8, 8, 8, 8, 7, 10];
+const HEADER = row(["case", "ours s", "GFLOPS", "torch s", "GFLOPS", "ratio", "cpu ratio"], WIDTHS);
+
+/** One table line; ratios are torch / ours (above 1: we are faster). */
+function line(name: string, flops: number, ours: Timing, theirs: Record<string, number | string> | undefined): string {
+  if (!theirs) return row([name, fmt(ours.seconds, 3), fmt(flops / ours.seconds / 1e9), "-", "-", "-", "-"], WIDTHS);
+  const ts = Number(theirs.seconds);
+  const tc = Number(theirs.cpu_seconds);
+  return row(
+    [name, fmt(ours.seconds, 3), fmt(flops / ours.seconds / 1e9), fmt(ts, 3), fmt(flops / ts / 1e9), `${fmt(ts / ours.seconds, 2)}x`, `${fmt(tc / ours.cpuSeconds, 2)}x`],
+    WIDTHS,
+  );
+}
+
 function main(): void {
   if (isa) setKernelPath(isa);
   setThreads(threads);
@@ -147,31 +177,26 @@ function main(): void {
 
   // Attention FLOPs, causal (half the T² score matrix): forward 2 products of 2·T²·hd / 2 per head; backward
   // counted as 2.5× forward (its five products), the convention of the FlashAttention papers.
-  const widths = [26, 10, 10, 10, 10, 8];
-  console.log("\nattention fwd+bwd (9 q heads, 3 kv heads, head_dim 64, causal)");
-  console.log(row(["case", "ours s", "GFLOPS", "torch s", "GFLOPS", "ratio"], widths));
+  console.log("\nattention fwd+bwd (9 q heads, 3 kv heads, head_dim 64, causal; ratios = torch / ours)");
+  console.log(HEADER);
   for (const T of quick ? [512] : [512, 1024, 2048]) {
-    const flops = 3.5 * 2 * (2 * T * T * HEAD_DIM) * HEADS / 2;
+    const flops = (3.5 * 2 * (2 * T * T * HEAD_DIM) * HEADS) / 2;
     const ours = oursAttention(T);
     const theirs = peerState.ok ? peer(["attention", T, HEADS, KV_HEADS, HEAD_DIM, runs]) : undefined;
-    const ts = theirs ? Number(theirs.seconds) : NaN;
-    console.log(row([`T=${T}`, fmt(ours, 3), fmt(flops / ours / 1e9), theirs ? fmt(ts, 3) : "-", theirs ? fmt(flops / ts / 1e9) : "-", theirs ? `${fmt(ts / ours, 2)}x` : "-"], widths));
+    console.log(line(`T=${T}`, flops, ours, theirs));
   }
 
   // Loss FLOPs: logits h·Wᵀ and dh = P·W, 2·T·V·D each (W frozen: no dW on either side).
-  console.log(`\nfused linear + cross-entropy fwd+bwd (T=${TOKENS}, D=${DIM}, f32 W; ratio = torch time / ours)`);
-  console.log(row(["case", "ours s", "GFLOPS", "torch s", "GFLOPS", "ratio"], widths));
+  console.log(`\nfused linear + cross-entropy fwd+bwd (T=${TOKENS}, D=${DIM}, f32 W; ratios = torch / ours)`);
+  console.log(HEADER);
   const vocabs = quick ? [49152] : [49152, 151936];
   for (const V of vocabs) {
-    const flops = 4 * TOKENS * V * DIM;
-    const ours = oursLoss(V);
     const theirs = peerState.ok ? peer(["loss", TOKENS, DIM, V, runs]) : undefined;
-    const ts = theirs ? Number(theirs.seconds) : NaN;
-    console.log(row([`V=${V}`, fmt(ours, 3), fmt(flops / ours / 1e9), theirs ? fmt(ts, 3) : "-", theirs ? fmt(flops / ts / 1e9) : "-", theirs ? `${fmt(ts / ours, 2)}x` : "-"], widths));
+    console.log(line(`V=${V}`, 4 * TOKENS * V * DIM, oursLoss(V), theirs));
   }
 
   console.log("\nfused loss peak extra memory (growth of max RSS over one fwd+bwd call, fresh process each)");
-  const mw = [26, 14, 14, 18];
+  const mw = [10, 10, 10, 18];
   console.log(row(["case", "ours", "torch", "logits [T,V] f32"], mw));
   for (const V of vocabs) {
     const ours = oursInFreshProcess(V);
