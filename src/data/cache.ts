@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { TOKENIZER_FILE_NAMES } from "../tokenizer/index.js";
+import { tokenizerFilePaths } from "../tokenizer/index.js";
 import { packageVersion } from "../util/package-info.js";
 
 /**
@@ -11,8 +11,7 @@ import { packageVersion } from "../util/package-info.js";
 export async function prepareCacheKey(inputs: readonly string[], modelDir: string, options: unknown): Promise<string> {
   const hash = createHash("sha256");
   hash.update(`loraforge ${packageVersion()}\n${JSON.stringify(options)}\n`);
-  const tokenizerFiles = TOKENIZER_FILE_NAMES.map((n) => path.join(modelDir, n)).filter((p) => existsSync(p));
-  for (const file of [...inputs, ...tokenizerFiles]) {
+  for (const file of [...inputs, ...tokenizerFilePaths(modelDir)]) {
     hash.update(`\n${file}\n`);
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   }

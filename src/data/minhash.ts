@@ -51,15 +51,19 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
   return union === 0 ? 1 : common / union;
 }
 
-const SEEDS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x9e3779b9 + 1) | 1);
+const MULTIPLIERS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x9e3779b9 + 1) | 1);
+const OFFSETS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x85ebca6b + 7));
 
-/** MinHash signature: per seeded hash function, the minimum over the shingles. */
+/**
+ * MinHash signature: per hash function, the minimum over the shingles. The shingle hashes are already mixed, so
+ * each function is a cheap multiply-add (a universal family mod 2³²); exact verification covers its bias.
+ */
 export function signature(shingles: Uint32Array): Uint32Array {
   const sig = new Uint32Array(SIGNATURE_LENGTH).fill(0xffffffff);
   for (let s = 0; s < shingles.length; s++) {
     const x = shingles[s];
     for (let k = 0; k < SIGNATURE_LENGTH; k++) {
-      const h = mix(Math.imul(x, SEEDS[k]) ^ SEEDS[k]);
+      const h = (Math.imul(x, MULTIPLIERS[k]) + OFFSETS[k]) >>> 0;
       if (h < sig[k]) sig[k] = h;
     }
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
@@ -78,7 +78,8 @@ function writeJsonl(target: string, examples: readonly TokenizedExample[]): void
  */
 export async function prepareDataset(files: readonly string[], options: PrepareOptions): Promise<PrepareResult> {
   const settings = outputOptions(files, options);
-  const inputs = options.valFile !== undefined ? [...files, options.valFile] : files;
+  // Every file whose bytes shape the output: the data, the validation file, a --chat-template file.
+  const inputs = [...files, options.valFile, options.chatTemplate].filter((f): f is string => f !== undefined && existsSync(f));
   const cacheKey = await prepareCacheKey(inputs, options.modelDir, settings);
   const reportPath = path.join(options.outDir, "report.json");
   if (!options.force && cachedKey(options.outDir, OUTPUT_FILES) === cacheKey) {

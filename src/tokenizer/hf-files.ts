@@ -25,6 +25,11 @@ export const TOKENIZER_FILE_NAMES = [
   "tokenizer.model",
 ] as const;
 
+/** The tokenizer files present in a model folder. */
+export function tokenizerFilePaths(dir: string): string[] {
+  return TOKENIZER_FILE_NAMES.map((name) => path.join(dir, name)).filter((p) => existsSync(p));
+}
+
 function readJson(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -80,6 +85,6 @@ export function readHfTokenizerFiles(dir: string): HfTokenizerFiles {
     tokenizerConfig,
     chatTemplate,
     generationEosIds,
-    paths: TOKENIZER_FILE_NAMES.map((name) => path.join(dir, name)).filter((p) => existsSync(p)),
+    paths: tokenizerFilePaths(dir),
   };
 }

@@ -14,7 +14,7 @@ export { loadTokenizer, resolveChatTemplate, type LoadTokenizerOptions } from ".
 export { LoraTokenizer, type ConversationOptions, type TokenizedConversation } from "./tokenizer.js";
 export { type RenderOptions } from "./chat-template.js";
 export { BUILTIN_TEMPLATES } from "./builtin-templates.js";
-export { TOKENIZER_FILE_NAMES } from "./hf-files.js";
+export { TOKENIZER_FILE_NAMES, tokenizerFilePaths } from "./hf-files.js";
 export { TemplateError } from "./errors.js";
 export { FIXED_TEMPLATE_DATE } from "./template-globals.js";
 export { IGNORE_INDEX, type ChatMessage, type TokenizedExample } from "./types.js";

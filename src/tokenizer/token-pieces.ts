@@ -74,16 +74,6 @@ export class TokenPieces {
     return this.added.get(id)?.special === true;
   }
 
-  /** The text of an added token, or undefined for ordinary vocabulary entries. */
-  addedContent(id: number): string | undefined {
-    return this.added.get(id)?.content;
-  }
-
-  /** Ids of every added token flagged `special`, with their text. */
-  specialTokens(): Array<[number, string]> {
-    return [...this.added].filter(([, t]) => t.special).map(([id, t]) => [id, t.content]);
-  }
-
   bytes(id: number): Uint8Array {
     let bytes = this.cache.get(id);
     if (bytes === undefined) {
