@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { runCliInProcess } from "../helpers/cli.js";
+import { microModelFolder, preparedData, writeConfig } from "./helpers.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-plan-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("loraforge train --dry-run / --print-schema", () => {
+  it("--dry-run validates, prints the plan (steps, tokens, trainable parameters) and writes nothing", async () => {
+    const config = writeConfig(tmp, "p.yaml", {
+      model: microModelFolder(tmp),
+      data: { train: preparedData(tmp, { train: 20, val: 4 }) },
+      lora: { r: 4, target_modules: ["q_proj", "v_proj"] },
+      batch_size: 4,
+      gradient_accumulation_steps: 2,
+      num_train_epochs: 2,
+      output_dir: "out",
+    });
+    const r = await runCliInProcess("train", config, "--dry-run", "--lora.r", "8");
+    assert.equal(r.code, 0, r.out);
+    const { plan, config: resolved } = JSON.parse(r.out) as { plan: Record<string, number>; config: { lora: { r: number } } };
+    assert.equal(resolved.lora.r, 8);
+    // 20 records / 4 per micro-batch = 5 micro-batches → 3 steps per epoch (2 + 2 + 1), 2 epochs.
+    assert.equal(plan.totalSteps, 6);
+    assert.equal(plan.trainRecords, 20);
+    assert.equal(plan.validationRecords, 4);
+    // tiny: hidden 256, 8 heads and 4 kv heads of 32 → q_proj [256, 256], v_proj [128, 256]; r = 8, 4 layers.
+    assert.equal(plan.trainableParameters, 4 * (8 * (256 + 256) + 8 * (256 + 128)));
+    assert.ok(plan.trainTokens > 0 && plan.trainedTargets > 0 && plan.trainedTargets < plan.trainTokens);
+    assert.equal(fs.existsSync(path.join(tmp, "out")), false);
+  });
+
+  it("--print-schema prints a JSON Schema of the config", async () => {
+    const r = await runCliInProcess("train", "--print-schema");
+    assert.equal(r.code, 0);
+    const schema = JSON.parse(r.out) as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    assert.ok(schema.properties.lora.properties && "lora_alpha" in schema.properties.lora.properties);
+  });
+
+  it("without a config it says what to pass", async () => {
+    const r = await runCliInProcess("train");
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /train needs a config file/);
+  });
+});
