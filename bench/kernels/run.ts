@@ -104,12 +104,12 @@ function oursLoss(vocab: number): Timing {
   return timed(() => cpuBackend.crossEntropyLinear(h, w, t, 1 / TOKENS));
 }
 
-/** In a fresh process: the growth of peak RSS over one fused loss call, inputs already resident. */
+/** In a fresh process: peak RSS during one fused loss call minus the RSS just before it (inputs resident). */
 function oursLossMemory(vocab: number): number {
   const { h, w, t } = lossInputs(vocab);
-  const before = process.resourceUsage().maxRSS;
+  const before = process.memoryUsage().rss;
   cpuBackend.crossEntropyLinear(h, w, t, 1 / TOKENS);
-  return (process.resourceUsage().maxRSS - before) * 1024;
+  return process.resourceUsage().maxRSS * 1024 - before;
 }
 
 function peerAvailable(): { ok: true } | { ok: false; reason: string } {
@@ -195,7 +195,7 @@ function main(): void {
     console.log(line(`V=${V}`, 4 * TOKENS * V * DIM, oursLoss(V), theirs));
   }
 
-  console.log("\nfused loss peak extra memory (growth of max RSS over one fwd+bwd call, fresh process each)");
+  console.log("\nfused loss peak extra memory (peak RSS during one fwd+bwd minus RSS before it, fresh process each)");
   const mw = [10, 10, 10, 18];
   console.log(row(["case", "ours", "torch", "logits [T,V] f32"], mw));
   for (const V of vocabs) {
