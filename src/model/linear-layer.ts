@@ -1,12 +1,38 @@
 import type { Tensor } from "../tensor/index.js";
 import { linear, linearBackwardInput } from "../tensor/index.js";
+import type { Quant4Tensor } from "../quant/index.js";
+import { quantLinear, quantLinearBackwardInput } from "../quant/index.js";
 import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { ModelBackend } from "./model-backend.js";
 
-/** A frozen linear layer y = x·Wᵀ + b, W [out, in] (f32 or bf16), b [out] optional. */
+/**
+ * A frozen linear layer y = x·Wᵀ + b, W [out, in] (f32 or bf16), b [out] optional. When `quant` is set the
+ * weight is held in 4-bit form and the layer computes with it; `weight` is then its float32 dequantization,
+ * computed on each access (for merging or inspection; the forward and backward never read it). Assigning a
+ * dense `weight` to such a layer replaces the 4-bit weight.
+ */
 export interface FrozenLinear {
   weight: Tensor;
   bias?: Tensor;
+  quant?: Quant4Tensor;
+}
+
+/** A frozen linear layer over a dense or 4-bit weight. */
+export function frozenLinear(weight: Tensor | Quant4Tensor, bias?: Tensor): FrozenLinear {
+  if (!("kind" in weight)) return { weight, bias };
+  let dense: Tensor | undefined;
+  const layer: FrozenLinear = {
+    quant: weight,
+    bias,
+    get weight(): Tensor {
+      return dense ?? weight.dequantize();
+    },
+    set weight(t: Tensor) {
+      dense = t;
+      layer.quant = undefined;
+    },
+  };
+  return layer;
 }
 
 /** y = x·Wᵀ + b (+ the adapter's output); returns the adapter's backward when there is an adapter. */
@@ -17,7 +43,7 @@ export function linearForward(
   adapter: LinearAdapter | undefined,
   call: AdapterCall,
 ): { y: Tensor; adapterBackward?: AdapterBackward } {
-  const y = linear(backend, x, layer.weight);
+  const y = layer.quant ? quantLinear(backend, x, layer.quant) : linear(backend, x, layer.weight);
   if (layer.bias) addRowBias(y, layer.bias);
   return { y, adapterBackward: adapter?.forward(backend, x, y, call) };
 }
@@ -40,7 +66,13 @@ export function linearBackward(
     adapterBackward?.(dy, undefined);
     return undefined;
   }
-  const out = dx === "new" ? linearBackwardInput(backend, dy, layer.weight) : linearBackwardInput(backend, dy, layer.weight, dx, 1);
+  const out = layer.quant
+    ? dx === "new"
+      ? quantLinearBackwardInput(backend, dy, layer.quant)
+      : quantLinearBackwardInput(backend, dy, layer.quant, dx, 1)
+    : dx === "new"
+      ? linearBackwardInput(backend, dy, layer.weight)
+      : linearBackwardInput(backend, dy, layer.weight, dx, 1);
   adapterBackward?.(dy, out);
   return out;
 }

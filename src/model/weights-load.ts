@@ -1,10 +1,13 @@
 import type { HfFolder } from "../formats/index.js";
 import { CheckpointReader, readHfFolder } from "../formats/index.js";
 import type { Tensor } from "../tensor/index.js";
+import type { CheckpointTensors, Quant4Tensor, QuantizationName } from "../quant/index.js";
+import { bnbCompanionNames, bnbStateName, checkpointTensors, quantScheme, quantizeTensor, readBnb4bit } from "../quant/index.js";
 import { InputError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { parseModelConfig } from "./config.js";
 import type { DecoderLayerWeights } from "./decoder-layer.js";
+import { frozenLinear } from "./linear-layer.js";
 import type { DecoderWeights } from "./model.js";
 import type { LayerWeightKey, WeightSpec } from "./weight-schema.js";
 import { weightSchema } from "./weight-schema.js";
@@ -27,7 +30,16 @@ export function readModelFolder(dir: string): ModelFolder {
 /** How the frozen weights are held in memory. Norm weights and biases are always f32 (they are tiny). */
 export interface LoadWeightsOptions {
   dtype?: "f32" | "bf16";
+  /**
+   * Quantize the attention and MLP projections to 4 bits while loading (bitsandbytes scheme), tensor by tensor;
+   * embeddings, lm_head and norms stay in `dtype`. Weights stored pre-quantized (a bitsandbytes 4-bit checkpoint)
+   * are loaded in their 4-bit form whatever this says.
+   */
+  quantization?: QuantizationName;
 }
+
+const LINEAR_KEYS = new Set<LayerWeightKey>(["q", "k", "v", "o", "gate", "up", "down"]);
+type LayerTensors = Partial<Record<LayerWeightKey, Tensor | Quant4Tensor>>;
 
 /** Buffers some exports carry that the model recomputes. */
 const IGNORED = /\.rotary_emb\.inv_freq$/;
@@ -38,19 +50,31 @@ const IGNORED = /\.rotary_emb\.inv_freq$/;
  */
 export function loadWeights(dir: string, config: ModelConfig, options: LoadWeightsOptions = {}): DecoderWeights {
   const dtype = options.dtype ?? "f32";
+  const scheme = options.quantization ? quantScheme(options.quantization) : undefined;
   const schema = weightSchema(config);
   const reader = CheckpointReader.open(dir);
+  const raw = checkpointTensors(reader);
   try {
-    checkNames(reader, schema, config);
+    checkNames(reader, schema, config, raw);
     const global: Partial<Record<"embedTokens" | "norm" | "lmHead", Tensor>> = {};
-    const layers: Array<Partial<Record<LayerWeightKey, Tensor>>> = Array.from({ length: config.numLayers }, () => ({}));
+    const layers: LayerTensors[] = Array.from({ length: config.numLayers }, () => ({}));
     for (const spec of schema) {
+      if (spec.slot.layer !== undefined && LINEAR_KEYS.has(spec.slot.key) && bnbStateName(raw, spec.name)) {
+        layers[spec.slot.layer][spec.slot.key] = readBnb4bit(raw, spec.name, spec.shape);
+        continue;
+      }
       const { file, entry } = reader.locate(spec.name);
       if (entry.shape.join() !== spec.shape.join()) {
         throw new InputError(`tensor ${spec.name} has shape [${entry.shape.join(", ")}] but config.json implies [${spec.shape.join(", ")}]`, { file });
       }
       if (entry.dtype !== "F32" && entry.dtype !== "BF16" && entry.dtype !== "F16") {
         throw new InputError(`tensor ${spec.name} is ${entry.dtype}; model weights must be F32, BF16 or F16`, { file });
+      }
+      if (scheme && spec.slot.layer !== undefined && LINEAR_KEYS.has(spec.slot.key)) {
+        // One tensor in its stored precision at a time, quantized and dropped.
+        const source = reader.read(spec.name, entry.dtype === "F32" ? "f32" : entry.dtype === "F16" ? "f16" : "bf16");
+        layers[spec.slot.layer][spec.slot.key] = quantizeTensor(source, scheme);
+        continue;
       }
       const t = reader.read(spec.name, spec.shape.length === 1 ? "f32" : dtype);
       if (spec.slot.layer === undefined) global[spec.slot.key] = t;
@@ -64,13 +88,18 @@ export function loadWeights(dir: string, config: ModelConfig, options: LoadWeigh
       lmHead: global.lmHead ?? embedTokens,
     };
   } finally {
+    raw.close();
     reader.close();
   }
 }
 
-/** Every schema tensor present; nothing else but ignorable buffers (and a redundant lm_head when tied). */
-function checkNames(reader: CheckpointReader, schema: WeightSpec[], config: ModelConfig): void {
+/**
+ * Every schema tensor present; nothing else but ignorable buffers (and a redundant lm_head when tied), and the
+ * companions (absmax, quant_map, quant_state, ...) of projections stored in bitsandbytes 4-bit form.
+ */
+function checkNames(reader: CheckpointReader, schema: WeightSpec[], config: ModelConfig, raw: CheckpointTensors): void {
   const expected = new Set(schema.map((s) => s.name));
+  for (const s of schema) if (s.slot.layer !== undefined && LINEAR_KEYS.has(s.slot.key) && bnbStateName(raw, s.name)) bnbCompanionNames(s.name).forEach((n) => expected.add(n));
   const missing = schema.filter((s) => !reader.has(s.name)).map((s) => s.name);
   if (missing.length > 0) {
     throw new InputError(
@@ -87,22 +116,23 @@ function checkNames(reader: CheckpointReader, schema: WeightSpec[], config: Mode
   }
 }
 
-function assembleLayer(w: Partial<Record<LayerWeightKey, Tensor>>): DecoderLayerWeights {
+function assembleLayer(w: LayerTensors): DecoderLayerWeights {
+  const dense = (t: Tensor | Quant4Tensor | undefined) => t as Tensor | undefined;
   return {
-    inputLayernorm: w.inputNorm!,
-    postAttentionLayernorm: w.postNorm!,
+    inputLayernorm: dense(w.inputNorm)!,
+    postAttentionLayernorm: dense(w.postNorm)!,
     attention: {
-      qProj: { weight: w.q!, bias: w.qBias },
-      kProj: { weight: w.k!, bias: w.kBias },
-      vProj: { weight: w.v!, bias: w.vBias },
-      oProj: { weight: w.o!, bias: w.oBias },
-      qNorm: w.qNorm,
-      kNorm: w.kNorm,
+      qProj: frozenLinear(w.q!, dense(w.qBias)),
+      kProj: frozenLinear(w.k!, dense(w.kBias)),
+      vProj: frozenLinear(w.v!, dense(w.vBias)),
+      oProj: frozenLinear(w.o!, dense(w.oBias)),
+      qNorm: dense(w.qNorm),
+      kNorm: dense(w.kNorm),
     },
     mlp: {
-      gateProj: { weight: w.gate!, bias: w.gateBias },
-      upProj: { weight: w.up!, bias: w.upBias },
-      downProj: { weight: w.down!, bias: w.downBias },
+      gateProj: frozenLinear(w.gate!, dense(w.gateBias)),
+      upProj: frozenLinear(w.up!, dense(w.upBias)),
+      downProj: frozenLinear(w.down!, dense(w.downBias)),
     },
   };
 }

@@ -70,14 +70,18 @@ export function code4At(packed: Uint8Array, i: number): number {
   return (i & 1) === 0 ? byte >> 4 : byte & 15;
 }
 
-/** 8-bit blockwise quantization (`quantize_blockwise`): one uint8 code per element, absmax per block. */
+/**
+ * 8-bit blockwise quantization (`quantize_blockwise`, as bitsandbytes' CPU kernel does it): absmax per block,
+ * x / absmax in float32 (a division, not a reciprocal), nearest code with ties to the lower one. One uint8 per
+ * element.
+ */
 export function quantize8bit(values: Float32Array, blocksize: number, nearest: NearestCode): { codes: Uint8Array; absmax: Float32Array } {
   const absmax = blockAbsmax(values.length, (i) => values[i], blocksize);
   const codes = new Uint8Array(values.length);
   for (let b = 0; b < absmax.length; b++) {
-    const inv = inverse(absmax[b]);
+    const a = absmax[b];
     const end = Math.min(values.length, (b + 1) * blocksize);
-    for (let i = b * blocksize; i < end; i++) codes[i] = nearest(scaled(values[i], inv));
+    for (let i = b * blocksize; i < end; i++) codes[i] = nearest(a > 0 ? f(values[i] / a) : 0);
   }
   return { codes, absmax };
 }

@@ -10,3 +10,7 @@ export { Quant4Tensor, isQuant4 } from "./quant-tensor.js";
 export { NESTED_BLOCKSIZE, doubleQuantize, quantizeTensor } from "./quantize.js";
 export { dequantizeWeight, quantLinear, quantLinearBackwardInput } from "./matmul.js";
 export { nativeQuant4Dequantize } from "./native.js";
+export type { CheckpointTensors, RawTensor } from "./bnb-format.js";
+export { bnbCompanionNames, bnbQuantizationConfig, bnbStateName, bnbTensors, readBnb4bit } from "./bnb-format.js";
+export { checkpointTensors } from "./checkpoint-tensors.js";
+export { rawTensor, writeBnbCheckpoint, writeRawSafetensors } from "./bnb-write.js";
