@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { QUANTIZATION_NAMES } from "../quant/index.js";
 
 /**
  * The training config: one YAML/JSON file, names close to TRL's SFTConfig and PEFT's LoraConfig.
@@ -40,6 +41,8 @@ export const trainConfigSchema = z.strictObject({
   model: z.string().min(1),
   /** How the frozen base weights are held in memory. */
   dtype: z.enum(["f32", "bf16"]).default("bf16"),
+  /** QLoRA: hold the frozen attention/MLP projections in 4 bits (bitsandbytes nf4/fp4); absent: `dtype`. */
+  quantization: z.enum(QUANTIZATION_NAMES).optional(),
   data: dataSchema,
   lora: loraSchema.default(loraSchema.parse({})),
   learning_rate: z.number().positive().default(2e-4),
@@ -69,7 +72,8 @@ export const trainConfigSchema = z.strictObject({
   /** Stop after this many evaluations without a new best validation loss. */
   early_stopping_patience: positiveInt.optional(),
   seed: nonNegativeInt.default(42),
-  gradient_checkpointing: z.boolean().default(false),
+  /** Absent: on with `quantization` (as the QLoRA recipes run), off otherwise. */
+  gradient_checkpointing: z.boolean().optional(),
   output_dir: z.string().min(1).default("output"),
 });
 

@@ -101,7 +101,7 @@ async function preparedSources(config: TrainConfig, sources: string[]): Promise<
 
 /** Loads the model, builds the adapter, reads (preparing raw files first) and splits the data. */
 export async function openSession(config: TrainConfig): Promise<TrainSession> {
-  const model = loadModel(config.model, { dtype: config.dtype });
+  const model = loadModel(config.model, { dtype: config.dtype, quantization: config.quantization });
   if (config.max_seq_length > model.config.maxPositionEmbeddings) {
     throw new ConfigError(
       `max_seq_length ${config.max_seq_length} is beyond the model's context (max_position_embeddings ${model.config.maxPositionEmbeddings})`,

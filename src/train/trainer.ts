@@ -200,7 +200,7 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
       for (const [j, batch] of micro.entries()) {
         const r = lossAndGradients(model, batch, {
           normalizer: targets,
-          checkpointing: config.gradient_checkpointing,
+          checkpointing: config.gradient_checkpointing ?? config.quantization !== undefined,
           dropoutSeed: dropoutSeed(config.seed, state.globalStep, j),
         });
         lossSum += r.lossSum;
