@@ -3,10 +3,11 @@
 Loads the file with datasets, drops malformed/assistant-less rows (check), removes exact duplicates, renders and
 tokenizes with apply_chat_template(tokenize=True) in datasets.map (num_proc processes), writes JSONL.
 No near-duplicate search and no assistant masks (transformers needs {% generation %} tags for those).
-Prints one JSON line: {"records": n, "seconds": s}.
+Prints one JSON line: {"records": n, "seconds": wall, "cpuSeconds": user+system of this process and its workers}.
 """
 
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -37,4 +38,5 @@ def tokenize(batch):
 ds = ds.map(tokenize, batched=True, num_proc=num_proc, remove_columns=ds.column_names)
 with tempfile.TemporaryDirectory() as out:
     ds.to_json(f"{out}/train.jsonl")
-print(json.dumps({"records": len(ds), "seconds": time.perf_counter() - start}))
+cpu = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+print(json.dumps({"records": len(ds), "seconds": time.perf_counter() - start, "cpuSeconds": cpu}))

@@ -1,6 +1,7 @@
 // Data benchmark: synthetic chat records through check + dedupe (exact and near) + template + tokenize + write
 // (`data prepare`), beside the Python peer (datasets.map + transformers apply_chat_template) in the same run,
-// and near-duplicate search time at 10% and 100% of the records.
+// and near-duplicate search time at 10% and 100% of the records. Wall time and CPU time (all threads/processes)
+// are both printed: on a shared machine the CPU-time ratio is the steadier comparison.
 //
 //   npm run bench -- data [--records N] [--workers N] [--no-peer]
 import { spawnSync } from "node:child_process";
@@ -26,23 +27,26 @@ writeFileSync(input, syntheticChatJsonl(records, 1).join("\n") + "\n");
 console.log(`data: ${records} synthetic chat records (~300 Llama-3 tokens, 12k distinct words), ${workers} workers, Llama 3.1 tokenizer`);
 
 let t = performance.now();
+const cpuStart = process.cpuUsage();
 const { report } = await prepareDataset([input], { modelDir: MODEL, outDir: path.join(dir, "out"), workers, force: true });
 const ours = (performance.now() - t) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+const oursCpu = (cpu.user + cpu.system) / 1e6;
 const split = report.split as { train: number; val: number };
 const dup = report.duplicates as { exact: number; near: number };
-console.log(`  loraforge data prepare: ${ours.toFixed(1)} s, ${(records / ours).toFixed(0)} records/s ` +
+console.log(`  loraforge data prepare: ${ours.toFixed(1)} s (${oursCpu.toFixed(1)} s CPU), ${(records / ours).toFixed(0)} records/s ` +
   `(${split.train}+${split.val} written, ${dup.exact} exact + ${dup.near} near duplicates removed, assistant masks)`);
 
-let peer: { records: number; seconds: number } | undefined;
+let peer: { records: number; seconds: number; cpuSeconds: number } | undefined;
 if (!noPeer && existsSync(PYTHON)) {
   const run = spawnSync(PYTHON, ["bench/data/peer.py", input, MODEL, String(workers)], { encoding: "utf8", env: { ...process.env, TOKENIZERS_PARALLELISM: "false" } });
   const last = run.stdout.trim().split("\n").at(-1) ?? "";
-  if (run.status === 0 && last.startsWith("{")) peer = JSON.parse(last) as { records: number; seconds: number };
+  if (run.status === 0 && last.startsWith("{")) peer = JSON.parse(last) as typeof peer;
   else console.log(`  peer failed (is \`datasets\` in ${PYTHON}?):\n${run.stderr.split("\n").slice(-5).join("\n")}`);
 }
 if (peer) {
-  console.log(`  python datasets.map + apply_chat_template (num_proc=${workers}): ${peer.seconds.toFixed(1)} s, ${(records / peer.seconds).toFixed(0)} records/s (no near-dedupe, no masks)`);
-  console.log(`  ratio (ours / peer, records/s): ${(peer.seconds / ours).toFixed(2)}×`);
+  console.log(`  python datasets.map + apply_chat_template (num_proc=${workers}): ${peer.seconds.toFixed(1)} s (${peer.cpuSeconds.toFixed(1)} s CPU), ${(records / peer.seconds).toFixed(0)} records/s (no near-dedupe, no masks)`);
+  console.log(`  ratio ours/peer: ${(peer.seconds / ours).toFixed(2)}× records/s (wall), ${(peer.cpuSeconds / oursCpu).toFixed(2)}× records per CPU-second`);
 } else if (!noPeer) {
   console.log(`  peer skipped: ${PYTHON} missing (bash interop/setup.sh)`);
 }
