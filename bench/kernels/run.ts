@@ -10,7 +10,7 @@
 // ratio of CPU time (both threads together) holds up better when other work shares the machine. The peer needs
 // the virtualenv interop/.venv with torch (see the note printed when it is missing).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,12 +104,22 @@ function oursLoss(vocab: number): Timing {
   return timed(() => cpuBackend.crossEntropyLinear(h, w, t, 1 / TOKENS));
 }
 
-/** In a fresh process: peak RSS during one fused loss call minus the RSS just before it (inputs resident). */
+function statusKiB(field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(readFileSync("/proc/self/status", "utf8"));
+  if (!match) throw new Error(`no ${field} in /proc/self/status`);
+  return Number(match[1]);
+}
+
+/**
+ * In a fresh process: peak RSS during one fused loss call minus the RSS just before it (inputs resident).
+ * Writing 5 to clear_refs resets the kernel's peak-RSS mark, so earlier peaks (loading, setup) do not count.
+ */
 function oursLossMemory(vocab: number): number {
   const { h, w, t } = lossInputs(vocab);
-  const before = process.memoryUsage().rss;
+  writeFileSync("/proc/self/clear_refs", "5");
+  const before = statusKiB("VmRSS");
   cpuBackend.crossEntropyLinear(h, w, t, 1 / TOKENS);
-  return process.resourceUsage().maxRSS * 1024 - before;
+  return (statusKiB("VmHWM") - before) * 1024;
 }
 
 function peerAvailable(): { ok: true } | { ok: false; reason: string } {
