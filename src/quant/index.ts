@@ -14,3 +14,5 @@ export type { CheckpointTensors, RawTensor } from "./bnb-format.js";
 export { bnbCompanionNames, bnbQuantizationConfig, bnbStateName, bnbTensors, readBnb4bit } from "./bnb-format.js";
 export { checkpointTensors } from "./checkpoint-tensors.js";
 export { rawTensor, writeBnbCheckpoint, writeRawSafetensors } from "./bnb-write.js";
+export type { MemoryPlan, PlanDims, PlanOptions } from "./memory-plan.js";
+export { linearDims, parseByteSize, planMemory, quant4Bytes } from "./memory-plan.js";
