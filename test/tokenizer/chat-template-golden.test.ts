@@ -1,5 +1,5 @@
 // Re-checks loraforge's chat-template renders, token ids and {% generation %} masks against transformers'
-// (test/golden/chat_templates.json, written by interop/chat_templates.py) without Python.
+// (test/golden/chat_templates.json, written by interop/steps/10_chat_templates.py) without Python.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -16,7 +16,7 @@ interface Golden {
   texts: Array<{ tokenizer: FixtureTokenizer; text: string; ids: number[]; tokenizerJsonIds: number[] }>;
 }
 
-test("the golden file exists (regenerate: interop/.venv/bin/python interop/chat_templates.py)", () => {
+test("the golden file exists (regenerate: interop/.venv/bin/python interop/steps/10_chat_templates.py)", () => {
   assert.ok(existsSync(GOLDEN_PATH), `${GOLDEN_PATH} is missing`);
 });
 

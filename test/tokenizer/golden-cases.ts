@@ -1,5 +1,5 @@
 /**
- * The conversations rendered by transformers for the golden file (interop/chat_templates.py runs this file to get
+ * The conversations rendered by transformers for the golden file (interop/steps/10_chat_templates.py runs this file to get
  * them) and re-rendered by loraforge in chat-template-golden.test.ts.
  */
 import { pathToFileURL } from "node:url";

@@ -5,7 +5,7 @@ AutoTokenizer.from_pretrained(<fixture folder>).apply_chat_template, tokenizes i
 {% generation %} assistant mask where the case wants it, encodes a few plain texts, and writes
 test/golden/chat_templates.json.
 
-Run: interop/.venv/bin/python interop/chat_templates.py   (from the repository root)
+Run: interop/.venv/bin/python interop/steps/10_chat_templates.py   (from the repository root)
 """
 
 import json
@@ -18,7 +18,7 @@ import tokenizers
 import transformers
 from transformers import AutoTokenizer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "test" / "golden" / "chat_templates.json"
 # Templates that stamp the date would make the golden file depend on the day; loraforge fixes it to this one.
 FIXED_DATE = "26 Jul 2024"
@@ -81,7 +81,7 @@ def main():
                 "tokenizerJsonIds": raw.encode(text).ids,
             })
     golden = {
-        "generatedBy": "interop/.venv/bin/python interop/chat_templates.py",
+        "generatedBy": "interop/.venv/bin/python interop/steps/10_chat_templates.py",
         "versions": {
             "python": sys.version.split()[0],
             "transformers": transformers.__version__,
