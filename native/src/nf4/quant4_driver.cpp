@@ -14,7 +14,10 @@
 namespace lf {
 namespace {
 
-constexpr int64_t kPanelFloats = int64_t{1} << 18;  // about 1 MiB per thread
+// Decoded panel per thread: 4 MiB, so that even with K (or the row count) in the thousands a task hands the GEMM
+// a few hundred output columns and the per-row decode calls are amortized.
+constexpr int64_t kPanelFloats = int64_t{1} << 20;
+constexpr int64_t kColumnPanelFloats = int64_t{1} << 20;
 
 // The decoded panel lives in a buffer of our own per thread, not in a thread_scratch slot: the GEMM that runs
 // inside our task uses the pool's slots, and which ones is its business.
@@ -42,10 +45,10 @@ bool use_avx2() { return std::strcmp(kernels().name, "avx2") == 0; }
 Quant4DecodeFn decode_fn() { return use_avx2() ? quant4_decode_avx2 : quant4_decode_portable; }
 Quant4DotFn dot_fn() { return use_avx2() ? quant4_dot_avx2 : quant4_dot_portable; }
 
-// Rows (XWt) or columns (DyW) of W per task: the panel holds `tile x other` floats; a multiple of 16.
-int64_t tile_size(int64_t other, int64_t total) {
-  int64_t t = kPanelFloats / (other > 0 ? other : 1);
-  t = t < 16 ? 16 : (t > 256 ? 256 : t);
+// Rows (XWt) or columns (DyW) of W per task: the panel holds `tile x other` floats; a multiple of 16 in [16, 512].
+int64_t tile_size(int64_t budget, int64_t other, int64_t total) {
+  int64_t t = budget / (other > 0 ? other : 1);
+  t = t < 16 ? 16 : (t > 512 ? 512 : t);
   t -= t % 16;
   return t < total ? t : total;
 }
@@ -87,7 +90,7 @@ void quant4_gemm(Quant4Mode mode, int64_t m, const float* a, const Quant4Weight&
   const GemmFn gemm = kernels().gemm;
   if (mode == Quant4Mode::XWt) {
     // C[:, r0:r1] = A · W[r0:r1, :]^T; the panel is rows r0..r1 of W, contiguous in the flattened tensor.
-    const int64_t tile = tile_size(w.cols, w.rows);
+    const int64_t tile = tile_size(kPanelFloats, w.cols, w.rows);
     const int64_t tasks = (w.rows + tile - 1) / tile;
     auto body = [&](int64_t task, int) {
       const int64_t r0 = task * tile;
@@ -100,7 +103,7 @@ void quant4_gemm(Quant4Mode mode, int64_t m, const float* a, const Quant4Weight&
     parallel_for(tasks, body);
   } else {
     // C[:, k0:k1] = A · W[:, k0:k1]; the panel is that column slice of every row of W.
-    const int64_t tile = tile_size(w.rows, w.cols);
+    const int64_t tile = tile_size(kColumnPanelFloats, w.rows, w.cols);
     const int64_t tasks = (w.cols + tile - 1) / tile;
     auto body = [&](int64_t task, int) {
       const int64_t k0 = task * tile;
