@@ -4,7 +4,7 @@ import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
 import { analyzeData, type AnalyzeOptions } from "./analyze.js";
-import { AtomicFileWriter, writeFileAtomic } from "./atomic-write.js";
+import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-write.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { TruncationPolicy } from "./truncate.js";
@@ -61,14 +61,23 @@ function stopOnProblems(problems: Problem[], what: string): void {
 }
 
 function writeJsonl(target: string, examples: readonly TokenizedExample[]): void {
-  const writer = new AtomicFileWriter(target);
-  try {
-    for (const e of examples) writer.write(`{"input_ids":[${e.inputIds.join(",")}],"labels":[${e.labels.join(",")}]}\n`);
-    writer.commit();
-  } catch (err) {
-    writer.abort();
-    throw err;
-  }
+  writeFileAtomicWith(target, (fd) => {
+    // Lines are gathered into ~1 MiB writes: one write per record would dominate for short records.
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      writeAll(fd, Buffer.from(pending.join(""), "utf8"));
+      pending = [];
+      size = 0;
+    };
+    for (const e of examples) {
+      const line = `{"input_ids":[${e.inputIds.join(",")}],"labels":[${e.labels.join(",")}]}\n`;
+      pending.push(line);
+      size += line.length;
+      if (size > 1 << 20) flush();
+    }
+    flush();
+  });
 }
 
 /**
