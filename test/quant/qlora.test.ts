@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { cpuBackend, referenceBackend } from "../../src/tensor/index.js";
 import { forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "../../src/model/index.js";
-import { attachAdapter, buildLoraAdapter, loadAdapter, loraConfig } from "../../src/lora/index.js";
+import { attachAdapter, buildLoraAdapter, loadAdapter, loraConfig, mergedWeights } from "../../src/lora/index.js";
 import { runCliInProcess } from "../helpers/cli.js";
 import { relativeError } from "../helpers/numeric.js";
 import { randomizeAdapter } from "../model/helpers/micro-model.js";
@@ -73,6 +73,20 @@ describe("QLoRA: a 4-bit base", () => {
     const adapted = generate(base, [1, 7, 3, 9], { maxNewTokens: 6, eosTokenIds: [] });
     assert.equal(plain.tokens.length, 6);
     assert.equal(adapted.tokens.length, 6);
+  });
+
+  it("merging an adapter into a 4-bit base merges into dequant(NF4) (what the adapter was trained against)", () => {
+    const model = loadModel(microModelFolder(tmp), { quantization: "nf4" });
+    const adapter = buildLoraAdapter(model, loraConfig({ targetModules: ["down_proj"], r: 2 }));
+    randomizeAdapter(adapter.parameters(), 4);
+    const merged = mergedWeights(model, adapter);
+    const path0 = "model.layers.0.mlp.down_proj";
+    const q = model.weights.layers[0].mlp.downProj.quant!;
+    const lora = adapter.modules.get(path0)!;
+    const delta = cpuBackend.gemm(lora.b, lora.a, { alpha: lora.scale });
+    const base = q.dequantize();
+    const expected = base.data.map((v, i) => v + delta.data[i]);
+    assert.deepEqual(Array.from(merged.get(path0)!.data), Array.from(Float32Array.from(expected)));
   });
 
   it("an unknown quantization name is a config error", async () => {
