@@ -32,6 +32,11 @@ const env = {
   MKL_NUM_THREADS: String(threads),
   LORAFORGE_THREADS: String(threads),
   TOKENIZERS_PARALLELISM: "false",
+  // Keep the peer's stderr to its training log lines.
+  PYTHONWARNINGS: "ignore",
+  HF_DATASETS_DISABLE_PROGRESS_BARS: "1",
+  TRANSFORMERS_VERBOSITY: "error",
+  TRANSFORMERS_NO_ADVISORY_WARNINGS: "1",
 };
 
 interface Result {
@@ -124,9 +129,9 @@ try {
   const ours = measure(process.execPath, ["--import", "tsx", path.join(root, "bench/sft/ours.ts"), settingsFile("ours")]);
   const peer = skip ? undefined : measure(python, [path.join(root, "bench/sft/peer.py"), settingsFile("peer")]);
   const row = (name: string, r: Result) =>
-    `${name.padEnd(34)} ${r.trainSeconds.toFixed(1).padStart(8)} ${(tokens / r.trainSeconds).toFixed(0).padStart(9)} ` +
+    `${name.padEnd(38)} ${r.trainSeconds.toFixed(1).padStart(8)} ${(tokens / r.trainSeconds).toFixed(0).padStart(9)} ` +
     `${r.wallSeconds!.toFixed(1).padStart(8)} ${r.valLoss.toFixed(4).padStart(9)} ${String(r.steps).padStart(6)} ${r.peakRssMiB.toFixed(0).padStart(9)}`;
-  console.log(`${"".padEnd(34)} ${"train s".padStart(8)} ${"tok/s".padStart(9)} ${"wall s".padStart(8)} ${"val loss".padStart(9)} ${"steps".padStart(6)} ${"RSS MiB".padStart(9)}`);
+  console.log(`${"".padEnd(38)} ${"train s".padStart(8)} ${"tok/s".padStart(9)} ${"wall s".padStart(8)} ${"val loss".padStart(9)} ${"steps".padStart(6)} ${"RSS MiB".padStart(9)}`);
   console.log(row(`loraforge (base ${base.dtype}, f32 compute)`, ours));
   if (peer) {
     console.log(row(`TRL SFTTrainer + PEFT (${peerBf16 ? "bf16 autocast" : "float32"}, sdpa)`, peer));
