@@ -15,13 +15,15 @@ export interface BatchingOptions {
   maxSeqLength: number;
   /** Pack several records into each row of maxSeqLength (segments keep them apart). */
   packing: boolean;
+  /** Reshuffle the records each epoch (false: file order). */
+  shuffle: boolean;
   padId: number;
 }
 
-/** The shuffled record order of an epoch: a pure function of (seed, epoch), so a resumed run replays it. */
-export function epochOrder(count: number, seed: number, epoch: number): number[] {
+/** The record order of an epoch: a pure function of (seed, epoch), so a resumed run replays it. */
+export function epochOrder(count: number, seed: number, epoch: number, shuffle = true): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
-  return new Rng((seed >>> 0) * 1000003 + epoch * 7919 + 1).shuffle(order);
+  return shuffle ? new Rng((seed >>> 0) * 1000003 + epoch * 7919 + 1).shuffle(order) : order;
 }
 
 /** Rows of records: one record per row, or (packing) records filled greedily into rows of maxSeqLength. */
@@ -63,7 +65,7 @@ function toBatch(rows: readonly TrainRecord[][], options: BatchingOptions): Batc
  * (no record is dropped); the loss normalizer counts the targets of the step's own micro-batches.
  */
 export function planEpoch(records: readonly TrainRecord[], seed: number, epoch: number, options: BatchingOptions): Batch[][] {
-  const rows = rowsOf(records, epochOrder(records.length, seed, epoch), options);
+  const rows = rowsOf(records, epochOrder(records.length, seed, epoch, options.shuffle), options);
   const micro: Batch[] = [];
   for (let i = 0; i < rows.length; i += options.batchSize) micro.push(toBatch(rows.slice(i, i + options.batchSize), options));
   const steps: Batch[][] = [];
@@ -75,13 +77,13 @@ export function planEpoch(records: readonly TrainRecord[], seed: number, epoch: 
 
 /** Optimizer steps of an epoch without building its batches (packing makes it depend on the order). */
 export function stepsInEpoch(records: readonly TrainRecord[], seed: number, epoch: number, options: BatchingOptions): number {
-  const rows = rowsOf(records, epochOrder(records.length, seed, epoch), options).length;
+  const rows = rowsOf(records, epochOrder(records.length, seed, epoch, options.shuffle), options).length;
   return Math.ceil(Math.ceil(rows / options.batchSize) / options.gradientAccumulationSteps);
 }
 
 /** Evaluation micro-batches in file order (no shuffling, no packing). */
 export function evalBatches(records: readonly TrainRecord[], batchSize: number, padId: number): Batch[] {
-  const options: BatchingOptions = { batchSize, gradientAccumulationSteps: 1, maxSeqLength: Infinity, packing: false, padId };
+  const options: BatchingOptions = { batchSize, gradientAccumulationSteps: 1, maxSeqLength: Infinity, packing: false, shuffle: false, padId };
   const rows = records.map((r) => [r]);
   const out: Batch[] = [];
   for (let i = 0; i < rows.length; i += batchSize) out.push(toBatch(rows.slice(i, i + batchSize), options));

@@ -57,6 +57,8 @@ export const trainConfigSchema = z.strictObject({
   gradient_accumulation_steps: positiveInt.default(1),
   max_seq_length: positiveInt.default(1024),
   packing: z.boolean().default(false),
+  /** "random": records reshuffled each epoch from the seed; "sequential": file order (as transformers names it). */
+  train_sampling_strategy: z.enum(["random", "sequential"]).default("random"),
   weight_decay: z.number().min(0).default(0),
   /** 0 disables clipping. */
   max_grad_norm: z.number().min(0).default(1),

@@ -77,6 +77,7 @@ export function batchingOptions(config: TrainConfig, padId: number): BatchingOpt
     gradientAccumulationSteps: config.gradient_accumulation_steps,
     maxSeqLength: config.max_seq_length,
     packing: config.packing,
+    shuffle: config.train_sampling_strategy === "random",
     padId,
   };
 }

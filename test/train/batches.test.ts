@@ -11,7 +11,7 @@ function record(id: number, length: number): TrainRecord {
 }
 
 const records = Array.from({ length: 23 }, (_, i) => record(i + 1, 3 + ((i * 7) % 11)));
-const base = { batchSize: 3, gradientAccumulationSteps: 2, maxSeqLength: 32, packing: false, padId: 0 };
+const base = { batchSize: 3, gradientAccumulationSteps: 2, maxSeqLength: 32, packing: false, shuffle: true, padId: 0 };
 
 function recordIdsOf(steps: ReturnType<typeof planEpoch>): number[] {
   const ids: number[] = [];
@@ -67,6 +67,13 @@ describe("training batches", () => {
       }
     }
     assert.equal(stepsInEpoch(records, 5, 0, packing), planEpoch(records, 5, 0, packing).length);
+  });
+
+  it("sequential sampling keeps file order in every epoch", () => {
+    const sequential = { ...base, shuffle: false };
+    const ids = records.map((_, i) => i + 1);
+    assert.deepEqual(recordIdsOf(planEpoch(records, 7, 0, sequential)), ids);
+    assert.deepEqual(recordIdsOf(planEpoch(records, 7, 3, sequential)), ids);
   });
 
   it("evaluation batches keep file order", () => {
