@@ -45,11 +45,19 @@ bool use_avx2() { return std::strcmp(kernels().name, "avx2") == 0; }
 Quant4DecodeFn decode_fn() { return use_avx2() ? quant4_decode_avx2 : quant4_decode_portable; }
 Quant4DotFn dot_fn() { return use_avx2() ? quant4_dot_avx2 : quant4_dot_portable; }
 
-// Rows (XWt) or columns (DyW) of W per task: the panel holds `tile x other` floats; a multiple of 16 in [16, 512].
+// Rows (XWt) or columns (DyW) of W per task, from the shape only (so results never depend on the thread count):
+// at most what the panel budget allows (`tile x other` floats, 16..512), and at least 8 tasks when each can
+// still get 64, split evenly so the last task is not a sliver; a multiple of 16.
 int64_t tile_size(int64_t budget, int64_t other, int64_t total) {
-  int64_t t = budget / (other > 0 ? other : 1);
-  t = t < 16 ? 16 : (t > 512 ? 512 : t);
-  t -= t % 16;
+  int64_t cap = budget / (other > 0 ? other : 1);
+  cap = cap < 16 ? 16 : (cap > 512 ? 512 : cap);
+  cap -= cap % 16;
+  int64_t tasks = (total + cap - 1) / cap;
+  const int64_t wide = total / 64;
+  if (tasks < 8 && wide > tasks) tasks = wide < 8 ? wide : 8;
+  int64_t t = (total + tasks - 1) / tasks;
+  t = (t + 15) / 16 * 16;
+  if (t > cap) t = cap;
   return t < total ? t : total;
 }
 
