@@ -4,6 +4,7 @@ import { prepareDataset } from "../data/index.js";
 import { attachAdapter, loadAdapter } from "../lora/index.js";
 import { loadModel } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
+import { LoraforgeError } from "../util/errors.js";
 import { answerJson, generateDataset, writeDataset } from "./dataset.js";
 import { generateAnswers } from "./generations.js";
 import type { ExtractionMetrics } from "./metrics.js";
@@ -75,7 +76,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   o.log(`4/5 training: loraforge train ${configFile} --overwrite ${o.trainOverrides.join(" ")} (time budget ${Math.round(budget)} s)`);
   await o.train(configFile, ["--overwrite", ...o.trainOverrides], budget);
 
-  attachAdapter(model, loadAdapter(model, path.join(o.out, "run", "adapter")));
+  const adapterDir = path.join(o.out, "run", "adapter");
+  if (!fs.existsSync(path.join(adapterDir, "adapter_config.json"))) {
+    throw new LoraforgeError("training stopped before its first evaluation, so no adapter was kept", {
+      hint: "give the demo more time (--minutes), or fewer steps between evaluations",
+    });
+  }
+  attachAdapter(model, loadAdapter(model, adapterDir));
   const afterOutputs = generateAnswers(model, tokenizer, data.test, { maxNewTokens });
   const after = scoreOutputs(afterOutputs, data.test);
   const baseline = baselineMetrics(data.train, data.test);
