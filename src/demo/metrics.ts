@@ -1,5 +1,6 @@
 import type { OrderFields, OrderRecord } from "./dataset.js";
 import { FIELD_KEYS } from "./dataset.js";
+import { parseJsonObject } from "../train/index.js";
 
 /** Task metrics of the demo: share of outputs that parse as a JSON object, per-field accuracy, exact match. */
 export interface ExtractionMetrics {
@@ -12,22 +13,13 @@ export interface ExtractionMetrics {
   fieldMean: number;
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(text.trim()) as unknown;
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Scores predicted JSON texts against the records' fields (same order). */
 export function scoreOutputs(outputs: readonly string[], records: readonly OrderRecord[]): ExtractionMetrics {
   const correct: Record<string, number> = Object.fromEntries(FIELD_KEYS.map((k) => [k, 0]));
   let valid = 0;
   let exact = 0;
   outputs.forEach((out, i) => {
-    const got = parseObject(out);
+    const got = parseJsonObject(out);
     if (!got) return;
     valid++;
     const ref = records[i].fields;

@@ -3,7 +3,7 @@ export type { SafetensorsDtype, SafetensorsHeader, TensorEntry } from "./safeten
 export { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BITS, parseHeader, parseHeaderLength, planLayout, tensorByteSize } from "./safetensors-header.js";
 export { SafetensorsReader, withSafetensors } from "./safetensors-read.js";
 export type { TensorSource } from "./safetensors-write.js";
-export { PT_METADATA, safetensorsDtype, tensorSources, writeSafetensors } from "./safetensors-write.js";
+export { PT_METADATA, safetensorsDtype, tensorSources, writeLaidOut, writeSafetensors } from "./safetensors-write.js";
 export { CheckpointReader, DEFAULT_MAX_SHARD_BYTES, indexFileName, shardFileName, writeCheckpoint } from "./checkpoint.js";
 export type { HfFolder } from "./hf-folder.js";
 export { readHfFolder } from "./hf-folder.js";

@@ -29,27 +29,35 @@ export function safetensorsDtype(dtype: DType): SafetensorsDtype {
 export const PT_METADATA: Record<string, string> = { format: "pt" };
 
 /**
- * Writes a safetensors file atomically (temp file, fsync, rename, fsync of the folder), in the reference writer's
- * layout. Each source's load() is called once, in file order.
+ * Writes a safetensors file atomically (temp file, fsync, rename, fsync of the folder) from a planned header:
+ * `bytesOf` gives each entry's data, in file order. Shared by the dense and the raw (bitsandbytes) writers.
+ */
+export function writeLaidOut(file: string, layout: ReturnType<typeof planLayout>, bytesOf: (name: string, byteLength: number) => Uint8Array): void {
+  writeFileAtomicWith(file, (fd) => {
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(layout.header.length));
+    writeAll(fd, prefix);
+    writeAll(fd, layout.header);
+    for (const e of layout.entries) writeAll(fd, bytesOf(e.name, e.end - e.begin));
+  });
+}
+
+/**
+ * Writes a safetensors file atomically, in the reference writer's layout. Each source's load() is called once, in
+ * file order.
  */
 export function writeSafetensors(file: string, sources: readonly TensorSource[], metadata: Record<string, string> = PT_METADATA): void {
   const bySource = new Map(sources.map((s) => [s.name, s]));
-  const { header, entries } = planLayout(
+  const layout = planLayout(
     sources.map((s) => ({ name: s.name, dtype: SAFETENSORS_DTYPE[s.dtype], shape: s.shape })),
     metadata,
   );
-  writeFileAtomicWith(file, (fd) => {
-    const prefix = Buffer.alloc(8);
-    prefix.writeBigUInt64LE(BigInt(header.length));
-    writeAll(fd, prefix);
-    writeAll(fd, header);
-    for (const e of entries) {
-      const source = bySource.get(e.name)!;
-      const t = source.load();
-      if (t.dtype !== source.dtype || t.shape.join() !== source.shape.join()) {
-        throw new Error(`writeSafetensors: ${e.name} was announced as ${source.dtype}[${source.shape}] but loaded as ${t.dtype}[${t.shape}]`);
-      }
-      writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  writeLaidOut(file, layout, (name) => {
+    const source = bySource.get(name)!;
+    const t = source.load();
+    if (t.dtype !== source.dtype || t.shape.join() !== source.shape.join()) {
+      throw new Error(`writeSafetensors: ${name} was announced as ${source.dtype}[${source.shape}] but loaded as ${t.dtype}[${t.shape}]`);
     }
+    return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   });
 }

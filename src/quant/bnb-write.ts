@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Tensor } from "../tensor/index.js";
-import { PT_METADATA, planLayout, safetensorsDtype } from "../formats/index.js";
-import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-write.js";
+import { PT_METADATA, planLayout, safetensorsDtype, writeLaidOut } from "../formats/index.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import type { RawTensor } from "./bnb-format.js";
 import { bnbQuantizationConfig, bnbTensors } from "./bnb-format.js";
 import type { Quant4Tensor } from "./quant-tensor.js";
@@ -10,17 +10,10 @@ import type { Quant4Tensor } from "./quant-tensor.js";
 /** Writes raw tensors (any safetensors dtype, U8 included) into one safetensors file, atomically. */
 export function writeRawSafetensors(file: string, tensors: readonly RawTensor[]): void {
   const byName = new Map(tensors.map((t) => [t.name, t]));
-  const { header, entries } = planLayout(tensors, PT_METADATA);
-  writeFileAtomicWith(file, (fd) => {
-    const prefix = Buffer.alloc(8);
-    prefix.writeBigUInt64LE(BigInt(header.length));
-    writeAll(fd, prefix);
-    writeAll(fd, header);
-    for (const e of entries) {
-      const t = byName.get(e.name)!;
-      if (t.bytes.length !== e.end - e.begin) throw new Error(`writeRawSafetensors: ${e.name} holds ${t.bytes.length} bytes, its shape needs ${e.end - e.begin}`);
-      writeAll(fd, t.bytes);
-    }
+  writeLaidOut(file, planLayout(tensors, PT_METADATA), (name, byteLength) => {
+    const t = byName.get(name)!;
+    if (t.bytes.length !== byteLength) throw new Error(`writeRawSafetensors: ${name} holds ${t.bytes.length} bytes, its shape needs ${byteLength}`);
+    return t.bytes;
   });
 }
 

@@ -8,7 +8,8 @@ export interface GenerationScore {
   json?: { parses: boolean; fieldsMatched: number; fields: number };
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
+/** The text as a JSON object, or undefined when it is not one (arrays and scalars included). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(text.trim()) as unknown;
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -19,9 +20,9 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 
 export function scoreGeneration(output: string, reference: string): GenerationScore {
   const score: GenerationScore = { exactMatch: output.trim() === reference.trim() };
-  const ref = parseObject(reference);
+  const ref = parseJsonObject(reference);
   if (!ref) return score;
-  const got = parseObject(output);
+  const got = parseJsonObject(output);
   const keys = Object.keys(ref);
   const matched = got ? keys.filter((k) => JSON.stringify(got[k]) === JSON.stringify(ref[k])).length : 0;
   score.json = { parses: got !== undefined, fieldsMatched: matched, fields: keys.length };

@@ -7,7 +7,7 @@ export type { EvalEvent, StepEvent, TrainEvents, TrainInputs, TrainResult } from
 export { DivergedError, runTraining } from "./trainer.js";
 export type { TrainRecord } from "./batches.js";
 export { evaluateGenerations, evaluateLoss } from "./evaluate.js";
-export { scoreGeneration, summarizeScores } from "./eval-metrics.js";
+export { parseJsonObject, scoreGeneration, summarizeScores } from "./eval-metrics.js";
 export { writeReport } from "./report.js";
 export type { BackgroundRunHandlers } from "./background-run.js";
 export { BackgroundRun } from "./background-run.js";
