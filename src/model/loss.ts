@@ -1,5 +1,4 @@
-import type { Tensor } from "../tensor/index.js";
-import { linear } from "../tensor/index.js";
+import { Tensor, linear } from "../tensor/index.js";
 import { ConfigError } from "../util/errors.js";
 import type { Batch } from "./batch.js";
 import { checkBatch, countTrained, i32, shiftLabels } from "./batch.js";
@@ -44,6 +43,27 @@ function normalizerFor(count: number, options: LossOptions): number {
 }
 
 /**
+ * The lm_head + cross-entropy over the rows that have a target only: prompt rows (−100) cost the vocabulary
+ * product too, and SFT data is often half prompt. Their dh is zero, so rows are gathered before the fused loss
+ * and its dh is scattered back; the result is the same as running all rows.
+ */
+function trainedRowsLoss(model: Model, hidden: Tensor, targets: Tensor, gradScale?: number): { lossSum: number; count: number; dh?: Tensor } {
+  const t = targets.data as Int32Array;
+  const rows: number[] = [];
+  for (let i = 0; i < t.length; i++) if (t[i] !== -100) rows.push(i);
+  const ce = (h: Tensor, y: Tensor) => model.backend.crossEntropyLinear(h, model.weights.lmHead, y, gradScale);
+  if (rows.length === t.length || rows.length === 0) return ce(hidden, targets);
+  const d = hidden.shape[hidden.rank - 1];
+  const packed = Tensor.zeros([rows.length, d], hidden.dtype);
+  rows.forEach((row, i) => packed.data.set(hidden.data.subarray(row * d, (row + 1) * d), i * d));
+  const result = ce(packed, new Tensor("i32", [rows.length], Int32Array.from(rows, (row) => t[row])));
+  if (!result.dh) return result;
+  const dh = Tensor.zeros(hidden.shape, result.dh.dtype);
+  rows.forEach((row, i) => dh.data.set(result.dh!.data.subarray(i * d, (i + 1) * d), row * d));
+  return { ...result, dh };
+}
+
+/**
  * Mean cross-entropy of the batch's shifted labels, and its gradient accumulated into every attached adapter's
  * gradients (the caller zeroes them between optimizer steps). Dropout is on.
  */
@@ -54,7 +74,7 @@ export function lossAndGradients(model: Model, batch: Batch, options: LossOption
   const targets = i32(shifted);
   const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden, tape } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), call, options.checkpointing ? "checkpoints" : "all");
-  const ce = model.backend.crossEntropyLinear(hidden, model.weights.lmHead, targets, 1 / normalizer);
+  const ce = trainedRowsLoss(model, hidden, targets, 1 / normalizer);
   if (!ce.dh || !tape) throw new Error("lossAndGradients: the forward kept no gradient path");
   decoderBackward(model, ce.dh, tape);
   return { loss: ce.lossSum / normalizer, lossSum: ce.lossSum, count: ce.count };
@@ -67,7 +87,7 @@ export function computeLoss(model: Model, batch: Batch, options: Pick<LossOption
   const targets = i32(shifted);
   const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), { training: false, dropoutSeed: 0 }, "nothing");
-  const ce = model.backend.crossEntropyLinear(hidden, model.weights.lmHead, targets);
+  const ce = trainedRowsLoss(model, hidden, targets);
   return { loss: ce.lossSum / normalizer, lossSum: ce.lossSum, count: ce.count };
 }
 
