@@ -8,7 +8,7 @@ import { ConfigError, LoraforgeError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { TrainRecord } from "./batches.js";
 import type { TrainConfig } from "./config-schema.js";
-import { prepareDataset } from "../data/index.js";
+import { emptyTruncationCounts, prepareDataset, truncate } from "../data/index.js";
 import { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";
 import type { TrainResult } from "./trainer.js";
 import { plannedSteps } from "./trainer.js";
@@ -39,22 +39,22 @@ async function readRecords(source: string, which: "train" | "val", vocabSize: nu
   return readPreparedFile(source, vocabSize);
 }
 
-/** Truncates records longer than maxSeqLength by the config's policy; returns how many were cut or dropped. */
-function truncate(records: TrainRecord[], config: TrainConfig): { kept: TrainRecord[]; truncated: number } {
-  const max = config.max_seq_length;
-  let truncated = 0;
+/**
+ * Applies the data pipeline's truncation policy to records longer than max_seq_length (prepared data made with a
+ * larger limit); returns how many were over the limit.
+ */
+function truncateRecords(records: TrainRecord[], config: TrainConfig): { kept: TrainRecord[]; truncated: number } {
+  const counts = emptyTruncationCounts();
   const kept: TrainRecord[] = [];
   for (const r of records) {
-    if (r.inputIds.length <= max) {
+    if (r.inputIds.length <= config.max_seq_length) {
       kept.push(r);
       continue;
     }
-    truncated++;
-    if (config.data.truncation === "drop") continue;
-    const start = config.data.truncation === "left" ? r.inputIds.length - max : 0;
-    kept.push({ inputIds: r.inputIds.slice(start, start + max), labels: r.labels.slice(start, start + max) });
+    const cut = truncate({ inputIds: Array.from(r.inputIds), labels: Array.from(r.labels) }, config.max_seq_length, config.data.truncation, new Set(), counts);
+    if (cut) kept.push({ inputIds: Int32Array.from(cut.inputIds), labels: Int32Array.from(cut.labels) });
   }
-  return { kept, truncated };
+  return { kept, truncated: counts.overLength };
 }
 
 /** Hash of the resolved config (minus output_dir) and every token of the data. */
@@ -122,8 +122,8 @@ export async function openSession(config: TrainConfig): Promise<TrainSession> {
     train = train.filter((_, i) => !held.has(i));
   }
   if (train.length === 0) throw new ConfigError(`no training records in ${sources.join(", ")}`);
-  const t = truncate(train, config);
-  const v = truncate(validation, config);
+  const t = truncateRecords(train, config);
+  const v = truncateRecords(validation, config);
   const adapter = buildLoraAdapter(
     model,
     loraConfig({

@@ -34,6 +34,28 @@ describe("loraforge train --dry-run / --print-schema", () => {
     assert.equal(fs.existsSync(path.join(tmp, "out")), false);
   });
 
+  it("records over max_seq_length follow the data pipeline's truncation policy", async () => {
+    const dir = path.join(tmp, "long");
+    fs.mkdirSync(dir, { recursive: true });
+    const line = (ids: number[], labels: number[]) => JSON.stringify({ input_ids: ids, labels });
+    fs.writeFileSync(
+      path.join(dir, "train.jsonl"),
+      [
+        line([1, 2, 3, 4], [-100, 2, 3, 4]), // fits
+        line([1, 2, 3, 4, 5, 6, 7, 8], [-100, 2, 3, 4, 5, 6, 7, 8]), // cut right, keeps trained tokens
+        line([1, 2, 3, 4, 5, 6, 7, 8], [-100, -100, -100, -100, -100, -100, 7, 8]), // cut right leaves nothing trained: dropped
+      ].join("\n") + "\n",
+    );
+    fs.writeFileSync(path.join(dir, "val.jsonl"), "");
+    const config = writeConfig(tmp, "long.yaml", { model: microModelFolder(tmp), data: { train: dir, truncation: "right" }, max_seq_length: 5, output_dir: "out-long" });
+    const r = await runCliInProcess("train", config, "--dry-run");
+    assert.equal(r.code, 0, r.out);
+    const { plan } = JSON.parse(r.out) as { plan: Record<string, number> };
+    assert.equal(plan.truncated, 2);
+    assert.equal(plan.trainRecords, 2);
+    assert.equal(plan.trainTokens, 4 + 5);
+  });
+
   it("--print-schema prints a JSON Schema of the config", async () => {
     const r = await runCliInProcess("train", "--print-schema");
     assert.equal(r.code, 0);
