@@ -17,7 +17,6 @@ export interface BatchingOptions {
   packing: boolean;
   /** Reshuffle the records each epoch (false: file order). */
   shuffle: boolean;
-  padId: number;
 }
 
 /** The record order of an epoch: a pure function of (seed, epoch), so a resumed run replays it. */
@@ -46,18 +45,13 @@ function rowsOf(records: readonly TrainRecord[], order: readonly number[], optio
   return rows;
 }
 
-/** A micro-batch: unpacked rows are padded to the longest row of the batch; packed rows to maxSeqLength. */
-function toBatch(rows: readonly TrainRecord[][], options: BatchingOptions): Batch {
-  const lengths = rows.map((row) => row.reduce((n, r) => n + r.inputIds.length, 0));
-  const rowLength = options.packing ? options.maxSeqLength : Math.max(...lengths);
-  const sequences = rows.flatMap((row, i) => {
-    const seqs = row.map((r) => ({ inputIds: r.inputIds, labels: r.labels }));
-    const pad = rowLength - lengths[i];
-    // Padding is its own untrained segment, so it never joins a record's attention.
-    if (pad > 0) seqs.push({ inputIds: new Int32Array(pad).fill(options.padId), labels: new Int32Array(pad).fill(-100) });
-    return seqs;
-  });
-  return makeBatch(sequences);
+/**
+ * A micro-batch, padding-free: its records one after another as segments of one token stream. Attention never
+ * crosses a segment and positions restart in each, so this computes exactly what padded rows would, without
+ * spending any work on padding. `packing` only changes how many records a micro-batch holds.
+ */
+function toBatch(rows: readonly TrainRecord[][]): Batch {
+  return makeBatch(rows.flat());
 }
 
 /**
@@ -67,7 +61,7 @@ function toBatch(rows: readonly TrainRecord[][], options: BatchingOptions): Batc
 export function planEpoch(records: readonly TrainRecord[], seed: number, epoch: number, options: BatchingOptions): Batch[][] {
   const rows = rowsOf(records, epochOrder(records.length, seed, epoch, options.shuffle), options);
   const micro: Batch[] = [];
-  for (let i = 0; i < rows.length; i += options.batchSize) micro.push(toBatch(rows.slice(i, i + options.batchSize), options));
+  for (let i = 0; i < rows.length; i += options.batchSize) micro.push(toBatch(rows.slice(i, i + options.batchSize)));
   const steps: Batch[][] = [];
   for (let i = 0; i < micro.length; i += options.gradientAccumulationSteps) {
     steps.push(micro.slice(i, i + options.gradientAccumulationSteps));
@@ -82,10 +76,8 @@ export function stepsInEpoch(records: readonly TrainRecord[], seed: number, epoc
 }
 
 /** Evaluation micro-batches in file order (no shuffling, no packing). */
-export function evalBatches(records: readonly TrainRecord[], batchSize: number, padId: number): Batch[] {
-  const options: BatchingOptions = { batchSize, gradientAccumulationSteps: 1, maxSeqLength: Infinity, packing: false, shuffle: false, padId };
-  const rows = records.map((r) => [r]);
+export function evalBatches(records: readonly TrainRecord[], batchSize: number): Batch[] {
   const out: Batch[] = [];
-  for (let i = 0; i < rows.length; i += batchSize) out.push(toBatch(rows.slice(i, i + batchSize), options));
+  for (let i = 0; i < records.length; i += batchSize) out.push(toBatch([records.slice(i, i + batchSize)]));
   return out;
 }

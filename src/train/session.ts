@@ -19,7 +19,6 @@ export interface TrainSession {
   adapter: LoraAdapter;
   train: TrainRecord[];
   validation: TrainRecord[];
-  padId: number;
   runHash: string;
   truncated: number;
 }
@@ -142,7 +141,6 @@ export async function openSession(config: TrainConfig): Promise<TrainSession> {
     adapter,
     train: t.kept,
     validation: v.kept,
-    padId: 0,
     runHash: hashRun(config, t.kept, v.kept),
     truncated: t.truncated + v.truncated,
   };
@@ -156,7 +154,7 @@ export function describePlan(config: TrainConfig, session: TrainSession): TrainP
     for (let i = 1; i < r.labels.length; i++) if (r.labels[i] !== -100) targets++;
   }
   return {
-    totalSteps: plannedSteps(config, session.train, session.padId).total,
+    totalSteps: plannedSteps(config, session.train).total,
     trainRecords: session.train.length,
     validationRecords: session.validation.length,
     trainTokens: tokens,

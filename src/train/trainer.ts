@@ -50,7 +50,6 @@ export interface TrainInputs {
   adapter: LoraAdapter;
   train: readonly TrainRecord[];
   validation: readonly TrainRecord[];
-  padId: number;
   /** Identifies config + data; a resumed run must carry the same. */
   runHash: string;
   /** A checkpoint folder to continue from. */
@@ -71,20 +70,19 @@ export interface TrainResult {
 /** A non-finite loss or gradient: training stops, nothing already saved is touched. */
 export class DivergedError extends LoraforgeError {}
 
-export function batchingOptions(config: TrainConfig, padId: number): BatchingOptions {
+export function batchingOptions(config: TrainConfig): BatchingOptions {
   return {
     batchSize: config.batch_size,
     gradientAccumulationSteps: config.gradient_accumulation_steps,
     maxSeqLength: config.max_seq_length,
     packing: config.packing,
     shuffle: config.train_sampling_strategy === "random",
-    padId,
   };
 }
 
 /** Total optimizer steps: max_steps, or the steps of num_train_epochs (a fraction counts part of an epoch). */
-export function plannedSteps(config: TrainConfig, train: readonly TrainRecord[], padId: number): { total: number; epochs: number } {
-  const options = batchingOptions(config, padId);
+export function plannedSteps(config: TrainConfig, train: readonly TrainRecord[]): { total: number; epochs: number } {
+  const options = batchingOptions(config);
   // With max_steps the epochs just keep coming until the step count is reached.
   if (config.max_steps !== undefined) return { total: config.max_steps, epochs: Number.MAX_SAFE_INTEGER };
   const full = Math.floor(config.num_train_epochs);
@@ -100,10 +98,10 @@ function dropoutSeed(seed: number, step: number, micro: number): number {
   return ((seed >>> 0) ^ Math.imul(step + 1, 0x9e3779b1) ^ Math.imul(micro + 1, 0x85ebca6b)) >>> 0;
 }
 
-function evaluate(model: Model, records: readonly TrainRecord[], config: TrainConfig, padId: number): number {
+function evaluate(model: Model, records: readonly TrainRecord[], config: TrainConfig): number {
   let lossSum = 0;
   let count = 0;
-  for (const batch of evalBatches(records, config.eval_batch_size ?? config.batch_size, padId)) {
+  for (const batch of evalBatches(records, config.eval_batch_size ?? config.batch_size)) {
     if (countTargets(batch) === 0) continue;
     const r = computeLoss(model, batch);
     lossSum += r.lossSum;
@@ -117,12 +115,12 @@ function evaluate(model: Model, records: readonly TrainRecord[], config: TrainCo
  * evaluation with early stopping, atomic checkpoints, and exact resume.
  */
 export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): TrainResult {
-  const { config, model, adapter, train, validation, padId } = inputs;
+  const { config, model, adapter, train, validation } = inputs;
   const backend = model.backend;
   const outputDir = config.output_dir;
   const adapterDir = path.join(outputDir, "adapter");
-  const options = batchingOptions(config, padId);
-  const { total: totalSteps, epochs } = plannedSteps(config, train, padId);
+  const options = batchingOptions(config);
+  const { total: totalSteps, epochs } = plannedSteps(config, train);
   const warmup = resolveWarmupSteps(config.warmup_steps, config.warmup_ratio, totalSteps);
   const optimizer = new Optimizer(backend, adapter.parameters(), adapter.gradients(), {
     kind: config.optim,
@@ -167,7 +165,7 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
   const writeAdapter = () =>
     writeDirAtomic(adapterDir, (tmp) => saveAdapter(adapter, tmp, { baseModelNameOrPath: config.model }), { replace: true });
   const runEval = () => {
-    const valLoss = evaluate(model, validation, config, padId);
+    const valLoss = evaluate(model, validation, config);
     const trainLoss = state.window.count > 0 ? state.window.lossSum / state.window.count : NaN;
     state.window = { lossSum: 0, count: 0 };
     const isBest = recordEval(state.watch, { step: state.globalStep, valLoss, trainLoss });

@@ -11,7 +11,7 @@ function record(id: number, length: number): TrainRecord {
 }
 
 const records = Array.from({ length: 23 }, (_, i) => record(i + 1, 3 + ((i * 7) % 11)));
-const base = { batchSize: 3, gradientAccumulationSteps: 2, maxSeqLength: 32, packing: false, shuffle: true, padId: 0 };
+const base = { batchSize: 3, gradientAccumulationSteps: 2, maxSeqLength: 32, packing: false, shuffle: true };
 
 function recordIdsOf(steps: ReturnType<typeof planEpoch>): number[] {
   const ids: number[] = [];
@@ -45,28 +45,34 @@ describe("training batches", () => {
     assert.deepEqual(odd.map((s) => s.length), [3, 3, 2]);
   });
 
-  it("pads unpacked rows to the batch's longest row with untrained padding segments", () => {
-    for (const step of planEpoch(records, 3, 0, base)) {
-      for (const b of step) {
-        const rows = new Set(b.segmentIds).size;
-        assert.ok(rows >= 1);
-        for (let t = 0; t < b.inputIds.length; t++) if (b.inputIds[t] === 0) assert.equal(b.labels[t], -100);
+  it("micro-batches are padding-free: exactly their records' tokens, one segment each", () => {
+    for (const packing of [false, true]) {
+      const options = { ...base, packing, maxSeqLength: 20 };
+      let tokens = 0;
+      for (const step of planEpoch(records, 3, 0, options)) {
+        for (const b of step) {
+          tokens += b.inputIds.length;
+          const segments = new Set(b.segmentIds).size;
+          const starts = b.positions.filter((p) => p === 0).length;
+          assert.equal(starts, segments, "positions restart at each segment and nowhere else");
+          for (let t = 1; t < b.inputIds.length; t++) {
+            if (b.segmentIds[t] !== b.segmentIds[t - 1]) assert.equal(b.positions[t], 0);
+            else assert.equal(b.positions[t], b.positions[t - 1] + 1);
+          }
+          if (!packing) assert.ok(segments <= base.batchSize);
+          else assert.ok(b.inputIds.length <= base.batchSize * 20, "packed: at most batchSize rows of maxSeqLength");
+        }
       }
+      assert.equal(tokens, records.reduce((n, r) => n + r.inputIds.length, 0), "no padding token anywhere");
     }
   });
 
-  it("packs records into rows of at most maxSeqLength, with positions restarting per record", () => {
+  it("packing fills rows of at most maxSeqLength greedily, so a micro-batch holds more records", () => {
     const packing = { ...base, packing: true, maxSeqLength: 20 };
-    for (const step of planEpoch(records, 5, 0, packing)) {
-      for (const b of step) {
-        assert.equal(b.inputIds.length % 20, 0, "each row is padded to maxSeqLength");
-        for (let t = 1; t < b.inputIds.length; t++) {
-          if (b.segmentIds[t] !== b.segmentIds[t - 1]) assert.equal(b.positions[t], 0);
-          else assert.equal(b.positions[t], b.positions[t - 1] + 1);
-        }
-      }
-    }
-    assert.equal(stepsInEpoch(records, 5, 0, packing), planEpoch(records, 5, 0, packing).length);
+    const packedSteps = planEpoch(records, 5, 0, packing);
+    const unpackedSteps = planEpoch(records, 5, 0, base);
+    assert.ok(packedSteps.length < unpackedSteps.length);
+    assert.equal(stepsInEpoch(records, 5, 0, packing), packedSteps.length);
   });
 
   it("sequential sampling keeps file order in every epoch", () => {
@@ -77,7 +83,7 @@ describe("training batches", () => {
   });
 
   it("evaluation batches keep file order", () => {
-    const batches = evalBatches(records.slice(0, 5), 2, 0);
+    const batches = evalBatches(records.slice(0, 5), 2);
     assert.equal(batches.length, 3);
     assert.equal(batches[0].inputIds[0], 100);
   });

@@ -116,8 +116,8 @@ export function runOurs(modelDir: string, outputDir: string, options: { saveInit
   const records = caseRecords();
   const train = inShuffleOrder(records, config.seed);
   // The plan runTraining will follow must be the file order in consecutive micro-batches.
-  const plan = planEpoch(train, config.seed, 0, batchingOptions(config, TRL_CASE.padId)).flat();
-  const planned = plan.map((b) => Array.from(b.inputIds).filter((t) => t !== TRL_CASE.padId));
+  const plan = planEpoch(train, config.seed, 0, batchingOptions(config)).flat();
+  const planned = plan.map((b) => Array.from(b.inputIds));
   const expected = Array.from({ length: records.length / config.batch_size }, (_, i) =>
     records.slice(i * config.batch_size, (i + 1) * config.batch_size).flatMap((r) => Array.from(r.inputIds)),
   );
@@ -125,7 +125,7 @@ export function runOurs(modelDir: string, outputDir: string, options: { saveInit
   fs.mkdirSync(outputDir, { recursive: true });
   const steps: StepEvent[] = [];
   const result = runTraining(
-    { config, model, adapter, train, validation: [], padId: TRL_CASE.padId, runHash: "trl-interop" },
+    { config, model, adapter, train, validation: [], runHash: "trl-interop" },
     { onStep: (e) => steps.push(e) },
   );
   if (steps.length !== TRL_CASE.train.max_steps) throw new Error(`trl case: ran ${steps.length} steps`);
