@@ -9,6 +9,26 @@ function integer(flag: string) {
   };
 }
 
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0 && Number.isFinite(n))) throw new ConfigError(`${flag} ${value}: expected a positive number`);
+    return n;
+  };
+}
+
+interface InitModelFlags {
+  preset: string;
+  out: string;
+  arch?: string;
+  tokenizer?: string;
+  vocabSize?: number;
+  seed: number;
+  tieWordEmbeddings?: boolean;
+  finalNormWeight?: number;
+  overwrite?: boolean;
+}
+
 export function registerInitModel(program: Command): void {
   program
     .command("init-model")
@@ -19,14 +39,17 @@ export function registerInitModel(program: Command): void {
     .option("--tokenizer <dir>", "copy this folder's tokenizer files; the vocabulary and special tokens become the tokenizer's")
     .option("--vocab-size <n>", "embedding rows (small values make micro models for fast tests)", integer("--vocab-size"))
     .option("--seed <n>", "random seed", integer("--seed"), 0)
+    .option("--tie-word-embeddings", "one matrix for embed_tokens and lm_head (tie_word_embeddings: true)")
+    .option("--final-norm-weight <w>", "value of the final norm's weight (default 1): larger lets a frozen random lm_head give confident logits", positiveNumber("--final-norm-weight"))
     .option("--overwrite", "replace a non-empty --out")
-    .action((opts: { preset: string; out: string; arch?: string; tokenizer?: string; vocabSize?: number; seed: number; overwrite?: boolean }) => {
+    .action((opts: InitModelFlags) => {
       const plan = planInitModel(opts);
       const started = Date.now();
       const files = writeInitModel(opts.out, plan, { overwrite: opts.overwrite });
       const c = plan.config;
       console.log(
-        `${opts.out}: ${c.architecture} (${opts.preset}), ${c.numLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ` +
+        `${opts.out}: ${c.architecture} (${opts.preset}), ${c.numLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}` +
+          `${c.tieWordEmbeddings ? " (tied embeddings)" : ""}, ` +
           `bf16, ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
       console.log(`files: ${files.join(", ")}`);

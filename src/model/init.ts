@@ -27,6 +27,14 @@ export interface InitModelOptions {
   /** Embedding rows (micro models for fast tests); at least the tokenizer's vocabulary when one is given. */
   vocabSize?: number;
   seed?: number;
+  /** Share one matrix between embed_tokens and lm_head (as SmolLM2, Qwen2.5-0.5B and Llama 3.2 1B do). */
+  tieWordEmbeddings?: boolean;
+  /**
+   * Value of the final RMSNorm's weight (transformers' init: 1). With N(0, 0.02²) weights the largest logit a
+   * frozen random unembedding can give is about 5, so a LoRA on such a base can never be confident (cross-entropy
+   * floor ≈ 5 nats per token); a larger value scales every logit.
+   */
+  finalNormWeight?: number;
 }
 
 export interface InitPlan {
@@ -35,6 +43,7 @@ export interface InitPlan {
   generationEosIds: number[];
   tokenizer: LoraTokenizer | null;
   seed: number;
+  finalNormWeight: number;
 }
 
 /** Std of the normal initializer (transformers' initializer_range). */
@@ -45,6 +54,11 @@ export function planInitModel(options: InitModelOptions): InitPlan {
   const config = presetConfig(options.preset, options.arch);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new ConfigError(`--seed ${options.seed}: expected a non-negative integer`);
+  const finalNormWeight = options.finalNormWeight ?? 1;
+  if (!(finalNormWeight > 0 && Number.isFinite(finalNormWeight))) {
+    throw new ConfigError(`--final-norm-weight ${options.finalNormWeight}: expected a positive number`);
+  }
+  if (options.tieWordEmbeddings !== undefined) config.tieWordEmbeddings = options.tieWordEmbeddings;
   if (options.vocabSize !== undefined && (!Number.isSafeInteger(options.vocabSize) || options.vocabSize <= 0)) {
     throw new ConfigError(`--vocab-size ${options.vocabSize}: expected a positive integer`);
   }
@@ -54,7 +68,7 @@ export function planInitModel(options: InitModelOptions): InitPlan {
     const inVocab = (id: number | null) => id !== null && id < config.vocabSize;
     config.bosTokenId = inVocab(config.bosTokenId) ? config.bosTokenId : null;
     config.eosTokenIds = config.eosTokenIds.filter(inVocab);
-    return { config, generationEosIds: [...config.eosTokenIds], tokenizer: null, seed };
+    return { config, generationEosIds: [...config.eosTokenIds], tokenizer: null, seed, finalNormWeight };
   }
   const tokenizer = loadTokenizer(options.tokenizer);
   const vocab = tokenizer.vocabSize;
@@ -67,7 +81,7 @@ export function planInitModel(options: InitModelOptions): InitPlan {
   config.bosTokenId = tokenizer.bosTokenId ?? null;
   config.eosTokenIds = [...tokenizer.eosTokenIds];
   config.padTokenId = tokenizer.padTokenId ?? null;
-  return { config, generationEosIds: [...tokenizer.endOfTurnTokenIds], tokenizer, seed };
+  return { config, generationEosIds: [...tokenizer.endOfTurnTokenIds], tokenizer, seed, finalNormWeight };
 }
 
 /** The header model.safetensors will have (tests check it for presets too big to generate). */
@@ -76,21 +90,24 @@ export function initHeader(config: ModelConfig): Uint8Array {
   return planLayout(tensors, { format: "pt" }).header;
 }
 
-/** Each tensor generated only when the writer reaches it: norms are ones, everything else N(0, 0.02²). */
-export function initWeightSources(config: ModelConfig, seed: number): TensorSource[] {
+/**
+ * Each tensor generated only when the writer reaches it: norms are ones (the final norm `finalNormWeight`),
+ * everything else N(0, 0.02²).
+ */
+export function initWeightSources(config: ModelConfig, seed: number, finalNormWeight = 1): TensorSource[] {
   return weightSchema(config).map((spec) => ({
     name: spec.name,
     dtype: "bf16",
     shape: spec.shape,
-    load: () => initTensor(spec, seed),
+    load: () => initTensor(spec, seed, finalNormWeight),
   }));
 }
 
-function initTensor(spec: WeightSpec, seed: number): Tensor {
+function initTensor(spec: WeightSpec, seed: number, finalNormWeight: number): Tensor {
   const t = Tensor.zeros(spec.shape, "bf16");
   const bits = t.data as Uint16Array;
   if (spec.name.endsWith("norm.weight")) {
-    bits.fill(f32ToBf16(1));
+    bits.fill(f32ToBf16(spec.slot.layer === undefined ? finalNormWeight : 1));
     return t;
   }
   // One stream per tensor, seeded by its name: the values do not depend on the order tensors are written in.
@@ -132,7 +149,7 @@ export function writeInitModel(out: string, plan: InitPlan, options: { overwrite
       if (config.padTokenId !== null) generation.pad_token_id = config.padTokenId;
       fs.writeFileSync(path.join(dir, "generation_config.json"), stringifySorted(generation));
       files.push("config.json", "generation_config.json");
-      files.push(...writeCheckpoint(dir, initWeightSources(config, plan.seed)));
+      files.push(...writeCheckpoint(dir, initWeightSources(config, plan.seed, plan.finalNormWeight)));
       for (const file of plan.tokenizer?.files ?? []) {
         fs.copyFileSync(file, path.join(dir, path.basename(file)));
         files.push(path.basename(file));

@@ -43,6 +43,22 @@ describe("loraforge init-model", () => {
     });
   }
 
+  it("--tie-word-embeddings drops lm_head; --final-norm-weight sets the final norm only", async () => {
+    const out = path.join(tmp, "tied");
+    const { code, out: printed } = await cli("init-model", "--preset", "tiny", "--vocab-size", "64", "--tie-word-embeddings", "--final-norm-weight", "4", "--out", out);
+    assert.equal(code, 0, printed);
+    assert.match(printed, /tied embeddings/);
+    assert.equal(json(path.join(out, "config.json")).tie_word_embeddings, true);
+    const r = SafetensorsReader.open(path.join(out, "model.safetensors"));
+    assert.ok(!r.names().includes("lm_head.weight"));
+    assert.ok(r.read("model.norm.weight", "f32").data.every((v) => v === 4));
+    assert.ok(r.read("model.layers.3.post_attention_layernorm.weight", "f32").data.every((v) => v === 1));
+    r.close();
+    const bad = await cli("init-model", "--preset", "tiny", "--final-norm-weight", "-2", "--out", path.join(tmp, "bad-norm"));
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /--final-norm-weight -2: expected a positive number/);
+  });
+
   it("is deterministic for a seed and changes with it", async () => {
     const a = path.join(tmp, "seed-a");
     const b = path.join(tmp, "seed-b");
