@@ -1,25 +1,33 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Rng } from "../util/rng.js";
-import { CITIES, FIRST_NAMES, ITEMS, QUANTITY_WORDS, SHIPPING_PHRASES } from "./pools.js";
+import { CITIES, CONTACT_SENTENCES, FIRST_NAMES, GIFT_SENTENCES, ITEMS, PAYMENT_SENTENCES, QUANTITY_WORDS, SHIPPING_PHRASES } from "./pools.js";
 
 /**
- * The demo's synthetic extraction task: a short order in free text → a JSON object with fixed keys.
- * Seeded and deterministic. Names, cities and items of the held-out test records come from pool parts that the
- * training and validation records never use; quantity (a number word → a number) and shipping (a phrase → one of
- * two labels) are derived from the text rather than copied.
+ * The demo's synthetic extraction task: a short order in free text → a JSON object with fixed keys. Seeded and
+ * deterministic. Every field is read from the text rather than copied from it: a number word becomes a number,
+ * and each label has several phrasings. The held-out test texts mention names, cities and items from pool parts
+ * that the training and validation texts never use, so the adapter is measured on texts it cannot have memorized.
  */
 export interface OrderFields {
+  quantity: number;
+  shipping: string;
+  payment: string;
+  gift: boolean;
+  contact: string;
+}
+
+/** What the text mentions besides the fields: values the held-out records never share with training. */
+export interface OrderMentions {
   name: string;
   city: string;
   item: string;
-  quantity: number;
-  shipping: string;
 }
 
 export interface OrderRecord {
   text: string;
   fields: OrderFields;
+  mentions: OrderMentions;
 }
 
 export interface ValuePools {
@@ -45,22 +53,19 @@ export interface DatasetOptions {
 }
 
 export const INSTRUCTION = "Extract the order as JSON.";
-export const FIELD_KEYS: readonly (keyof OrderFields)[] = ["name", "city", "item", "quantity", "shipping"];
+export const FIELD_KEYS: readonly (keyof OrderFields)[] = ["quantity", "shipping", "payment", "gift", "contact"];
+/** Share of orders that are gifts. */
+const GIFT_SHARE = 0.3;
 
-const TEMPLATES: ReadonlyArray<(f: OrderFields, qty: string, ship: string) => string> = [
-  (f, q, s) => `${f.name} from ${f.city} wants ${q} ${f.item} ${s}.`,
-  (f, q, s) => `Please send ${q} ${f.item} to ${f.name} in ${f.city} ${s}.`,
-  (f, q, s) => `Order from ${f.city}: ${f.name} needs ${q} ${f.item} ${s}.`,
-  (f, q, s) => `${f.name} (${f.city}) ordered ${q} ${f.item}, ${s}.`,
+const OPENINGS: ReadonlyArray<(m: OrderMentions, qty: string, ship: string) => string> = [
+  (m, q, s) => `${m.name} from ${m.city} wants ${q} ${m.item} ${s}.`,
+  (m, q, s) => `Please send ${q} ${m.item} to ${m.name} in ${m.city} ${s}.`,
+  (m, q, s) => `Order from ${m.city}: ${m.name} needs ${q} ${m.item} ${s}.`,
+  (m, q, s) => `${m.name} (${m.city}) ordered ${q} ${m.item}, ${s}.`,
 ];
 
 function shuffled<T>(items: readonly T[], rng: Rng): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  return rng.shuffle([...items]);
 }
 
 function pick<T>(items: readonly T[], rng: Rng): T {
@@ -84,13 +89,20 @@ export function splitPools(seed: number, testShare = 0.25): { train: ValuePools;
   };
 }
 
-/** One record drawn from the pools. */
+/** One record drawn from the pools: an opening sentence, then payment, gift and contact sentences in any order. */
 export function makeRecord(pools: ValuePools, rng: Rng): OrderRecord {
-  const quantity = 1 + Math.floor(rng.next() * QUANTITY_WORDS.length);
-  const shipping = rng.next() < 0.5 ? "express" : "standard";
-  const fields: OrderFields = { name: pick(pools.names, rng), city: pick(pools.cities, rng), item: pick(pools.items, rng), quantity, shipping };
-  const text = pick(TEMPLATES, rng)(fields, QUANTITY_WORDS[quantity - 1], pick(SHIPPING_PHRASES[shipping], rng));
-  return { text, fields };
+  const fields: OrderFields = {
+    quantity: 1 + Math.floor(rng.next() * QUANTITY_WORDS.length),
+    shipping: pick(Object.keys(SHIPPING_PHRASES), rng),
+    payment: pick(Object.keys(PAYMENT_SENTENCES), rng),
+    gift: rng.next() < GIFT_SHARE,
+    contact: pick(Object.keys(CONTACT_SENTENCES), rng),
+  };
+  const mentions: OrderMentions = { name: pick(pools.names, rng), city: pick(pools.cities, rng), item: pick(pools.items, rng) };
+  const opening = pick(OPENINGS, rng)(mentions, QUANTITY_WORDS[fields.quantity - 1], pick(SHIPPING_PHRASES[fields.shipping], rng));
+  const rest = [pick(PAYMENT_SENTENCES[fields.payment], rng), pick(CONTACT_SENTENCES[fields.contact], rng)];
+  if (fields.gift) rest.push(pick(GIFT_SENTENCES, rng));
+  return { text: [opening, ...shuffled(rest, rng)].join(" "), fields, mentions };
 }
 
 export function generateDataset(options: DatasetOptions): DemoDataset {

@@ -42,14 +42,15 @@ function summarize(n: number, valid: number, exact: number, correct: Record<stri
 
 /** The majority-class baseline: the most common training value of each field (ties: the first seen). */
 export function majorityAnswer(train: readonly OrderRecord[]): OrderFields {
-  const pickMost = <K extends keyof OrderFields>(key: K): OrderFields[K] => {
-    const counts = new Map<OrderFields[K], number>();
+  const answer: Record<string, unknown> = {};
+  for (const key of FIELD_KEYS) {
+    const counts = new Map<unknown, number>();
     for (const r of train) counts.set(r.fields[key], (counts.get(r.fields[key]) ?? 0) + 1);
-    let best: OrderFields[K] = train[0].fields[key];
+    let best: unknown = train[0].fields[key];
     for (const [v, c] of counts) if (c > (counts.get(best) ?? 0)) best = v;
-    return best;
-  };
-  return { name: pickMost("name"), city: pickMost("city"), item: pickMost("item"), quantity: pickMost("quantity"), shipping: pickMost("shipping") };
+    answer[key] = best;
+  }
+  return answer as unknown as OrderFields;
 }
 
 /** Scores the baseline that answers `majorityAnswer(train)` for every test record (always valid JSON). */

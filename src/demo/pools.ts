@@ -1,6 +1,7 @@
 /**
- * Value pools of the demo's synthetic extraction task. Each pool is split once, by the seed, into values used
- * for training/validation and values kept for the held-out test records, so no test value is ever trained on.
+ * Value pools and phrasings of the demo's synthetic order texts. Names, cities and items are split once, by the
+ * seed, into values used for training/validation and values kept for the held-out test records, so every test text
+ * mentions a customer, a city and an item the training never shows.
  */
 export const FIRST_NAMES = [
   "Anna", "Maria", "John", "David", "Laura", "Peter", "Sarah", "Paul", "Emma", "James", "Linda", "Mark", "Alice",
@@ -24,11 +25,25 @@ export const ITEMS = [
   "poster", "tent", "bicycle", "scarf", "glove",
 ];
 
-/** Quantities are written as words in the text and as numbers in the JSON: a field derived, not copied. */
+/** Quantities are written as words in the text and as numbers in the JSON. */
 export const QUANTITY_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
 
-/** Delivery speed: several phrasings per value, mapped to one label. */
+/** Each label of a field has several phrasings in the text; the JSON holds the label. */
 export const SHIPPING_PHRASES: Record<string, readonly string[]> = {
   express: ["as fast as possible", "by express delivery", "urgently", "overnight"],
   standard: ["with standard shipping", "whenever convenient", "by regular mail", "with no rush"],
 };
+
+export const PAYMENT_SENTENCES: Record<string, readonly string[]> = {
+  card: ["Paying by card.", "I will pay with a credit card.", "Charge my debit card."],
+  cash: ["Paying cash on delivery.", "I will pay in cash.", "Cash is fine."],
+  invoice: ["Please send an invoice.", "Bill it to our company account.", "We pay on invoice."],
+};
+
+export const CONTACT_SENTENCES: Record<string, readonly string[]> = {
+  email: ["Reach me by email.", "Email me the tracking number.", "Send updates to my email."],
+  phone: ["Call me when it ships.", "Phone me with any questions.", "Text me before delivery."],
+};
+
+/** Present only when the order is a gift. */
+export const GIFT_SENTENCES = ["It is a gift.", "Please gift-wrap it.", "This is a present."];

@@ -9,7 +9,7 @@ import { answerJson, generateDataset, writeDataset } from "./dataset.js";
 import { generateAnswers } from "./generations.js";
 import type { ExtractionMetrics } from "./metrics.js";
 import { baselineMetrics, scoreOutputs } from "./metrics.js";
-import { writeDemoModel } from "./model.js";
+import { DEMO_FINAL_NORM_WEIGHT, writeDemoModel } from "./model.js";
 import { metricsTable } from "./report.js";
 import { demoConfigYaml } from "./train-config.js";
 
@@ -50,14 +50,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   fs.mkdirSync(o.out, { recursive: true });
 
   const shape = writeDemoModel(modelDir, o.seed);
-  o.log(`1/5 model: ${modelDir} (tiny preset, random weights, ${shape.layers} layers, hidden ${shape.hidden}, Llama 2 tokenizer ${shape.vocabSize} tokens)`);
+  o.log(`1/5 model: ${modelDir} (tiny preset, random weights, ${shape.layers} layers, hidden ${shape.hidden}, tied embeddings, final norm ×${DEMO_FINAL_NORM_WEIGHT}, Llama 2 tokenizer ${shape.vocabSize} tokens)`);
 
   const data = generateDataset({ seed: o.seed, trainRecords: o.trainRecords, testRecords: o.testRecords });
   const files = writeDataset(dataDir, data);
   await prepareDataset([files.train], { modelDir, outDir: path.join(dataDir, "prepared"), valFraction: VAL_FRACTION, seed: o.seed, maxSeqLength: 128, force: true });
   o.log(`2/5 data: ${files.train} (${data.train.length} records, ${100 * VAL_FRACTION}% for validation), ${files.test} (${data.test.length} held out)`);
   o.log(`    e.g. "${data.train[0].text}" → ${answerJson(data.train[0].fields)}`);
-  o.log(`    held-out names, cities and items never appear in training (${data.pools.test.names.length} names, ${data.pools.test.cities.length} cities, ${data.pools.test.items.length} items kept apart)`);
+  o.log(`    held-out texts mention names, cities and items that no training text has (${data.pools.test.names.length} names, ${data.pools.test.cities.length} cities, ${data.pools.test.items.length} items kept apart)`);
 
   const model = loadModel(modelDir, { dtype: "f32" });
   const tokenizer = loadTokenizer(modelDir);

@@ -11,7 +11,7 @@ export function demoTrainConfig(prefix = ""): Record<string, unknown> {
     dtype: "f32",
     data: { train: at("data/prepared") },
     lora: { r: 16, lora_alpha: 32, lora_dropout: 0, target_modules: "all-linear" },
-    learning_rate: 0.003,
+    learning_rate: 0.001,
     lr_scheduler_type: "constant",
     warmup_steps: 10,
     num_train_epochs: 3,
