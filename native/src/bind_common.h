@@ -41,6 +41,12 @@ inline int64_t arg_int(const Napi::CallbackInfo& info, size_t i, const char* op,
   return static_cast<int64_t>(v);
 }
 
+inline uint32_t arg_u32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  const int64_t v = arg_int(info, i, op, name);
+  if (v > 0xffffffffLL) throw_range(info.Env(), op, std::string(name) + " must fit in 32 bits");
+  return static_cast<uint32_t>(v);
+}
+
 inline double arg_num(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
   if (i >= info.Length() || !info[i].IsNumber()) throw_type(info.Env(), op, std::string(name) + " must be a number");
   return info[i].As<Napi::Number>().DoubleValue();

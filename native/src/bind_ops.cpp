@@ -372,6 +372,23 @@ Napi::Value CrossEntropyLinear(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// dropout(x, key, threshold, scale, out)
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "dropout";
+  F32View x = arg_f32(info, 0, op, "x");
+  const uint32_t key = arg_u32(info, 1, op, "key");
+  const uint32_t threshold = arg_u32(info, 2, op, "threshold");
+  const float scale = finite_float(info, 3, op, "scale");
+  F32View out = arg_f32(info, 4, op, "out");
+  if (out.length != x.length) throw_range(env, op, "x and out must have equal lengths");
+  // The element index is hashed as 32 bits: a longer tensor would repeat its mask.
+  if (x.length > (int64_t{1} << 32)) throw_range(env, op, "x has more than 2^32 elements");
+  std::lock_guard<std::mutex> lock(kernel_mutex());
+  kernels().ops.dropout(x.data, x.length, key, threshold, scale, out.data);
+  return env.Undefined();
+}
+
 // axpy(y, x, alpha)
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -457,6 +474,7 @@ void register_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward));
   exports.Set("attentionDecode", Napi::Function::New(env, AttentionDecode));
   exports.Set("crossEntropyLinear", Napi::Function::New(env, CrossEntropyLinear));
+  exports.Set("dropout", Napi::Function::New(env, Dropout));
   exports.Set("axpy", Napi::Function::New(env, Axpy));
   exports.Set("scale", Napi::Function::New(env, Scale));
   exports.Set("adamw", Napi::Function::New(env, AdamW));

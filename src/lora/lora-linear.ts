@@ -1,7 +1,7 @@
 import type { Tensor } from "../tensor/index.js";
 import { linear } from "../tensor/index.js";
 import type { AdapterBackward, AdapterCall, LinearAdapter, ModelBackend } from "../model/index.js";
-import { applyMask, dropoutMask } from "./dropout.js";
+import { dropoutKey } from "./dropout.js";
 
 /**
  * The LoRA path of one frozen linear layer: adds s·B·A·dropout(x) to its output, A [r, in], B [out, r].
@@ -26,8 +26,8 @@ export class LoraLinear implements LinearAdapter {
 
   forward(backend: ModelBackend, x: Tensor, y: Tensor, call: AdapterCall): AdapterBackward {
     const s = this.scale;
-    const mask = call.training && this.dropout > 0 ? dropoutMask(x.numel, this.dropout, call.dropoutSeed, this.dropoutStream) : undefined;
-    const xIn = mask ? applyMask(x, mask) : x;
+    const key = call.training && this.dropout > 0 ? dropoutKey(call.dropoutSeed, this.dropoutStream) : undefined;
+    const xIn = key === undefined ? x : backend.dropout(x, this.dropout, key);
     const xa = linear(backend, xIn, this.a); // [T, r]
     backend.gemm(xa, this.b, { transB: true, alpha: s, beta: 1, out: y });
     return (dy, dx) => {
@@ -35,11 +35,12 @@ export class LoraLinear implements LinearAdapter {
       const dxa = backend.gemm(dy, this.b, { alpha: s }); // [T, r]
       backend.gemm(dxa, xIn, { transA: true, beta: 1, out: this.gradA }); // dA += dxaᵀ·x̃
       if (!dx) return;
-      if (!mask) {
+      if (key === undefined) {
         backend.gemm(dxa, this.a, { beta: 1, out: dx });
         return;
       }
-      backend.axpy(dx, applyMask(backend.gemm(dxa, this.a), mask), 1);
+      const dxIn = backend.gemm(dxa, this.a);
+      backend.axpy(dx, backend.dropout(dxIn, this.dropout, key, dxIn), 1);
     };
   }
 }

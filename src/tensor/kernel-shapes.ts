@@ -230,6 +230,14 @@ export function checkAdamW(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hy
   return n;
 }
 
+/** Dropout's arguments, and the drop threshold (p·2³², hashes below it drop) and keep scale 1/(1 − p). */
+export function checkDropout(x: Tensor, p: number, key: number, out: Tensor | undefined): { n: number; threshold: number; scale: number } {
+  const n = out ? checkSameShape("dropout", { x, out }) : checkSameShape("dropout", { x });
+  if (!(p >= 0 && p < 1)) throw new ShapeError(`dropout: p must lie in [0, 1), got ${p}`);
+  if (!Number.isInteger(key) || key < 0 || key > 0xffffffff) throw new ShapeError(`dropout: key must be a 32-bit unsigned integer, got ${key}`);
+  return { n, threshold: Math.min(0xffffffff, Math.floor(p * 2 ** 32)), scale: 1 / (1 - p) };
+}
+
 export function checkScalars(op: string, values: Record<string, number>): void {
   for (const [name, value] of Object.entries(values)) requireFiniteNumber(op, name, value);
 }

@@ -129,3 +129,26 @@ inline void embedding_backward(const float* dy, const int32_t* ids, int64_t toke
   };
   parallel_for((dim + kBand - 1) / kBand, body);
 }
+
+// Inverted dropout with a counter-based mask: element i is dropped when hash(key, i) < threshold, else scaled.
+// The mask is a pure function of (key, i), so forward and backward regenerate it instead of storing it, and no
+// thread count or task split changes it. The hash is spelled out in the reference backend too (dropoutHash).
+inline uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+inline void dropout(const float* x, int64_t n, uint32_t key, uint32_t threshold, float scale, float* out) {
+  auto body = [&](int64_t task, int) {
+    const int64_t end = imin(n, (task + 1) * kElemBlock);
+    for (int64_t i = task * kElemBlock; i < end; ++i) {
+      const uint32_t h = mix32(mix32(static_cast<uint32_t>(i) * 0x9e3779b9u ^ key) + key);
+      out[i] = h < threshold ? 0.0f : x[i] * scale;
+    }
+  };
+  parallel_for((n + kElemBlock - 1) / kElemBlock, body);
+}

@@ -101,6 +101,7 @@ export interface NativeAddon {
     gradScale: number,
     dh: Float32Array | null,
   ): [number, number];
+  dropout(x: Float32Array, key: number, threshold: number, scale: number, out: Float32Array): void;
   axpy(y: Float32Array, x: Float32Array, alpha: number): void;
   scale(x: Float32Array, alpha: number): void;
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;

@@ -2,6 +2,7 @@ import type { Backend } from "../backend.js";
 import { nativeAddon } from "./addon.js";
 import { cpuAttention, cpuAttentionBackward, cpuAttentionDecode } from "./attention.js";
 import { cpuCrossEntropyLinear } from "./cross-entropy.js";
+import { cpuDropout } from "./dropout.js";
 import { cpuEmbedding, cpuEmbeddingBackward } from "./embedding.js";
 import { cpuGemm } from "./gemm.js";
 import { cpuRmsNorm, cpuRmsNormBackward } from "./norm.js";
@@ -25,6 +26,7 @@ export const cpuBackend: Backend = {
   attentionBackward: cpuAttentionBackward,
   attentionDecode: cpuAttentionDecode,
   crossEntropyLinear: cpuCrossEntropyLinear,
+  dropout: cpuDropout,
   axpy: cpuAxpy,
   adamwStep: cpuAdamwStep,
   sgdStep: cpuSgdStep,

@@ -1,6 +1,7 @@
 import type { Backend } from "../backend.js";
 import { referenceAttention, referenceAttentionBackward, referenceAttentionDecode } from "./attention.js";
 import { referenceCrossEntropyLinear } from "./cross-entropy.js";
+import { referenceDropout } from "./dropout.js";
 import { referenceEmbedding, referenceEmbeddingBackward } from "./embedding.js";
 import { referenceGemm } from "./gemm.js";
 import { referenceRmsNorm, referenceRmsNormBackward } from "./norm.js";
@@ -27,6 +28,7 @@ export const referenceBackend: Backend = {
   attentionBackward: referenceAttentionBackward,
   attentionDecode: referenceAttentionDecode,
   crossEntropyLinear: referenceCrossEntropyLinear,
+  dropout: referenceDropout,
   axpy: referenceAxpy,
   adamwStep: referenceAdamwStep,
   sgdStep: referenceSgdStep,
