@@ -29,6 +29,25 @@ static inline float quant4_block_scale(const Quant4Weight& w, int64_t b) {
   return s + w.nested_offset;
 }
 
+// Decodes [start, start + count) block by block: a lone odd-indexed element first (its code is a low nibble), then
+// `run(i, stop, scale, out)` decodes from the even index i to the block's end `stop` and returns the advanced out.
+// Internal linkage like quant4_block_scale, so each ISA's instantiation stays in its own translation unit.
+template <typename DecodeRun>
+static inline void quant4_walk_blocks(const Quant4Weight& w, int64_t start, int64_t count, float* out, DecodeRun run) {
+  const int64_t end = start + count;
+  for (int64_t i = start; i < end;) {
+    const int64_t b = i / w.blocksize;
+    const int64_t stop = (b + 1) * w.blocksize < end ? (b + 1) * w.blocksize : end;
+    const float s = quant4_block_scale(w, b);
+    if (i & 1) {
+      *out++ = w.table[w.codes[i >> 1] & 15] * s;
+      ++i;
+    }
+    out = run(i, stop, s, out);
+    i = stop;
+  }
+}
+
 // out[i] = table[code(start + i)] * scale(block(start + i)) for i in [0, count): exactly the float32 product,
 // the same bits on every ISA.
 using Quant4DecodeFn = void (*)(const Quant4Weight& w, int64_t start, int64_t count, float* out);

@@ -13,16 +13,7 @@ void quant4_decode_avx2(const Quant4Weight& w, int64_t start, int64_t count, flo
   const __m256i shifts = _mm256_setr_epi32(4, 0, 12, 8, 20, 16, 28, 24);
   const __m256i low4 = _mm256_set1_epi32(15);
   const __m256i seven = _mm256_set1_epi32(7);
-  const int64_t end = start + count;
-  int64_t i = start;
-  while (i < end) {
-    const int64_t b = i / w.blocksize;
-    const int64_t stop = (b + 1) * w.blocksize < end ? (b + 1) * w.blocksize : end;
-    const float s = quant4_block_scale(w, b);
-    if ((i & 1) && i < stop) {
-      *out++ = w.table[w.codes[i >> 1] & 15] * s;
-      ++i;
-    }
+  quant4_walk_blocks(w, start, count, out, [&](int64_t i, int64_t stop, float s, float* o) {
     const __m256 vs = _mm256_set1_ps(s);
     for (; i + 8 <= stop; i += 8) {
       uint32_t word;
@@ -31,14 +22,15 @@ void quant4_decode_avx2(const Quant4Weight& w, int64_t start, int64_t count, flo
       const __m256 lo = _mm256_permutevar8x32_ps(tlo, c);
       const __m256 hi = _mm256_permutevar8x32_ps(thi, c);
       const __m256 v = _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_cmpgt_epi32(c, seven)));
-      _mm256_storeu_ps(out, _mm256_mul_ps(v, vs));
-      out += 8;
+      _mm256_storeu_ps(o, _mm256_mul_ps(v, vs));
+      o += 8;
     }
     for (; i < stop; ++i) {
       const uint8_t byte = w.codes[i >> 1];
-      *out++ = w.table[(i & 1) ? (byte & 15) : (byte >> 4)] * s;
+      *o++ = w.table[(i & 1) ? (byte & 15) : (byte >> 4)] * s;
     }
-  }
+    return o;
+  });
 }
 
 float quant4_dot_avx2(const float* a, const float* b, int64_t n) {

@@ -4,27 +4,16 @@
 namespace lf {
 
 void quant4_decode_portable(const Quant4Weight& w, int64_t start, int64_t count, float* out) {
-  const int64_t end = start + count;
-  int64_t i = start;
-  while (i < end) {
-    const int64_t b = i / w.blocksize;
-    const int64_t stop = (b + 1) * w.blocksize < end ? (b + 1) * w.blocksize : end;
-    const float s = quant4_block_scale(w, b);
-    if ((i & 1) && i < stop) {
-      *out++ = w.table[w.codes[i >> 1] & 15] * s;
-      ++i;
-    }
+  quant4_walk_blocks(w, start, count, out, [&](int64_t i, int64_t stop, float s, float* o) {
     for (; i + 1 < stop; i += 2) {
       const uint8_t byte = w.codes[i >> 1];
-      out[0] = w.table[byte >> 4] * s;
-      out[1] = w.table[byte & 15] * s;
-      out += 2;
+      o[0] = w.table[byte >> 4] * s;
+      o[1] = w.table[byte & 15] * s;
+      o += 2;
     }
-    if (i < stop) {
-      *out++ = w.table[w.codes[i >> 1] >> 4] * s;
-      ++i;
-    }
-  }
+    if (i < stop) *o++ = w.table[w.codes[i >> 1] >> 4] * s;
+    return o;
+  });
 }
 
 float quant4_dot_portable(const float* a, const float* b, int64_t n) {
