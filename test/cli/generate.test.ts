@@ -34,6 +34,16 @@ describe("loraforge generate / eval: the shared --model, --adapter and --dtype f
     assert.equal(bf16.out, base.out);
   });
 
+  it("--quantization loads a 4-bit base, as a QLoRA run trained it; a typo is an error with a suggestion", async () => {
+    const r = await runCli(["generate", "--model", model, "--adapter", adapter, "--quantization", "nf4", "--prompt", "The order was", "--max-new-tokens", "4"]);
+    assert.equal(r.code, 0, r.out);
+    assert.ok(r.out.trim().length > 0);
+    const typo = await runCliInProcess("generate", "--model", model, "--prompt", "x", "--quantization", "nf5");
+    assert.equal(typo.code, 1);
+    assert.match(typo.out, /--quantization nf5: expected one of nf4, nf4-no-double-quant, fp4, fp4-no-double-quant/);
+    assert.match(typo.out, /did you mean nf4\?/);
+  });
+
   it("a bad --dtype is a clear error on both commands", async () => {
     for (const command of [["generate", "--prompt", "x"], ["eval", "--data", path.join(tmp, "none.jsonl")]]) {
       const r = await runCliInProcess(command[0], "--model", model, ...command.slice(1), "--dtype", "f16");
