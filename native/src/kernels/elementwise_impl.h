@@ -144,10 +144,17 @@ inline uint32_t mix32(uint32_t x) {
 
 inline void dropout(const float* x, int64_t n, uint32_t key, uint32_t threshold, float scale, float* out) {
   auto body = [&](int64_t task, int) {
-    const int64_t end = imin(n, (task + 1) * kElemBlock);
-    for (int64_t i = task * kElemBlock; i < end; ++i) {
-      const uint32_t h = mix32(mix32(static_cast<uint32_t>(i) * 0x9e3779b9u ^ key) + key);
-      out[i] = h < threshold ? 0.0f : x[i] * scale;
+    const int64_t begin = task * kElemBlock;
+    const int len = static_cast<int>(imin(n, begin + kElemBlock) - begin);
+    const float* xs = x + begin;
+    float* ys = out + begin;
+    // A 32-bit counter keeps the loop in 32-bit lanes, so it vectorizes (8 hashes per AVX2 step).
+    const uint32_t first = static_cast<uint32_t>(begin);
+    for (int j = 0; j < len; ++j) {
+      const uint32_t i = first + static_cast<uint32_t>(j);
+      const uint32_t h = mix32(mix32(i * 0x9e3779b9u ^ key) + key);
+      const float kept = xs[j] * scale;  // read unconditionally: a conditional load would block vectorizing
+      ys[j] = h < threshold ? 0.0f : kept;
     }
   };
   parallel_for((n + kElemBlock - 1) / kElemBlock, body);
