@@ -74,6 +74,7 @@ function summary(result: TrainResult, config: TrainConfig): string {
   lines.push(`adapter (PEFT format): ${result.adapterDir}`);
   lines.push(`  generate: loraforge generate --model ${config.model} --adapter ${result.adapterDir} --chat --prompt "..."`);
   lines.push(`  python:   PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), "${result.adapterDir}")`);
+  lines.push(`  merge:    the same PeftModel, then .merge_and_unload().save_pretrained("merged") gives a standalone model`);
   lines.push(`report: ${path.join(config.output_dir, "report.html")} (curves in loss.png)`);
   return lines.join("\n");
 }
