@@ -83,7 +83,7 @@ export interface KernelOps {
     gradScale?: number,
   ): { lossSum: number; count: number; dh?: Tensor };
   /**
-   * Inverted dropout as torch.nn.Dropout (drop with probability p, scale the rest by 1/(1 − p)), with a
+   * Inverted dropout as torch.nn.Dropout (multiply by 0 with probability p, scale the rest by 1/(1 − p)), with a
    * counter-based mask: element i drops when a 32-bit hash of (key, i) falls below p·2³². The mask is a pure
    * function of (key, i), so the same key replays it (backward, recomputation) on any backend and thread count.
    * Writes into `out` when given (it may be x itself).

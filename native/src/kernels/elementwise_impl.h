@@ -130,7 +130,8 @@ inline void embedding_backward(const float* dy, const int32_t* ids, int64_t toke
   parallel_for((dim + kBand - 1) / kBand, body);
 }
 
-// Inverted dropout with a counter-based mask: element i is dropped when hash(key, i) < threshold, else scaled.
+// Inverted dropout with a counter-based mask: element i is dropped (multiplied by 0) when hash(key, i) < threshold,
+// else scaled.
 // The mask is a pure function of (key, i), so forward and backward regenerate it instead of storing it, and no
 // thread count or task split changes it. The hash is spelled out in the reference backend too (dropoutHash).
 inline uint32_t mix32(uint32_t x) {
@@ -153,8 +154,8 @@ inline void dropout(const float* x, int64_t n, uint32_t key, uint32_t threshold,
     for (int j = 0; j < len; ++j) {
       const uint32_t i = first + static_cast<uint32_t>(j);
       const uint32_t h = mix32(mix32(i * 0x9e3779b9u ^ key) + key);
-      const float kept = xs[j] * scale;  // read unconditionally: a conditional load would block vectorizing
-      ys[j] = h < threshold ? 0.0f : kept;
+      // Multiplied by the mask, as torch does (a dropped NaN stays NaN); no branch, so it vectorizes.
+      ys[j] = xs[j] * scale * (h < threshold ? 0.0f : 1.0f);
     }
   };
   parallel_for((n + kElemBlock - 1) / kElemBlock, body);

@@ -20,8 +20,9 @@ export function referenceDropout(x: Tensor, p: number, key: number, out?: Tensor
   const { n, threshold, scale } = checkDropout(x, p, key, out);
   const v = toF64(x);
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = dropoutHash(key, i) < threshold ? 0 : v[i] * scale;
+  // Multiplied by the mask as torch does, so a dropped NaN or infinity stays NaN.
+  for (let i = 0; i < n; i++) y[i] = v[i] * scale * (dropoutHash(key, i) < threshold ? 0 : 1);
   if (!out) return new Tensor("f64", x.shape, y);
-  for (let i = 0; i < n; i++) out.data[i] = y[i];
+  for (let i = 0; i < n; i++) out.set(i, y[i]);
   return out;
 }

@@ -10,7 +10,7 @@ const ones = (n: number) => new Tensor("f32", [n], new Float32Array(n).fill(1));
 const dropped = (t: Tensor) => Array.from(t.data, (v) => v === 0);
 
 describe("dropout: counter-based inverted dropout", () => {
-  it("native masks equal the reference's bit for bit, on every kernel path and thread count, across task blocks", () => {
+  it("native masks equal the reference's exactly (values within 1e-6), on every kernel path and thread count, across task blocks", () => {
     const x = randomTensor([7, 16411], 3); // 114877 elements: several 16384-element tasks and a ragged tail
     for (const p of [0.05, 0.5, 0.9]) {
       const want = ref.dropout(x, p, 12345);
@@ -57,12 +57,28 @@ describe("dropout: counter-based inverted dropout", () => {
     assert.ok(dropoutHash(1, 0) !== dropoutHash(1, 1) && dropoutHash(1, 0) !== dropoutHash(2, 0));
   });
 
-  it("writes in place when out is x", () => {
+  it("multiplies by the mask as torch does: a dropped NaN or infinity stays NaN", () => {
+    const n = 4096;
+    const x = new Tensor("f32", [n], new Float32Array(n).fill(NaN));
+    for (let i = 0; i < n; i += 2) x.data[i] = Infinity;
+    for (const b of [cpu, ref]) {
+      const y = b.dropout(x, 0.5, 3);
+      const keptInf = Array.from(y.data).filter((v, i) => i % 2 === 0 && v === Infinity).length;
+      const nan = Array.from(y.data).filter((v) => Number.isNaN(v)).length;
+      assert.equal(keptInf + nan, n, `${b.name}: every element is a kept infinity or NaN`);
+      assert.ok(keptInf > n / 8 && keptInf < (3 * n) / 8, `${b.name}: about half of the infinities kept (${keptInf})`);
+    }
+  });
+
+  it("writes in place when out is x, also into a bf16 out on the reference", () => {
     const x = randomTensor([3, 100], 5);
     const want = cpu.dropout(x, 0.3, 99);
     const same = cpu.dropout(x, 0.3, 99, x);
     assert.equal(same, x);
     assert.deepEqual(x.data, want.data);
+    const ints = new Tensor("f32", [4], Float32Array.from([1, 2, 3, 4]));
+    const bf16 = ref.dropout(ints, 0, 5, Tensor.zeros([4], "bf16"));
+    assert.deepEqual(Array.from({ length: 4 }, (_, i) => bf16.get(i)), [1, 2, 3, 4]);
   });
 
   it("bad calls: p outside [0, 1), a key beyond 32 bits, a mismatched out", () => {
