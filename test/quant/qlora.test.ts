@@ -66,6 +66,7 @@ describe("QLoRA: a 4-bit base", () => {
     assert.ok(losses[losses.length - 1] < losses[0], `loss did not fall: ${losses.join(", ")}`);
     assert.ok(fs.existsSync(path.join(out, "adapter", "adapter_model.safetensors")));
     assert.match(fs.readFileSync(path.join(out, "run.json"), "utf8"), /"quantization": "nf4"/);
+    assert.match(r.out, /generate: loraforge generate --model \S+ --quantization nf4 --adapter/, "the suggested command runs the 4-bit base");
 
     const base = loadModel(model, { quantization: "nf4" });
     const plain = generate(base, [1, 7, 3, 9], { maxNewTokens: 6, eosTokenIds: [] });
