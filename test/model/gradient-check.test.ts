@@ -23,15 +23,17 @@ function batchOf(model: Model) {
   return makeBatch([{ inputIds: seq(5) }, { inputIds: seq(6), labels }, { inputIds: seq(4) }]);
 }
 
-function check(arch: "llama" | "qwen2" | "qwen3", overrides = {}) {
+function check(arch: "llama" | "qwen2" | "qwen3", overrides = {}, loraDropout = 0) {
   const config = microConfig(arch, overrides);
   const model = microModel(config, referenceBackend, 3);
-  const adapter = buildLoraAdapter(model, loraConfig({ r: 2, loraAlpha: 4, targetModules: "all-linear" }), { dtype: "f64", seed: 5 });
+  const adapter = buildLoraAdapter(model, loraConfig({ r: 2, loraAlpha: 4, loraDropout, targetModules: "all-linear" }), { dtype: "f64", seed: 5 });
   randomizeAdapter(adapter.parameters(), 11);
   attachAdapter(model, adapter);
   const batch = batchOf(model);
+  // A fixed dropout seed fixes the masks, so the loss is a smooth function of the parameters again.
+  const options = { dropoutSeed: 21 };
   adapter.zeroGradients();
-  lossAndGradients(model, batch);
+  lossAndGradients(model, batch, options);
   // The finite-difference evaluations below accumulate more gradient; keep the analytic one.
   const analytic = new Map(adapter.gradients().map((g) => [g, g.to("f64")]));
   const rng = new Rng(13);
@@ -42,9 +44,9 @@ function check(arch: "llama" | "qwen2" | "qwen3", overrides = {}) {
         const i = rng.int(p.numel);
         const orig = p.get(i);
         p.set(i, orig + H);
-        const plus = lossAndGradients(model, batch).loss;
+        const plus = lossAndGradients(model, batch, options).loss;
         p.set(i, orig - H);
-        const minus = lossAndGradients(model, batch).loss;
+        const minus = lossAndGradients(model, batch, options).loss;
         p.set(i, orig);
         const fd = (plus - minus) / (2 * H);
         const grad = (analytic.get(g) ?? g).get(i);
@@ -63,6 +65,9 @@ describe("LoRA gradients of the whole model (float64 finite differences)", () =>
   });
   it("qwen2: q/k/v biases, tied embeddings", () => {
     check("qwen2", { tieWordEmbeddings: true });
+  });
+  it("llama with lora_dropout 0.25: backward applies the forward's masks", () => {
+    check("llama", {}, 0.25);
   });
   it("qwen3: q/k RMSNorm per head, llama3 rope scaling", () => {
     check("qwen3", { ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 } });
