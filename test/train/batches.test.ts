@@ -67,12 +67,31 @@ describe("training batches", () => {
     }
   });
 
-  it("packing fills rows of at most maxSeqLength greedily, so a micro-batch holds more records", () => {
+  it("packing fills rows of at most maxSeqLength greedily, batchSize rows per micro-batch", () => {
     const packing = { ...base, packing: true, maxSeqLength: 20 };
-    const packedSteps = planEpoch(records, 5, 0, packing);
-    const unpackedSteps = planEpoch(records, 5, 0, base);
-    assert.ok(packedSteps.length < unpackedSteps.length);
-    assert.equal(stepsInEpoch(records, 5, 0, packing), packedSteps.length);
+    const order = epochOrder(records.length, 5, 0);
+    // The rule, restated: add records to a row while they fit in maxSeqLength, then start the next row.
+    const rows: number[][] = [];
+    let row: number[] = [];
+    let used = 0;
+    for (const i of order) {
+      const n = records[i].inputIds.length;
+      if (used + n > 20 && row.length > 0) {
+        rows.push(row);
+        row = [];
+        used = 0;
+      }
+      row.push(i + 1);
+      used += n;
+    }
+    rows.push(row);
+    for (const r of rows) assert.ok(r.reduce((n, id) => n + records[id - 1].inputIds.length, 0) <= 20);
+    const expected = [];
+    for (let i = 0; i < rows.length; i += base.batchSize) expected.push(rows.slice(i, i + base.batchSize).flat());
+    const planned = planEpoch(records, 5, 0, packing).flat().map((b) => recordIdsOf([[b]]));
+    assert.deepEqual(planned, expected);
+    assert.ok(planEpoch(records, 5, 0, packing).length < planEpoch(records, 5, 0, base).length, "fewer steps than unpacked");
+    assert.equal(stepsInEpoch(records, 5, 0, packing), planEpoch(records, 5, 0, packing).length);
   });
 
   it("sequential sampling keeps file order in every epoch", () => {
