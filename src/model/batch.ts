@@ -5,8 +5,9 @@ import { ShapeError } from "../util/errors.js";
 export const IGNORE_INDEX = -100;
 
 /**
- * A batch flattened to rows: T tokens of one or more sequences, padded or packed. Segments are contiguous runs
- * of equal `segmentIds`; attention never crosses a segment and positions restart at 0 in each one.
+ * A batch as one token stream: T tokens of one or more sequences, one after another (no padding is ever needed).
+ * Segments are contiguous runs of equal `segmentIds`; attention never crosses a segment and positions restart at
+ * 0 in each one.
  * `labels` are aligned with `inputIds` as in transformers: the model shifts them (see `shiftLabels`).
  */
 export interface Batch {
@@ -22,11 +23,8 @@ export interface Sequence {
   labels?: ArrayLike<number>;
 }
 
-/**
- * Flattens sequences into one batch. `rowLength` pads each sequence to that length (right padding, its own
- * segment, never trained); without it the sequences are simply concatenated, i.e. packed.
- */
-export function makeBatch(sequences: readonly Sequence[], options: { rowLength?: number; padId?: number } = {}): Batch {
+/** Concatenates sequences into one batch, each its own segment. */
+export function makeBatch(sequences: readonly Sequence[]): Batch {
   const ids: number[] = [];
   const labels: number[] = [];
   const segments: number[] = [];
@@ -37,22 +35,12 @@ export function makeBatch(sequences: readonly Sequence[], options: { rowLength?:
     if (seq.labels && seq.labels.length !== n) {
       throw new ShapeError(`makeBatch: sequence ${index} has ${n} input ids but ${seq.labels.length} labels`);
     }
-    if (options.rowLength !== undefined && n > options.rowLength) {
-      throw new ShapeError(`makeBatch: sequence ${index} has ${n} tokens, more than the row length ${options.rowLength}`);
-    }
     for (let i = 0; i < n; i++) {
       ids.push(seq.inputIds[i]);
       labels.push(seq.labels ? seq.labels[i] : seq.inputIds[i]);
       segments.push(segment);
     }
     segment++;
-    const pad = options.rowLength === undefined ? 0 : options.rowLength - n;
-    for (let i = 0; i < pad; i++) {
-      ids.push(options.padId ?? 0);
-      labels.push(IGNORE_INDEX);
-      segments.push(segment);
-    }
-    if (pad > 0) segment++;
   }
   const segmentIds = Int32Array.from(segments);
   return { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels), segmentIds, positions: positionsFromSegments(segmentIds) };

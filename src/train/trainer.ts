@@ -22,7 +22,7 @@ export interface StepEvent {
   loss: number;
   learningRate: number;
   gradNorm: number;
-  /** Tokens (rows × length, padding included) processed in this step. */
+  /** Tokens processed in this step (batches are padding-free: the records' own tokens). */
   tokens: number;
   /** Trained targets in this step. */
   targets: number;

@@ -1,6 +1,7 @@
 /**
  * A small seeded random number generator (xoshiro128**, seeded through splitmix32) whose whole state can be
- * saved and restored, so shuffles, dropout masks and initializations replay exactly on resume.
+ * saved and restored, so shuffles and initializations replay exactly on resume (dropout masks need no state:
+ * they are hashes of their key, see Backend.dropout).
  */
 export class Rng {
   private s: Uint32Array;

@@ -17,7 +17,7 @@ function batchOf(model: Model) {
   const v = model.config.vocabSize;
   const rng = new Rng(7);
   const seq = (n: number) => Array.from({ length: n }, () => rng.int(v));
-  // Two packed sequences and a padded third, with some labels masked.
+  // Three sequences, each its own segment, with some labels masked.
   const labels = seq(6);
   labels[1] = -100;
   return makeBatch([{ inputIds: seq(5) }, { inputIds: seq(6), labels }, { inputIds: seq(4) }]);
