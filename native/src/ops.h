@@ -73,7 +73,7 @@ struct OpKernels {
   void (*attention)(const AttentionArgs& a, float* out, float* lse);
   void (*attention_backward)(const AttentionArgs& a, const AttentionGrads& g);
   void (*cross_entropy_linear)(const CrossEntropyArgs& a);
-  // out[i] = 0 where hash(key, i) < threshold, else x[i]·scale (out may be x).
+  // out[i] = x[i]·scale·(hash(key, i) < threshold ? 0 : 1) (out may be x).
   void (*dropout)(const float* x, int64_t n, uint32_t key, uint32_t threshold, float scale, float* out);
   void (*axpy)(float* y, const float* x, int64_t n, float alpha);
   void (*scale)(float* x, int64_t n, float alpha);

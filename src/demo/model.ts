@@ -39,4 +39,3 @@ export function writeDemoModel(dir: string, seed: number): { vocabSize: number; 
   fs.writeFileSync(configFile, `${JSON.stringify(tokenizerConfig, null, 2)}\n`);
   return { vocabSize: plan.config.vocabSize, layers: plan.config.numLayers, hidden: plan.config.hiddenSize };
 }
-

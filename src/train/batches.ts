@@ -46,22 +46,16 @@ function rowsOf(records: readonly TrainRecord[], order: readonly number[], optio
 }
 
 /**
- * A micro-batch, padding-free: its records one after another as segments of one token stream. Attention never
- * crosses a segment and positions restart in each, so this computes exactly what padded rows would, without
- * spending any work on padding. `packing` only changes how many records a micro-batch holds.
- */
-function toBatch(rows: readonly TrainRecord[][]): Batch {
-  return makeBatch(rows.flat());
-}
-
-/**
- * The optimizer steps of one epoch, each a list of micro-batches. The last step may hold fewer micro-batches
- * (no record is dropped); the loss normalizer counts the targets of the step's own micro-batches.
+ * The optimizer steps of one epoch, each a list of micro-batches. A micro-batch is padding-free: its records one
+ * after another as segments of one token stream (attention never crosses a segment and positions restart in each),
+ * so it computes exactly what padded rows would without spending work on padding; `packing` only changes how many
+ * records a micro-batch holds. The last step may hold fewer micro-batches (no record is dropped); the loss
+ * normalizer counts the targets of the step's own micro-batches.
  */
 export function planEpoch(records: readonly TrainRecord[], seed: number, epoch: number, options: BatchingOptions): Batch[][] {
   const rows = rowsOf(records, epochOrder(records.length, seed, epoch, options.shuffle), options);
   const micro: Batch[] = [];
-  for (let i = 0; i < rows.length; i += options.batchSize) micro.push(toBatch(rows.slice(i, i + options.batchSize)));
+  for (let i = 0; i < rows.length; i += options.batchSize) micro.push(makeBatch(rows.slice(i, i + options.batchSize).flat()));
   const steps: Batch[][] = [];
   for (let i = 0; i < micro.length; i += options.gradientAccumulationSteps) {
     steps.push(micro.slice(i, i + options.gradientAccumulationSteps));
@@ -78,6 +72,6 @@ export function stepsInEpoch(records: readonly TrainRecord[], seed: number, epoc
 /** Evaluation micro-batches in file order (no shuffling, no packing). */
 export function evalBatches(records: readonly TrainRecord[], batchSize: number): Batch[] {
   const out: Batch[] = [];
-  for (let i = 0; i < records.length; i += batchSize) out.push(toBatch([records.slice(i, i + batchSize)]));
+  for (let i = 0; i < records.length; i += batchSize) out.push(makeBatch(records.slice(i, i + batchSize)));
   return out;
 }

@@ -130,10 +130,9 @@ inline void embedding_backward(const float* dy, const int32_t* ids, int64_t toke
   parallel_for((dim + kBand - 1) / kBand, body);
 }
 
-// Inverted dropout with a counter-based mask: element i is dropped (multiplied by 0) when hash(key, i) < threshold,
-// else scaled.
-// The mask is a pure function of (key, i), so forward and backward regenerate it instead of storing it, and no
-// thread count or task split changes it. The hash is spelled out in the reference backend too (dropoutHash).
+// Inverted dropout with a counter-based mask: element i is multiplied by 0 when hash(key, i) < threshold, else
+// scaled. The mask is a pure function of (key, i), so forward and backward regenerate it instead of storing it,
+// and no thread count or task split changes it. The hash is spelled out in the reference backend too (dropoutHash).
 inline uint32_t mix32(uint32_t x) {
   x ^= x >> 16;
   x *= 0x7feb352du;
