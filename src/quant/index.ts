@@ -16,3 +16,5 @@ export { checkpointTensors } from "./checkpoint-tensors.js";
 export { rawTensor, writeBnbCheckpoint, writeRawSafetensors } from "./bnb-write.js";
 export type { MemoryPlan, PlanDims, PlanOptions } from "./memory-plan.js";
 export { linearDims, parseByteSize, planMemory, quant4Bytes } from "./memory-plan.js";
+export type { GgmlTypeInfo, GgmlTypeName } from "./ggml-types.js";
+export { GGML_TYPES, describeGgmlTypeId, ggmlByteSize, ggmlTypeById, ggmlTypeByName } from "./ggml-types.js";
