@@ -1,0 +1,135 @@
+// Encoders of Q4_K, Q5_K and Q6_K after llama.cpp's reference scheme (quantize_row_q{4,5,6}_K_ref, the one
+// llama-quantize uses without an imatrix; docs/formats/ggml-quants.md): a scale search per sub-block, the
+// sub-block scales quantized against one f16 super-scale, then every value re-quantized with the decoded scales.
+#include <cmath>
+#include <cstring>
+
+#include "ggml/ggml_codec.h"
+#include "ggml/half.h"
+#include "ggml/kquants_scales.h"
+#include "ggml/kquants_search.h"
+
+namespace lf::ggml {
+namespace {
+
+constexpr float kGroupMaxEps = 1e-15f;
+
+uint8_t min63(int v) { return static_cast<uint8_t>(v < 63 ? v : 63); }
+
+// Q4_K and Q5_K share everything but the quant range (nmax 15 or 31) and the search's candidate grid.
+// Fills `scales12`, `d`, `dmin` (as stored) and L[256] (0..nmax).
+void encode_scale_min_block(const float* x, int nmax, float rmin, int nstep, uint8_t* scales12, uint8_t* d16,
+                            uint8_t* dmin16, uint8_t* L) {
+  float scales[8], mins[8], weights[32];
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; ++j) {
+    const float* xs = x + 32 * j;
+    float sum_x2 = 0;
+    for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
+    const float av_x = std::sqrt(sum_x2 / 32);
+    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
+    scales[j] = fit_scale_offset(32, nmax, xs, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep, false);
+    if (scales[j] > max_scale) max_scale = scales[j];
+    if (mins[j] > max_min) max_min = mins[j];
+  }
+  const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+  const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+  uint8_t ls[8], lm[8];
+  for (int j = 0; j < 8; ++j) {
+    ls[j] = min63(static_cast<uint8_t>(nearest(inv_scale * scales[j])));
+    lm[j] = min63(static_cast<uint8_t>(nearest(inv_min * mins[j])));
+  }
+  std::memset(scales12, 0, 12);
+  pack_k4_scales(ls, lm, scales12);
+  store_f16(d16, max_scale / 63.f);
+  store_f16(dmin16, max_min / 63.f);
+  // Re-quantize with the scales as a decoder will see them; a sub-block whose scale decodes to 0 keeps the
+  // search's L.
+  const float d_all = load_f16(d16), dmin_all = load_f16(dmin16);
+  for (int j = 0; j < 8; ++j) {
+    const ScaleMin sm = k4_scale_min(scales12, j);
+    const float d = d_all * sm.scale;
+    if (d == 0.0f) continue;
+    const float dm = dmin_all * sm.min;
+    for (int l = 0; l < 32; ++l) {
+      const int q = nearest((x[32 * j + l] + dm) / d);
+      L[32 * j + l] = static_cast<uint8_t>(q < 0 ? 0 : (q > nmax ? nmax : q));
+    }
+  }
+}
+
+}  // namespace
+
+void encode_q4_k(const float* x, int64_t blocks, uint8_t* dst) {
+  for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 144) {
+    uint8_t L[256];
+    encode_scale_min_block(x, 15, -1.f, 20, dst + 4, dst, dst + 2, L);
+    uint8_t* qs = dst + 16;
+    for (int c = 0; c < 4; ++c) {
+      for (int l = 0; l < 32; ++l) qs[32 * c + l] = static_cast<uint8_t>(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
+    }
+  }
+}
+
+void encode_q5_k(const float* x, int64_t blocks, uint8_t* dst) {
+  for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 176) {
+    uint8_t L[256];
+    encode_scale_min_block(x, 31, -0.5f, 15, dst + 4, dst, dst + 2, L);
+    uint8_t* qh = dst + 16;
+    uint8_t* qs = dst + 48;
+    std::memset(qh, 0, 32);
+    for (int c = 0; c < 4; ++c) {
+      for (int l = 0; l < 32; ++l) {
+        const int q1 = L[64 * c + l], q2 = L[64 * c + 32 + l];
+        qs[32 * c + l] = static_cast<uint8_t>((q1 & 0x0f) | ((q2 & 0x0f) << 4));
+        qh[l] |= static_cast<uint8_t>(((q1 >> 4) << (2 * c)) | ((q2 >> 4) << (2 * c + 1)));
+      }
+    }
+  }
+}
+
+void encode_q6_k(const float* x, int64_t blocks, uint8_t* dst) {
+  for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 210) {
+    int8_t L[256];
+    float scales[16];
+    float max_scale = 0, max_abs = 0;
+    for (int j = 0; j < 16; ++j) {
+      scales[j] = fit_signed_scale(16, 32, x + 16 * j, L + 16 * j);
+      if (std::fabs(scales[j]) > max_abs) {
+        max_abs = std::fabs(scales[j]);
+        max_scale = scales[j];
+      }
+    }
+    std::memset(dst, 0, 210);
+    if (max_abs < kGroupMaxEps) continue;  // all zeros, d = 0
+    const float iscale = -128.f / max_scale;
+    store_f16(dst + 208, 1 / iscale);
+    int8_t* sc = reinterpret_cast<int8_t*>(dst + 192);
+    for (int j = 0; j < 16; ++j) {
+      const int s = nearest(iscale * scales[j]);
+      sc[j] = static_cast<int8_t>(s < 127 ? s : 127);
+    }
+    const float d_all = load_f16(dst + 208);
+    for (int j = 0; j < 16; ++j) {
+      const float d = d_all * sc[j];
+      if (d == 0.0f) continue;
+      for (int l = 0; l < 16; ++l) {
+        const int q = nearest(x[16 * j + l] / d);
+        L[16 * j + l] = static_cast<int8_t>((q < -32 ? -32 : (q > 31 ? 31 : q)) + 32);
+      }
+    }
+    uint8_t* ql = dst;
+    uint8_t* qh = dst + 128;
+    for (int h = 0; h < 2; ++h) {
+      const int8_t* Lh = L + 128 * h;
+      for (int l = 0; l < 32; ++l) {
+        const int q1 = Lh[l], q2 = Lh[l + 32], q3 = Lh[l + 64], q4 = Lh[l + 96];
+        ql[64 * h + l] = static_cast<uint8_t>((q1 & 0x0f) | ((q3 & 0x0f) << 4));
+        ql[64 * h + l + 32] = static_cast<uint8_t>((q2 & 0x0f) | ((q4 & 0x0f) << 4));
+        qh[32 * h + l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+      }
+    }
+  }
+}
+
+}  // namespace lf::ggml

@@ -1,0 +1,23 @@
+// The per-sub-block scale searches of llama.cpp's reference K-quant encoders (docs/formats/ggml-quants.md,
+// "K-quant search helpers"), restated: same candidates, same f32 arithmetic and order.
+#pragma once
+#include <cstdint>
+
+namespace lf::ggml {
+
+// Nearest integer, ties to even, by llama.cpp's magic-number trick (exact for |v| <= 4194303). The argument is
+// clamped to that range first so a degenerate scale cannot produce garbage.
+int nearest(float v);
+
+// Fits x ≈ scale·L − offset with L in 0..nmax, scale >= 0, offset >= 0, minimizing Σ w·|e| (mad) or Σ w·e²
+// over candidate inverse scales (rmin + rdelta·k + nmax) / (max − min), k = 0..nstep, each refit by weighted
+// least squares (make_qkx2_quants). Writes L and the offset; returns the scale.
+float fit_scale_offset(int n, int nmax, const float* x, const float* w, uint8_t* L, float* offset, float rmin,
+                       float rdelta, int nstep, bool mad);
+
+// Fits x ≈ scale·(L − nmax) with L − nmax in −nmax..nmax−1, weights x², over candidate inverse scales
+// −(nmax + 0.1·k) / max, k = −9..9 (make_qx_quants with rmse_type 1). Writes L (offset by nmax); returns the
+// signed scale (0 for an all-zero input).
+float fit_signed_scale(int n, int nmax, const float* x, int8_t* L);
+
+}  // namespace lf::ggml
