@@ -42,6 +42,60 @@ export function f16Bits(v: number): number {
   return sign | ((ve + 15) << 10) | (value / 2 ** (ve - 10) - 1024);
 }
 
+export type KQuantName = "Q2_K" | "Q3_K" | "Q4_K" | "Q5_K" | "Q6_K";
+
+/**
+ * Element e of K-quant data as `scale · q − min`: the sub-block's effective scale (f16 super-scale · integer
+ * sub-scale) and min, and the element's integer q (signed for Q3_K/Q6_K). Exact in float64.
+ */
+export function kQuantElement(type: GgmlTypeName, bytes: Uint8Array, e: number): { scale: number; min: number; q: number } {
+  const h = (o: number) => f16Value(bytes[o] | (bytes[o + 1] << 8));
+  const i8 = (v: number) => (v > 127 ? v - 256 : v);
+  const k = e % 256;
+  switch (type) {
+    case "Q2_K": {
+      const o = 84 * Math.floor(e / 256);
+      const [hh, s, l, j] = [Math.floor(k / 128), Math.floor((k % 128) / 32), k % 32, Math.floor(k / 16)];
+      const q = (bytes[o + 16 + 32 * hh + l] >> (2 * s)) & 3;
+      return { scale: h(o + 80) * (bytes[o + j] & 15), min: h(o + 82) * (bytes[o + j] >> 4), q };
+    }
+    case "Q3_K": {
+      const o = 110 * Math.floor(e / 256);
+      const [hh, s, l, j] = [Math.floor(k / 128), Math.floor((k % 128) / 32), k % 32, Math.floor(k / 16)];
+      const low4 = j < 8 ? bytes[o + 96 + j] & 15 : bytes[o + 96 + j - 8] >> 4;
+      const hi2 = (bytes[o + 96 + 8 + (j % 4)] >> (2 * Math.floor(j / 4))) & 3;
+      const low2 = (bytes[o + 32 + 32 * hh + l] >> (2 * s)) & 3;
+      const hbit = (bytes[o + (k % 32)] >> Math.floor(k / 32)) & 1;
+      return { scale: h(o + 108) * ((low4 | (hi2 << 4)) - 32), min: 0, q: low2 + 4 * hbit - 4 };
+    }
+    case "Q4_K":
+    case "Q5_K": {
+      const size = type === "Q4_K" ? 144 : 176;
+      const o = size * Math.floor(e / 256);
+      const [c, half, l, j] = [Math.floor(k / 64), Math.floor((k % 64) / 32), k % 32, Math.floor(k / 32)];
+      const s = (i: number) => bytes[o + 4 + i];
+      const sc = j < 4 ? s(j) & 63 : (s(j + 4) & 15) | ((s(j - 4) >> 6) << 4);
+      const m = j < 4 ? s(j + 4) & 63 : (s(j + 4) >> 4) | ((s(j) >> 6) << 4);
+      const qsAt = o + (type === "Q4_K" ? 16 : 48);
+      let q = (bytes[qsAt + 32 * c + l] >> (4 * half)) & 15;
+      if (type === "Q5_K") q |= ((bytes[o + 16 + l] >> (2 * c + half)) & 1) << 4;
+      return { scale: h(o) * sc, min: h(o + 2) * m, q };
+    }
+    case "Q6_K": {
+      const o = 210 * Math.floor(e / 256);
+      const [hh, r] = [Math.floor(k / 128), k % 128];
+      const l = r % 32;
+      const quarter = Math.floor(r / 32); // 0: ql[l] low, 1: ql[l+32] low, 2: ql[l] high, 3: ql[l+32] high
+      const qlByte = bytes[o + 64 * hh + l + (quarter % 2) * 32];
+      const low4 = quarter < 2 ? qlByte & 15 : qlByte >> 4;
+      const high2 = (bytes[o + 128 + 32 * hh + l] >> (2 * quarter)) & 3;
+      return { scale: h(o + 208) * i8(bytes[o + 192 + Math.floor(k / 16)]), min: 0, q: (low4 | (high2 << 4)) - 32 };
+    }
+    default:
+      throw new Error(`${type} is not a K-quant`);
+  }
+}
+
 /** The decoded block layouts; `bytes` holds whole blocks of `type`, the result has one value per element. */
 export function referenceDecode(type: GgmlTypeName, bytes: Uint8Array, count: number): Float64Array {
   const out = new Float64Array(count);
@@ -87,52 +141,9 @@ export function referenceDecode(type: GgmlTypeName, bytes: Uint8Array, count: nu
         x = type === "Q5_0" ? h(o) * (q - 16) : h(o) * q + h(o + 2);
         break;
       }
-      case "Q2_K": {
-        const o = 84 * Math.floor(e / 256);
-        const k = e % 256;
-        const [hh, s, l, j] = [Math.floor(k / 128), Math.floor((k % 128) / 32), k % 32, Math.floor(k / 16)];
-        const q = (bytes[o + 16 + 32 * hh + l] >> (2 * s)) & 3;
-        x = h(o + 80) * (bytes[o + j] & 15) * q - h(o + 82) * (bytes[o + j] >> 4);
-        break;
-      }
-      case "Q3_K": {
-        const o = 110 * Math.floor(e / 256);
-        const k = e % 256;
-        const [hh, s, l, j] = [Math.floor(k / 128), Math.floor((k % 128) / 32), k % 32, Math.floor(k / 16)];
-        const low4 = j < 8 ? bytes[o + 96 + j] & 15 : bytes[o + 96 + j - 8] >> 4;
-        const hi2 = (bytes[o + 96 + 8 + (j % 4)] >> (2 * Math.floor(j / 4))) & 3;
-        const sc = (low4 | (hi2 << 4)) - 32;
-        const low2 = (bytes[o + 32 + 32 * hh + l] >> (2 * s)) & 3;
-        const hbit = (bytes[o + (k % 32)] >> Math.floor(k / 32)) & 1;
-        x = h(o + 108) * sc * (low2 + 4 * hbit - 4);
-        break;
-      }
-      case "Q4_K":
-      case "Q5_K": {
-        const size = type === "Q4_K" ? 144 : 176;
-        const o = size * Math.floor(e / 256);
-        const k = e % 256;
-        const [c, half, l, j] = [Math.floor(k / 64), Math.floor((k % 64) / 32), k % 32, Math.floor(k / 32)];
-        const s = (i: number) => bytes[o + 4 + i];
-        const sc = j < 4 ? s(j) & 63 : (s(j + 4) & 15) | ((s(j - 4) >> 6) << 4);
-        const m = j < 4 ? s(j + 4) & 63 : (s(j + 4) >> 4) | ((s(j) >> 6) << 4);
-        const qsAt = o + (type === "Q4_K" ? 16 : 48);
-        let q = (bytes[qsAt + 32 * c + l] >> (4 * half)) & 15;
-        if (type === "Q5_K") q |= ((bytes[o + 16 + l] >> (2 * c + half)) & 1) << 4;
-        x = h(o) * sc * q - h(o + 2) * m;
-        break;
-      }
-      case "Q6_K": {
-        const o = 210 * Math.floor(e / 256);
-        const k = e % 256;
-        const [hh, r] = [Math.floor(k / 128), k % 128];
-        const l = r % 32;
-        const quarter = Math.floor(r / 32); // 0: ql[l] low, 1: ql[l+32] low, 2: ql[l] high, 3: ql[l+32] high
-        const qlByte = bytes[o + 64 * hh + l + (quarter % 2) * 32];
-        const low4 = quarter < 2 ? qlByte & 15 : qlByte >> 4;
-        const high2 = (bytes[o + 128 + 32 * hh + l] >> (2 * quarter)) & 3;
-        x = h(o + 208) * i8(bytes[o + 192 + Math.floor(k / 16)]) * ((low4 | (high2 << 4)) - 32);
-        break;
+      default: {
+        const { scale, min, q } = kQuantElement(type, bytes, e);
+        x = scale * q - min;
       }
     }
     out[e] = x;
