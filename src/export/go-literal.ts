@@ -1,7 +1,7 @@
 /**
  * Literal text inside an Ollama TEMPLATE. Three things cannot be written raw (docs/formats/ollama.md, "Modelfile
  * syntax"): `{{` would open a Go template action; a Modelfile drops characters Go's strconv.IsPrint rejects (tabs
- * and newlines excepted); and `"""` before whitespace ends a triple-quoted value. Those characters go into a Go
+ * and newlines excepted); and `"""` before a line break ends a triple-quoted value. Those characters go into a Go
  * string action instead, e.g. `{{ "\"" }}`, which renders the same text.
  */
 

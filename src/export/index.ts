@@ -7,3 +7,5 @@
  */
 export { ollamaTemplate, type JinjaChatTemplate, type OllamaTemplate, type OllamaTemplateInput } from "./ollama-template.js";
 export { renderTurnFormat, type SystemPlacement, type TurnFormat, type Wrap } from "./turn-format.js";
+export { modelfileText, writeModelfile, type ModelfileSpec } from "./modelfile.js";
+export { samplingParameters, type OllamaParameter } from "./sampling-parameters.js";

@@ -2,7 +2,8 @@
 // /api/chat does, must give the same prompt as the Jinja template loraforge trains with (add_generation_prompt).
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { ollamaTemplate } from "../../src/export/index.js";
+import { modelfileText, ollamaTemplate } from "../../src/export/index.js";
+import { ChatTemplate } from "../../src/tokenizer/chat-template.js";
 import type { ChatMessage } from "../../src/tokenizer/index.js";
 import { ConfigError } from "../../src/util/errors.js";
 import { renderWithGo } from "./go-render.js";
@@ -89,6 +90,24 @@ describe("what the conversion reports", () => {
     assert.equal(result.family, "ChatML");
     assert.deepEqual(result.caveats, []);
     assert.equal(result.template, '{{ range $i, $m := .Messages }}{{ if eq $m.Role "system" }}<|im_start|>system\n{{ $m.Content }}<|im_end|>\n{{ else if eq $m.Role "user" }}<|im_start|>user\n{{ $m.Content }}<|im_end|>\n{{ else if eq $m.Role "assistant" }}<|im_start|>assistant\n{{ $m.Content }}<|im_end|>\n{{ end }}{{ end }}<|im_start|>assistant\n');
+  });
+});
+
+describe("template text that Go or a Modelfile cannot carry raw", () => {
+  test("a default system prompt with {{, quote runs before line breaks, a tab, NBSP, a control character and a trailing {", () => {
+    // SmolLM2's layout with a hostile default system prompt, handed to the template as a variable.
+    const defaultSystem = 'Use {{ .System }} and {{{ x }}}; """\n"""" end\ttab nb\u00a0sp bell\u0007 zero\u200bwidth 🚀 {';
+    const source =
+      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}" +
+      "{{ '<|im_start|>system\\n' + default_system + '<|im_end|>\\n' }}{% endif %}" +
+      "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    const jinja = new ChatTemplate(source, { default_system: defaultSystem });
+    const { template } = ollamaTemplate({ template: jinja, addBosToken: false });
+    assert.match(template, /\{\{ "\\u0007" \}\}/);
+    const served = renderWithGo(template, CONVERSATIONS.map((messages) => ({ messages })));
+    CONVERSATIONS.forEach((messages, i) => assert.equal(served[i], jinja.render(messages, { addGenerationPrompt: true }), `conversation ${i}`));
+    assert.match(modelfileText({ from: "m.gguf", template, stop: ["<|im_end|>"] }), /^FROM m\.gguf\nTEMPLATE """/);
   });
 });
 
