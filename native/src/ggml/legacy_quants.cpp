@@ -3,6 +3,7 @@
 // same casts, so the bytes equal llama-quantize's. Nibble order: element j is the low nibble of qs[j], element
 // j + 16 the high nibble; Q5 types keep bit 4 of element i in bit i of the little-endian u32 qh.
 #include <cmath>
+#include <cstring>
 
 #include "ggml/ggml_codec.h"
 #include "ggml/half.h"
@@ -44,6 +45,13 @@ static inline void min_max(const float* x, float* lo, float* hi) {
 
 // C's float -> int8 conversion (truncation toward zero) that the reference quantizers use after adding 0.5/8.5/16.5.
 static inline int trunc_i8(float v) { return static_cast<int8_t>(v); }
+
+// C's roundf (half away from zero) for |v| <= 127, inline so the loop vectorizes: v − trunc(v) is exact.
+static inline int round_half_away(float v) {
+  const int t = static_cast<int>(v);
+  const float frac = v - static_cast<float>(t);
+  return t + static_cast<int>(frac >= 0.5f) - static_cast<int>(frac <= -0.5f);
+}
 
 }  // namespace
 
@@ -171,7 +179,8 @@ void encode_q5_1(const float* x, int64_t blocks, uint8_t* dst) {
 void decode_q8_0(const uint8_t* src, int64_t blocks, float* out) {
   for (int64_t b = 0; b < blocks; ++b, src += 34, out += kQk) {
     const float d = load_f16(src);
-    const int8_t* qs = reinterpret_cast<const int8_t*>(src + 2);
+    int8_t qs[kQk];  // a local copy: the compiler then knows `out` cannot alias it, and vectorizes
+    std::memcpy(qs, src + 2, kQk);
     for (int j = 0; j < kQk; ++j) out[j] = static_cast<float>(qs[j]) * d;
   }
 }
@@ -183,8 +192,7 @@ void encode_q8_0(const float* x, int64_t blocks, uint8_t* dst) {
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     store_f16(dst, d);
-    // roundf: half away from zero, as the reference.
-    for (int j = 0; j < kQk; ++j) dst[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(std::round(x[j] * id)));
+    for (int j = 0; j < kQk; ++j) dst[2 + j] = static_cast<uint8_t>(static_cast<int8_t>(round_half_away(x[j] * id)));
   }
 }
 
