@@ -26,8 +26,8 @@ function numberAt(config: Record<string, unknown>, key: string, integer: boolean
 /**
  * Ollama PARAMETERs that make Ollama decode as transformers' generate() does with this generation_config.json
  * (docs/formats/ollama.md, "PARAMETER"): with do_sample true, the sampling values (transformers' defaults for those
- * left out); otherwise greedy (temperature 0), as transformers is. repetition_penalty applies either way, over the
- * whole context as in transformers; max_new_tokens becomes num_predict.
+ * left out); otherwise greedy (temperature 0), as transformers is. repetition_penalty applies either way (1 when
+ * absent), over the whole context as in transformers; max_new_tokens becomes num_predict.
  */
 export function samplingParameters(config: Record<string, unknown>, file?: string): OllamaParameter[] {
   const doSample = config.do_sample;
@@ -41,9 +41,11 @@ export function samplingParameters(config: Record<string, unknown>, file?: strin
     if (doSample === true && used !== undefined) parameters.push([parameter, used]);
   }
   if (doSample !== true) parameters.push(["temperature", 0]);
-  const penalty = numberAt(config, "repetition_penalty", false, file);
-  // Ollama looks back repeat_last_n tokens (64 by default); -1 means the whole context, as transformers does.
-  if (penalty !== undefined && penalty !== 1) parameters.push(["repeat_penalty", penalty], ["repeat_last_n", -1]);
+  // Always written: Ollama's default is 1.1, transformers' is 1 (none). Ollama looks back repeat_last_n tokens
+  // (64 by default); -1 means the whole context, as transformers does.
+  const penalty = numberAt(config, "repetition_penalty", false, file) ?? 1;
+  parameters.push(["repeat_penalty", penalty]);
+  if (penalty !== 1) parameters.push(["repeat_last_n", -1]);
   const maxNewTokens = numberAt(config, "max_new_tokens", true, file);
   if (maxNewTokens !== undefined) parameters.push(["num_predict", maxNewTokens]);
   return parameters;

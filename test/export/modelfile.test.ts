@@ -69,7 +69,7 @@ describe("modelfileText", () => {
 
 describe("samplingParameters", () => {
   test("do_sample true: the given values, transformers' defaults for the rest", () => {
-    assert.deepEqual(samplingParameters({ do_sample: true, temperature: 0.6, top_p: 0.9 }), [["temperature", 0.6], ["top_k", 50], ["top_p", 0.9]]);
+    assert.deepEqual(samplingParameters({ do_sample: true, temperature: 0.6, top_p: 0.9 }), [["temperature", 0.6], ["top_k", 50], ["top_p", 0.9], ["repeat_penalty", 1]]);
     assert.deepEqual(samplingParameters({ do_sample: true, temperature: 0.7, top_p: 0.8, top_k: 20, min_p: 0.05, repetition_penalty: 1.05 }), [
       ["temperature", 0.7],
       ["top_k", 20],
@@ -81,14 +81,15 @@ describe("samplingParameters", () => {
   });
 
   test("do_sample false or absent: greedy, as transformers decodes; penalty and length still apply", () => {
-    assert.deepEqual(samplingParameters({ bos_token_id: 1, eos_token_id: 2 }), [["temperature", 0]]);
+    // Ollama's own default repeat_penalty is 1.1, so "none" is written out.
+    assert.deepEqual(samplingParameters({ bos_token_id: 1, eos_token_id: 2 }), [["temperature", 0], ["repeat_penalty", 1]]);
     assert.deepEqual(samplingParameters({ do_sample: false, temperature: 0.7, repetition_penalty: 1.1, max_new_tokens: 256 }), [
       ["temperature", 0],
       ["repeat_penalty", 1.1],
       ["repeat_last_n", -1],
       ["num_predict", 256],
     ]);
-    assert.deepEqual(samplingParameters({ repetition_penalty: 1 }), [["temperature", 0]]);
+    assert.deepEqual(samplingParameters({ repetition_penalty: 1 }), [["temperature", 0], ["repeat_penalty", 1]]);
   });
 
   test("values of the wrong type name the file and field", () => {
