@@ -93,6 +93,32 @@ describe("what the conversion reports", () => {
   });
 });
 
+describe("conversations the Jinja templates do not cover", () => {
+  const convert = (name: string) => {
+    const family = FAMILY_TEMPLATES.find((f) => f.name === name)!;
+    return ollamaTemplate({ template: chatTemplate(family), bosToken: family.bosToken, addBosToken: family.addBosToken }).template;
+  };
+
+  test("roles other than system/user/assistant render nothing; a later system message is a turn in ChatML", () => {
+    const [tool, lateSystem] = renderWithGo(convert("ChatML (built-in)"), [
+      { messages: [user("a"), { role: "tool", content: "t" }, assistant("b")] },
+      { messages: [user("a"), assistant("b"), system("late"), user("c")] },
+    ]);
+    assert.equal(tool, "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>assistant\n");
+    assert.equal(lateSystem, "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nb<|im_end|>\n<|im_start|>system\nlate<|im_end|>\n<|im_start|>user\nc<|im_end|>\n<|im_start|>assistant\n");
+  });
+
+  test("a later system message is dropped where the system prompt folds into the first user turn (Gemma)", () => {
+    const [served] = renderWithGo(convert("Gemma (built-in)"), [{ messages: [user("a"), assistant("b"), system("late"), user("c")] }]);
+    assert.equal(served, "<start_of_turn>user\na<end_of_turn>\n<start_of_turn>model\nb<end_of_turn>\n<start_of_turn>user\nc<end_of_turn>\n<start_of_turn>model\n");
+  });
+
+  test("Ollama merges consecutive messages of one role with a blank line", () => {
+    const [served] = renderWithGo(convert("ChatML (built-in)"), [{ messages: [user("a"), user("b")] }]);
+    assert.equal(served, "<|im_start|>user\na\n\nb<|im_end|>\n<|im_start|>assistant\n");
+  });
+});
+
 describe("template text that Go or a Modelfile cannot carry raw", () => {
   test("a default system prompt with {{, quote runs before line breaks, a tab, NBSP, a control character and a trailing {", () => {
     // SmolLM2's layout with a hostile default system prompt, handed to the template as a variable.
