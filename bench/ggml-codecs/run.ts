@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { GGML_ENCODABLE, GGML_TYPES, dequantizeGgml, quantizeGgml } from "../../src/quant/index.js";
+import { GGML_TYPES, dequantizeGgml, quantizeGgml } from "../../src/quant/index.js";
 import { nativeInfo, setThreads } from "../../src/tensor/index.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -71,11 +71,9 @@ function main(): void {
   let peerVersions = "";
   try {
     for (const type of GGML_TYPES) {
-      const canEncode = GGML_ENCODABLE.has(type.name);
-      // Q2_K/Q3_K have no encoder here: decode fixed pseudo-random bytes of their size instead.
-      const bytes = canEncode ? quantizeGgml(type, values, COLS) : Uint8Array.from({ length: (ROWS * COLS / type.blockSize) * type.typeSize }, (_, i) => (i * 2654435761) >>> 24);
+      const bytes = quantizeGgml(type, values, COLS);
       const deq = timed(() => dequantizeGgml(type, bytes, ROWS * COLS));
-      const q = canEncode ? timed(() => quantizeGgml(type, values, COLS)) : null;
+      const q = timed(() => quantizeGgml(type, values, COLS));
       let theirs: { dequantize_seconds: number; quantize_seconds: number | null; gguf: string; numpy: string } | undefined;
       if (peer.ok) {
         writeFileSync(path.join(dir, `${type.name}.bin`), bytes);
@@ -85,7 +83,7 @@ function main(): void {
           peerVersions = `gguf ${theirs!.gguf}, numpy ${theirs!.numpy}`;
         } else console.error(`gguf-py peer failed on ${type.name}: ${res.stderr}`);
       }
-      console.log(`| ${type.name} | ${mbps(deq)} | ${mbps(theirs?.dequantize_seconds)} | ${ratio(deq, theirs?.dequantize_seconds)} | ${mbps(q)} | ${mbps(theirs?.quantize_seconds)} | ${q ? ratio(q, theirs?.quantize_seconds) : "—"} |`);
+      console.log(`| ${type.name} | ${mbps(deq)} | ${mbps(theirs?.dequantize_seconds)} | ${ratio(deq, theirs?.dequantize_seconds)} | ${mbps(q)} | ${mbps(theirs?.quantize_seconds)} | ${ratio(q, theirs?.quantize_seconds)} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -50,7 +50,6 @@ Napi::Value GgmlQuantize(const Napi::CallbackInfo& info) {
   const ggml::Codec& c = arg_codec(info, op);
   F32View values = arg_f32(info, 1, op, "values");
   U8View out = arg_u8(info, 2, op, "out");
-  if (!c.encode) throw_range(env, op, std::string("no encoder for ") + c.name);
   const int64_t blocks = whole_blocks(env, op, c, values.length);
   if (out.length != blocks * c.type_size) {
     throw_range(env, op, "out holds " + std::to_string(out.length) + " bytes, expected " + std::to_string(blocks * c.type_size));

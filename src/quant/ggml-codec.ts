@@ -16,9 +16,6 @@ function addon(): GgmlAddon {
   return nativeAddon() as unknown as GgmlAddon;
 }
 
-/** Types loraforge has an encoder for (Q2_K and Q3_K are decoded only). */
-export const GGML_ENCODABLE: ReadonlySet<string> = new Set(["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"]);
-
 function known(type: GgmlTypeInfo, op: string): void {
   const entry = ggmlTypeById(type.id);
   if (!entry || entry.name !== type.name || entry.blockSize !== type.blockSize || entry.typeSize !== type.typeSize) {
@@ -46,13 +43,10 @@ export function dequantizeGgml(type: GgmlTypeInfo, data: Uint8Array, count: numb
 
 /**
  * Encodes `values` (rows of `rowLength` elements, each quantized on its own) into `type`. Q4_0, Q4_1, Q5_0, Q5_1
- * and Q8_0 are llama.cpp's reference quantizers bit for bit; Q4_K, Q5_K and Q6_K follow its reference scheme.
+ * and Q8_0 are llama.cpp's reference quantizers bit for bit; the K-quants follow its reference scheme.
  */
 export function quantizeGgml(type: GgmlTypeInfo, values: Float32Array, rowLength: number): Uint8Array {
   known(type, "quantizeGgml");
-  if (!GGML_ENCODABLE.has(type.name)) {
-    throw new ShapeError(`quantizeGgml: loraforge has no ${type.name} encoder; encodable types: ${[...GGML_ENCODABLE].join(", ")}`);
-  }
   if (!Number.isSafeInteger(rowLength) || rowLength <= 0) {
     throw new ShapeError(`quantizeGgml: row length ${rowLength} is not a positive integer`);
   }

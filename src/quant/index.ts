@@ -18,4 +18,4 @@ export type { MemoryPlan, PlanDims, PlanOptions } from "./memory-plan.js";
 export { linearDims, parseByteSize, planMemory, quant4Bytes } from "./memory-plan.js";
 export type { GgmlTypeInfo, GgmlTypeName } from "./ggml-types.js";
 export { GGML_TYPES, describeGgmlTypeId, ggmlByteSize, ggmlTypeById, ggmlTypeByName } from "./ggml-types.js";
-export { GGML_ENCODABLE, dequantizeGgml, quantizeGgml } from "./ggml-codec.js";
+export { dequantizeGgml, quantizeGgml } from "./ggml-codec.js";

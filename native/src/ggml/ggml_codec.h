@@ -17,7 +17,7 @@ struct Codec {
   int64_t block_size;  // elements per block
   int64_t type_size;   // bytes per block
   DecodeFn decode;
-  EncodeFn encode;     // nullptr where loraforge has no encoder (Q2_K, Q3_K)
+  EncodeFn encode;
 };
 
 // The codec of ggml type `id`, or nullptr for a type loraforge does not handle.
@@ -54,6 +54,8 @@ void decode_q3_k(const uint8_t* src, int64_t blocks, float* out);
 void decode_q4_k(const uint8_t* src, int64_t blocks, float* out);
 void decode_q5_k(const uint8_t* src, int64_t blocks, float* out);
 void decode_q6_k(const uint8_t* src, int64_t blocks, float* out);
+void encode_q2_k(const float* x, int64_t blocks, uint8_t* dst);
+void encode_q3_k(const float* x, int64_t blocks, uint8_t* dst);
 void encode_q4_k(const float* x, int64_t blocks, uint8_t* dst);
 void encode_q5_k(const float* x, int64_t blocks, uint8_t* dst);
 void encode_q6_k(const float* x, int64_t blocks, uint8_t* dst);

@@ -1,4 +1,4 @@
-// Encoders of Q4_K, Q5_K and Q6_K after llama.cpp's reference scheme (quantize_row_q{4,5,6}_K_ref, the one
+// Encoders of Q2_K..Q6_K after llama.cpp's reference scheme (quantize_row_q{2,3,4,5,6}_K_ref, the one
 // llama-quantize uses without an imatrix; docs/formats/ggml-quants.md): a scale search per sub-block, the
 // sub-block scales quantized against one f16 super-scale, then every value re-quantized with the decoded scales.
 #include <cmath>
@@ -58,7 +58,107 @@ void encode_scale_min_block(const float* x, int nmax, float rmin, int nstep, uin
   }
 }
 
+// Q2_K / Q3_K: 2-bit fields of elements 128h + l, +32, +64, +96 share byte qs[32h + l] (bit pairs 0, 2, 4, 6).
+void pack_2bit(const uint8_t* L, uint8_t* qs) {
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* Lh = L + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      qs[32 * h + l] = static_cast<uint8_t>(Lh[l] | (Lh[l + 32] << 2) | (Lh[l + 64] << 4) | (Lh[l + 96] << 6));
+    }
+  }
+}
+
 }  // namespace
+
+void encode_q2_k(const float* x, int64_t blocks, uint8_t* dst) {
+  for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 84) {
+    uint8_t L[256];
+    float scales[16], mins[16], weights[16];
+    float max_scale = 0, max_min = 0;
+    for (int j = 0; j < 16; ++j) {
+      for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
+      scales[j] = fit_scale_offset(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, true);
+      if (scales[j] > max_scale) max_scale = scales[j];
+      if (mins[j] > max_min) max_min = mins[j];
+    }
+    uint8_t* sc = dst;
+    std::memset(sc, 0, 16);
+    if (max_scale > 0) {
+      const float iscale = 15.f / max_scale;
+      for (int j = 0; j < 16; ++j) sc[j] = static_cast<uint8_t>(nearest(iscale * scales[j]));
+    }
+    store_f16(dst + 80, max_scale > 0 ? max_scale / 15.f : 0.f);
+    if (max_min > 0) {
+      const float iscale = 15.f / max_min;
+      for (int j = 0; j < 16; ++j) sc[j] = static_cast<uint8_t>(sc[j] | (nearest(iscale * mins[j]) << 4));
+    }
+    store_f16(dst + 82, max_min > 0 ? max_min / 15.f : 0.f);
+    const float d_all = load_f16(dst + 80), dmin_all = load_f16(dst + 82);
+    for (int j = 0; j < 16; ++j) {
+      const float d = d_all * (sc[j] & 0x0f);
+      if (d == 0.0f) continue;
+      const float dm = dmin_all * (sc[j] >> 4);
+      for (int l = 0; l < 16; ++l) {
+        const int q = nearest((x[16 * j + l] + dm) / d);
+        L[16 * j + l] = static_cast<uint8_t>(q < 0 ? 0 : (q > 3 ? 3 : q));
+      }
+    }
+    pack_2bit(L, dst + 16);
+  }
+}
+
+void encode_q3_k(const float* x, int64_t blocks, uint8_t* dst) {
+  for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 110) {
+    int8_t L[256];
+    float scales[16];
+    float max_scale = 0, amax = 0;
+    for (int j = 0; j < 16; ++j) {
+      scales[j] = fit_signed_scale_rmse(16, 4, x + 16 * j, L + 16 * j);
+      if (std::fabs(scales[j]) > amax) {
+        amax = std::fabs(scales[j]);
+        max_scale = scales[j];
+      }
+    }
+    uint8_t* packed = dst + 96;
+    std::memset(packed, 0, 12);
+    if (max_scale != 0.0f) {
+      const float iscale = -32.f / max_scale;
+      for (int j = 0; j < 16; ++j) {
+        const int l = nearest(iscale * scales[j]);
+        const int u = (l < -32 ? -32 : (l > 31 ? 31 : l)) + 32;
+        if (j < 8) {
+          packed[j] = static_cast<uint8_t>(u & 0x0f);
+        } else {
+          packed[j - 8] = static_cast<uint8_t>(packed[j - 8] | ((u & 0x0f) << 4));
+        }
+        packed[8 + j % 4] = static_cast<uint8_t>(packed[8 + j % 4] | ((u >> 4) << (2 * (j / 4))));
+      }
+      store_f16(dst + 108, 1 / iscale);
+    } else {
+      store_f16(dst + 108, 0.f);
+    }
+    int8_t sc[16];
+    unpack_q3_k_scales(packed, sc);
+    const float d_all = load_f16(dst + 108);
+    for (int j = 0; j < 16; ++j) {
+      const float d = d_all * sc[j];
+      if (d == 0.0f) continue;
+      for (int l = 0; l < 16; ++l) {
+        const int q = nearest(x[16 * j + l] / d);
+        L[16 * j + l] = static_cast<int8_t>((q < -4 ? -4 : (q > 3 ? 3 : q)) + 4);
+      }
+    }
+    // Bit 2 of each stored quant (0..7) goes to hmask[e % 32] bit e / 32; the low 2 bits to qs.
+    uint8_t* hmask = dst;
+    std::memset(hmask, 0, 32);
+    uint8_t low[256];
+    for (int e = 0; e < 256; ++e) {
+      if (L[e] > 3) hmask[e % 32] = static_cast<uint8_t>(hmask[e % 32] | (1 << (e / 32)));
+      low[e] = static_cast<uint8_t>(L[e] & 3);
+    }
+    pack_2bit(low, dst + 32);
+  }
+}
 
 void encode_q4_k(const float* x, int64_t blocks, uint8_t* dst) {
   for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 144) {

@@ -20,4 +20,9 @@ float fit_scale_offset(int n, int nmax, const float* x, const float* w, uint8_t*
 // signed scale (0 for an all-zero input).
 float fit_signed_scale(int n, int nmax, const float* x, int8_t* L);
 
+// Fits x ≈ scale·(L − nmax) with L − nmax in −nmax..nmax−1 by coordinate descent on Σ x²·(x − scale·l)²
+// (make_q3_quants with do_rmse): start from nearest(−nmax/max · x), then up to 5 sweeps that move one l at a
+// time to nearest(x·Σwl²/Σwxl) when that raises (Σwxl)²/Σwl². Writes L (offset by nmax); returns the scale.
+float fit_signed_scale_rmse(int n, int nmax, const float* x, int8_t* L);
+
 }  // namespace lf::ggml
