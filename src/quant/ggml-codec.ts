@@ -42,8 +42,8 @@ export function dequantizeGgml(type: GgmlTypeInfo, data: Uint8Array, count: numb
 }
 
 /**
- * Encodes `values` (rows of `rowLength` elements, each quantized on its own) into `type`. Q4_0, Q4_1, Q5_0, Q5_1
- * and Q8_0 are llama.cpp's reference quantizers bit for bit; the K-quants follow its reference scheme.
+ * Encodes `values` (rows of `rowLength` elements, each quantized on its own) into `type`, byte for byte as
+ * llama-quantize without an importance matrix (llama.cpp's reference quantizers, K-quants included).
  */
 export function quantizeGgml(type: GgmlTypeInfo, values: Float32Array, rowLength: number): Uint8Array {
   known(type, "quantizeGgml");

@@ -5,10 +5,10 @@ import { Rng } from "../../src/util/rng.js";
 import { withNative } from "../helpers/native-paths.js";
 import { kQuantElement, referenceDecode } from "./ggml-reference.js";
 
-// The K-quant encoders follow llama.cpp's reference scheme, whose scale search has no closed form to restate, so
-// they are judged by what must hold for any encoder of that scheme: the bytes decode (by the independent
-// restatement) to what the native decoder gives; every element's q is the nearest integer to x under its
-// sub-block's decoded scale and min (the scheme's last step); the error is bounded; re-encoding is stable.
+// Properties every encoder of llama.cpp's K-quant scheme must have, independent of its scale search (byte parity
+// with llama.cpp itself is in ggml-llama-cpp.test.ts): the bytes decode (by the independent restatement) to what
+// the native decoder gives; every element's q is the nearest integer to x under its sub-block's decoded scale and
+// min (the scheme's last step); the error is bounded; re-encoding is stable.
 const KQUANTS = [
   { name: "Q2_K", qmin: 0, qmax: 3, relRmse: 0.32, restable: 0.05 },
   { name: "Q3_K", qmin: -4, qmax: 3, relRmse: 0.16, restable: 0.05 },

@@ -1,6 +1,7 @@
 // Encoders of Q2_K..Q6_K after llama.cpp's reference scheme (quantize_row_q{2,3,4,5,6}_K_ref, the one
 // llama-quantize uses without an imatrix; docs/formats/ggml-quants.md): a scale search per sub-block, the
 // sub-block scales quantized against one f16 super-scale, then every value re-quantized with the decoded scales.
+// The f32 operations keep llama.cpp's order, so the bytes equal llama-quantize's (test/quant/ggml-llama-cpp.test.ts).
 #include <cmath>
 #include <cstring>
 
