@@ -1,7 +1,7 @@
 import type { ModelLocation } from "../gguf/index.js";
 import { GgufModel } from "../gguf/index.js";
 import { quantScheme, quantizeTensor } from "../quant/index.js";
-import { Tensor, f32ToBf16 } from "../tensor/index.js";
+import { Tensor } from "../tensor/index.js";
 import { InputError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { parseModelConfig } from "./config.js";
@@ -47,7 +47,7 @@ export function loadGgufWeights(file: string, config: ModelConfig, options: Load
       }
       const f32 = new Tensor("f32", shape, model.readF32(spec.name));
       const isLinear = spec.slot.layer !== undefined && LINEAR_KEYS.has(spec.slot.key);
-      const t = scheme && isLinear ? quantizeTensor(f32, scheme) : spec.shape.length === 1 || dtype === "f32" ? f32 : toBf16(f32);
+      const t = scheme && isLinear ? quantizeTensor(f32, scheme) : spec.shape.length === 1 || dtype === "f32" ? f32 : f32.to("bf16");
       if (spec.slot.layer === undefined) global[spec.slot.key] = t as Tensor;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }
@@ -55,11 +55,4 @@ export function loadGgufWeights(file: string, config: ModelConfig, options: Load
   } finally {
     model.close();
   }
-}
-
-function toBf16(t: Tensor): Tensor {
-  const src = t.data as Float32Array;
-  const out = new Uint16Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f32ToBf16(src[i]);
-  return new Tensor("bf16", t.shape, out);
 }
