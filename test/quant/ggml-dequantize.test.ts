@@ -48,6 +48,17 @@ describe("dequantizeGgml equals the float64 restatement of every block layout", 
     }
   });
 
+  it("reads data at any byte offset (a Buffer slice of a file), as from an aligned copy", () => {
+    for (const name of ["F32", "F16", "Q8_0", "Q5_1", "Q6_K"] as const) {
+      const type = ggmlTypeByName(name);
+      const blocks = randomBlocks(type, type.blockSize === 1 ? 64 : 5, 9);
+      const file = Buffer.alloc(blocks.length + 3);
+      file.set(blocks, 3);
+      const count = (blocks.length / type.typeSize) * type.blockSize;
+      assert.deepEqual(dequantizeGgml(type, file.subarray(3), count), dequantizeGgml(type, blocks, count), name);
+    }
+  });
+
   it("an empty tensor decodes to an empty array", () => {
     assert.equal(dequantizeGgml(ggmlTypeByName("Q4_K"), new Uint8Array(0), 0).length, 0);
   });
