@@ -47,7 +47,10 @@ function llamaDequantize(type: GgmlTypeInfo, bytes: Uint8Array, count: number): 
   return new Float32Array(out.buffer, out.byteOffset, count);
 }
 
-/** Rows of N(0, σ) weights at three scales, plus zero, constant, outlier and all-positive blocks of 256. */
+/**
+ * Rows of N(0, σ) weights at three scales, plus zero, constant, outlier and all-positive blocks of 256, and a last
+ * row of degenerate blocks (huge values, f32 subnormals) where scales overflow and llama.cpp's casts meet Inf/NaN.
+ */
 function weights(rowLength: number, rows: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   const x = Float32Array.from({ length: rowLength * rows }, (_, i) => rng.normal() * [0.02, 1, 3e-4][Math.floor(i / rowLength) % 3]);
@@ -55,6 +58,10 @@ function weights(rowLength: number, rows: number, seed: number): Float32Array {
   x.fill(-0.37, 256, 512);
   x[512 + 77] = 3;
   for (let i = 768; i < 1024; i++) x[i] = Math.abs(x[i]);
+  const last = x.subarray(rowLength * (rows - 1));
+  const degenerate = [(i: number) => ((i % 7) - 3) * 1e37, (i: number) => ((i % 5) - 2) * 1e-40, (i: number) => (i === 88 ? 3e38 : (i % 3) * 1e-3),
+    (i: number) => (i % 2 ? 65504 * 9 : -1e-30), (i: number) => 1.4e-45 * (i % 4), (i: number) => -3.4e38 + i];
+  for (let i = 0; i < last.length; i++) last[i] = degenerate[Math.floor(i / 256) % degenerate.length](i % 256);
   return x;
 }
 

@@ -16,8 +16,6 @@ int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 }  // namespace
 
 int nearest(float v) {
-  constexpr float kLimit = 4194303.0f;
-  v = v > kLimit ? kLimit : (v < -kLimit ? -kLimit : v);
   // Adding 1.5·2^23 leaves the rounded integer in the low mantissa bits (the FPU rounds ties to even).
   const float shifted = v + 12582912.0f;
   int32_t bits;

@@ -5,8 +5,9 @@
 
 namespace lf::ggml {
 
-// Nearest integer, ties to even, by llama.cpp's magic-number trick (exact for |v| <= 4194303). The argument is
-// clamped to that range first so a degenerate scale cannot produce garbage.
+// Nearest integer, ties to even, by llama.cpp's magic-number trick: exact for |v| <= 4194303; beyond (a degenerate
+// scale on subnormal inputs, Inf, NaN) it returns the same meaningless but defined value as llama.cpp, which every
+// caller clamps.
 int nearest(float v);
 
 // Fits x ≈ scale·L − offset with L in 0..nmax, scale >= 0, offset >= 0, minimizing Σ w·|e| (mad) or Σ w·e²

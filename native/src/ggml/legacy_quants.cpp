@@ -3,6 +3,7 @@
 // same casts, so the bytes equal llama-quantize's. Nibble order: element j is the low nibble of qs[j], element
 // j + 16 the high nibble; Q5 types keep bit 4 of element i in bit i of the little-endian u32 qh.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "ggml/ggml_codec.h"
@@ -43,11 +44,17 @@ static inline void min_max(const float* x, float* lo, float* hi) {
   *hi = mx;
 }
 
-// C's float -> int8 conversion (truncation toward zero) that the reference quantizers use after adding 0.5/8.5/16.5.
-static inline int trunc_i8(float v) { return static_cast<int8_t>(v); }
+// The reference quantizers' float -> int8_t/uint8_t cast after adding 0.5/8.5/16.5, as x86 performs it
+// (truncate to int32, keep the low byte). Inf/NaN, which an infinite id (a subnormal d) produces, give 0 there.
+static inline int trunc_i8(float v) {
+  const int t = std::fabs(v) < 2147483648.0f ? static_cast<int>(v) : INT32_MIN;
+  return static_cast<int8_t>(t);
+}
 
-// C's roundf (half away from zero) for |v| <= 127, inline so the loop vectorizes: v − trunc(v) is exact.
+// C's roundf (half away from zero), inline so the loop vectorizes: v − trunc(v) is exact. An infinite or NaN
+// x·id (a subnormal d makes id infinite) gives 0, as llama.cpp's int8 cast of it does on x86.
 static inline int round_half_away(float v) {
+  if (!(std::fabs(v) < 8388608.0f)) return 0;
   const int t = static_cast<int>(v);
   const float frac = v - static_cast<float>(t);
   return t + static_cast<int>(frac >= 0.5f) - static_cast<int>(frac <= -0.5f);
@@ -166,8 +173,8 @@ void encode_q5_1(const float* x, int64_t blocks, uint8_t* dst) {
     uint32_t qh = 0;
     for (int j = 0; j < 16; ++j) {
       // The reference has no clamp here: (x - min)·id + 0.5 stays below 32.
-      const int q0 = static_cast<uint8_t>((x[j] - lo) * id + 0.5f);
-      const int q1 = static_cast<uint8_t>((x[j + 16] - lo) * id + 0.5f);
+      const int q0 = trunc_i8((x[j] - lo) * id + 0.5f) & 0xff;
+      const int q1 = trunc_i8((x[j + 16] - lo) * id + 0.5f) & 0xff;
       dst[8 + j] = static_cast<uint8_t>((q0 & 0x0f) | ((q1 & 0x0f) << 4));
       qh |= static_cast<uint32_t>((q0 >> 4) & 1) << j;
       qh |= static_cast<uint32_t>((q1 >> 4) & 1) << (j + 16);
