@@ -12,7 +12,7 @@ function splitAt(text: string, markers: string[], probe: string): string[] {
   let rest = text;
   for (const marker of markers) {
     const at = rest.indexOf(marker);
-    if (at < 0) throw new ConfigError(`the chat template does not write the message content verbatim (probe "${probe}": "${marker}" is missing from ${JSON.stringify(text)})`);
+    if (at < 0) throw new ConfigError(`message content is not written verbatim (probe "${probe}": "${marker}" is missing from ${JSON.stringify(text)})`);
     pieces.push(rest.slice(0, at));
     rest = rest.slice(at + marker.length);
   }
@@ -21,7 +21,7 @@ function splitAt(text: string, markers: string[], probe: string): string[] {
 
 function withoutPrefix(text: string, prefix: string, what: string): string {
   if (!text.startsWith(prefix)) {
-    throw new ConfigError(`the chat template's ${what} is not fixed text around each message (${JSON.stringify(text)} does not start with ${JSON.stringify(prefix)})`);
+    throw new ConfigError(`the ${what} is not fixed text around each message (${JSON.stringify(text)} does not start with ${JSON.stringify(prefix)})`);
   }
   return text.slice(prefix.length);
 }

@@ -159,7 +159,7 @@ describe("templates with no Go equivalent are refused", () => {
 
   test("a made-up template that upper-cases the content", () => {
     const error = refusal({ source: "{% for m in messages %}<{{ m.role }}>{{ m.content | upper }}{% endfor %}", eosToken: "</s>", addBosToken: false });
-    assert.match(error.message, /\(unknown\?\) has no known Ollama TEMPLATE equivalent: the chat template does not write the message content verbatim/);
+    assert.match(error.message, /\(unknown\?\) has no known Ollama TEMPLATE equivalent: message content is not written verbatim/);
   });
 
   test("a template that numbers the turns", () => {
