@@ -57,6 +57,17 @@ export function loadTokenizer(spec: string, options: LoadTokenizerOptions = {}):
   return tok;
 }
 
+/**
+ * What a tokenizer is made of, for cache keys: the HF folder's tokenizer files, or — for a GGUF, whose weights
+ * should not be hashed on every run — the tokenizer files rebuilt from its metadata, as text.
+ */
+export function tokenizerContents(spec: string): Array<{ name: string; bytes: Uint8Array }> {
+  const location = locateModel(spec);
+  if (location.kind === "hf") return tokenizerFilePaths(location.dir).map((name) => ({ name, bytes: readFileSync(name) }));
+  const { tokenizerJson, tokenizerConfig } = ggufTokenizerFiles(location.file);
+  return [{ name: `${location.file}#tokenizer`, bytes: Buffer.from(JSON.stringify([tokenizerJson, tokenizerConfig])) }];
+}
+
 /** A GGUF's tokenizer as the files of a HF folder (there are no files to copy: `paths` is empty). */
 function ggufTokenizerFiles(file: string): HfTokenizerFiles {
   const model = GgufModel.open(file);
