@@ -21,15 +21,18 @@ uint8_t min63(int v) { return static_cast<uint8_t>(v < 63 ? v : 63); }
 // Fills `scales12`, `d`, `dmin` (as stored) and L[256] (0..nmax).
 void encode_scale_min_block(const float* x, int nmax, float rmin, int nstep, uint8_t* scales12, uint8_t* d16,
                             uint8_t* dmin16, uint8_t* L) {
-  float scales[8], mins[8], weights[32];
-  float max_scale = 0, max_min = 0;
+  static_assert(kFitLanes == 8, "one fit_scale_offset call covers the 8 sub-blocks");
+  float scales[8], mins[8], weights[256];
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     float sum_x2 = 0;
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
-    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    scales[j] = fit_scale_offset(32, nmax, xs, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep, false);
+    for (int l = 0; l < 32; ++l) weights[32 * j + l] = av_x + std::fabs(xs[l]);
+  }
+  fit_scale_offset(32, nmax, x, weights, L, scales, mins, rmin, 0.1f, nstep, false);
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < 8; ++j) {
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -74,11 +77,14 @@ void pack_2bit(const uint8_t* L, uint8_t* qs) {
 void encode_q2_k(const float* x, int64_t blocks, uint8_t* dst) {
   for (int64_t b = 0; b < blocks; ++b, x += 256, dst += 84) {
     uint8_t L[256];
-    float scales[16], mins[16], weights[16];
+    float scales[16], mins[16], weights[256];
+    for (int l = 0; l < 256; ++l) weights[l] = std::fabs(x[l]);
+    for (int half = 0; half < 16; half += kFitLanes) {
+      fit_scale_offset(16, 3, x + 16 * half, weights + 16 * half, L + 16 * half, scales + half, mins + half, -0.5f,
+                       0.1f, 15, true);
+    }
     float max_scale = 0, max_min = 0;
     for (int j = 0; j < 16; ++j) {
-      for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-      scales[j] = fit_scale_offset(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, true);
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }

@@ -23,67 +23,121 @@ int nearest(float v) {
   return (bits & 0x007fffff) - 0x00400000;
 }
 
-float fit_scale_offset(int n, int nmax, const float* x, const float* w, uint8_t* L, float* offset, float rmin,
-                       float rdelta, int nstep, bool mad) {
-  float lo = x[0], hi = x[0];
-  float sum_w = w[0];
-  float sum_x = sum_w * x[0];
+namespace {
+
+// The error measure as a template argument, so the lane loops carry no branch and vectorize.
+template <bool kMad>
+inline float weighted_error(float diff) {
+  return kMad ? std::fabs(diff) : diff * diff;
+}
+
+template <bool kMad>
+void fit_scale_offset_lanes(int n, int nmax, const float* x, const float* w, uint8_t* L, float* scale_out,
+                            float* offset_out, float rmin, float rdelta, int nstep) {
+  constexpr int V = kFitLanes;
+  // Transposed copies, element i of every lane side by side, so the lane loops below read contiguous memory.
+  float xt[kFitMaxN][V], wt[kFitMaxN][V];
+  int32_t best_l[kFitMaxN][V], trial[kFitMaxN][V];
+  for (int j = 0; j < V; ++j) {
+    for (int i = 0; i < n; ++i) {
+      xt[i][j] = x[j * n + i];
+      wt[i][j] = w[j * n + i];
+    }
+  }
+  float lo[V], hi[V], sum_w[V], sum_x[V];
+  for (int j = 0; j < V; ++j) {
+    lo[j] = hi[j] = xt[0][j];
+    sum_w[j] = wt[0][j];
+    sum_x[j] = sum_w[j] * xt[0][j];
+  }
   for (int i = 1; i < n; ++i) {
-    if (x[i] < lo) lo = x[i];
-    if (x[i] > hi) hi = x[i];
-    sum_w += w[i];
-    sum_x += w[i] * x[i];
+    for (int j = 0; j < V; ++j) {
+      lo[j] = xt[i][j] < lo[j] ? xt[i][j] : lo[j];
+      hi[j] = xt[i][j] > hi[j] ? xt[i][j] : hi[j];
+      sum_w[j] += wt[i][j];
+      sum_x[j] += wt[i][j] * xt[i][j];
+    }
   }
-  if (lo > 0) lo = 0;
-  if (hi == lo) {
-    for (int i = 0; i < n; ++i) L[i] = 0;
-    *offset = -lo;
-    return 0.0f;
+  // A flat sub-block (max == min after clamping the min to <= 0) gets L = 0 and scale 0; its lane still runs
+  // below on infinities, and its result is replaced at the end.
+  bool flat[V];
+  float flat_lo[V], scale[V], best[V], iscale[V];
+  for (int j = 0; j < V; ++j) {
+    lo[j] = lo[j] > 0 ? 0 : lo[j];
+    flat[j] = hi[j] == lo[j];
+    flat_lo[j] = lo[j];
+    iscale[j] = nmax / (hi[j] - lo[j]);
+    scale[j] = 1 / iscale[j];
+    best[j] = 0;
   }
-  float iscale = nmax / (hi - lo);
-  float scale = 1 / iscale;
-  float best_err = 0;
   for (int i = 0; i < n; ++i) {
-    L[i] = static_cast<uint8_t>(clamp_int(nearest(iscale * (x[i] - lo)), 0, nmax));
-    float diff = scale * L[i] + lo - x[i];
-    diff = mad ? std::fabs(diff) : diff * diff;
-    best_err += w[i] * diff;
-  }
-  uint8_t trial[256];
-  for (int k = 0; k <= nstep; ++k) {
-    iscale = (rmin + rdelta * k + nmax) / (hi - lo);
-    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
-    for (int i = 0; i < n; ++i) {
-      const int l = clamp_int(nearest(iscale * (x[i] - lo)), 0, nmax);
-      trial[i] = static_cast<uint8_t>(l);
-      sum_l += w[i] * l;
-      sum_l2 += w[i] * l * l;
-      sum_xl += w[i] * l * x[i];
-    }
-    const float det = sum_w * sum_l2 - sum_l * sum_l;
-    if (!(det > 0)) continue;
-    float this_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
-    float this_lo = (sum_l2 * sum_x - sum_l * sum_xl) / det;
-    if (this_lo > 0) {
-      // The offset may only lower values: refit the scale alone with the minimum at zero.
-      this_lo = 0;
-      this_scale = sum_xl / sum_l2;
-    }
-    float err = 0;
-    for (int i = 0; i < n; ++i) {
-      float diff = this_scale * trial[i] + this_lo - x[i];
-      diff = mad ? std::fabs(diff) : diff * diff;
-      err += w[i] * diff;
-    }
-    if (err < best_err) {
-      std::memcpy(L, trial, static_cast<size_t>(n));
-      best_err = err;
-      scale = this_scale;
-      lo = this_lo;
+    for (int j = 0; j < V; ++j) {
+      const int l = clamp_int(nearest(iscale[j] * (xt[i][j] - lo[j])), 0, nmax);
+      best_l[i][j] = l;
+      best[j] += wt[i][j] * weighted_error<kMad>(scale[j] * l + lo[j] - xt[i][j]);
     }
   }
-  *offset = -lo;
-  return scale;
+  for (int k = 0; nstep >= 1 && k <= nstep; ++k) {
+    float sum_l[V] = {}, sum_l2[V] = {}, sum_xl[V] = {};
+    for (int j = 0; j < V; ++j) iscale[j] = (rmin + rdelta * k + nmax) / (hi[j] - lo[j]);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < V; ++j) {
+        const int l = clamp_int(nearest(iscale[j] * (xt[i][j] - lo[j])), 0, nmax);
+        trial[i][j] = l;
+        sum_l[j] += wt[i][j] * l;
+        sum_l2[j] += wt[i][j] * l * l;
+        sum_xl[j] += wt[i][j] * l * xt[i][j];
+      }
+    }
+    // Weighted least-squares refit of each lane's candidate; `usable` where its determinant is positive.
+    float this_scale[V], this_lo[V];
+    bool usable[V];
+    for (int j = 0; j < V; ++j) {
+      const float det = sum_w[j] * sum_l2[j] - sum_l[j] * sum_l[j];
+      usable[j] = det > 0;
+      this_scale[j] = (sum_w[j] * sum_xl[j] - sum_x[j] * sum_l[j]) / det;
+      this_lo[j] = (sum_l2[j] * sum_x[j] - sum_l[j] * sum_xl[j]) / det;
+      if (this_lo[j] > 0) {
+        // The offset may only lower values: refit the scale alone with the minimum at zero.
+        this_lo[j] = 0;
+        this_scale[j] = sum_xl[j] / sum_l2[j];
+      }
+    }
+    float err[V] = {};
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < V; ++j) {
+        err[j] += wt[i][j] * weighted_error<kMad>(this_scale[j] * trial[i][j] + this_lo[j] - xt[i][j]);
+      }
+    }
+    bool take[V];
+    for (int j = 0; j < V; ++j) {
+      take[j] = usable[j] && err[j] < best[j];
+      if (take[j]) {
+        best[j] = err[j];
+        scale[j] = this_scale[j];
+        lo[j] = this_lo[j];
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < V; ++j) best_l[i][j] = take[j] ? trial[i][j] : best_l[i][j];
+    }
+  }
+  for (int j = 0; j < V; ++j) {
+    scale_out[j] = flat[j] ? 0.0f : scale[j];
+    offset_out[j] = -(flat[j] ? flat_lo[j] : lo[j]);
+    for (int i = 0; i < n; ++i) L[j * n + i] = static_cast<uint8_t>(flat[j] ? 0 : best_l[i][j]);
+  }
+}
+
+}  // namespace
+
+void fit_scale_offset(int n, int nmax, const float* x, const float* w, uint8_t* L, float* scale, float* offset,
+                      float rmin, float rdelta, int nstep, bool mad) {
+  if (mad) {
+    fit_scale_offset_lanes<true>(n, nmax, x, w, L, scale, offset, rmin, rdelta, nstep);
+  } else {
+    fit_scale_offset_lanes<false>(n, nmax, x, w, L, scale, offset, rmin, rdelta, nstep);
+  }
 }
 
 float fit_signed_scale(int n, int nmax, const float* x, int8_t* L) {
