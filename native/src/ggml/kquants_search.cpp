@@ -13,18 +13,6 @@ constexpr float kGroupMaxEps = 1e-15f;
 
 int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-}  // namespace
-
-int nearest(float v) {
-  // Adding 1.5·2^23 leaves the rounded integer in the low mantissa bits (the FPU rounds ties to even).
-  const float shifted = v + 12582912.0f;
-  int32_t bits;
-  std::memcpy(&bits, &shifted, 4);
-  return (bits & 0x007fffff) - 0x00400000;
-}
-
-namespace {
-
 // The error measure as a template argument, so the lane loops carry no branch and vectorize.
 template <bool kMad>
 inline float weighted_error(float diff) {
@@ -130,6 +118,14 @@ void fit_scale_offset_lanes(int n, int nmax, const float* x, const float* w, uin
 }
 
 }  // namespace
+
+int nearest(float v) {
+  // Adding 1.5·2^23 leaves the rounded integer in the low mantissa bits (the FPU rounds ties to even).
+  const float shifted = v + 12582912.0f;
+  int32_t bits;
+  std::memcpy(&bits, &shifted, 4);
+  return (bits & 0x007fffff) - 0x00400000;
+}
 
 void fit_scale_offset(int n, int nmax, const float* x, const float* w, uint8_t* L, float* scale, float* offset,
                       float rmin, float rdelta, int nstep, bool mad) {
