@@ -10,3 +10,13 @@ export { renderTurnFormat, type SystemPlacement, type TurnFormat, type Wrap } fr
 export { modelfileText, writeModelfile, type ModelfileSpec } from "./modelfile.js";
 export { samplingParameters, type OllamaParameter } from "./sampling-parameters.js";
 export { ollamaModelfileSpec, type OllamaModelfileInput } from "./ollama-modelfile.js";
+// GGUF export, merge and drift (docs/export.md).
+export type { BaseModel } from "./base-model.js";
+export { openBaseModel } from "./base-model.js";
+export type { MergeAdapter, MergeAdapterOptions } from "./merge-adapter.js";
+export { mergeWeight, quantRoundTrip, readMergeAdapter } from "./merge-adapter.js";
+export { ggufArchitecture, ggufHparams, ropeFreqDivisors } from "./gguf-hparams.js";
+export type { ExportType } from "./gguf-types.js";
+export { EXPORT_TYPES, ggufFileType, parseExportType, planTensorTypes, useMoreBits } from "./gguf-types.js";
+export type { ExportGgufOptions, ExportGgufResult } from "./gguf-export.js";
+export { checkOutput, exportGguf, planTensors } from "./gguf-export.js";
