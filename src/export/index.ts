@@ -20,3 +20,5 @@ export type { ExportType } from "./gguf-types.js";
 export { EXPORT_TYPES, ggufFileType, parseExportType, planTensorTypes, useMoreBits } from "./gguf-types.js";
 export type { ExportGgufOptions, ExportGgufResult } from "./gguf-export.js";
 export { checkOutput, exportGguf, planTensors } from "./gguf-export.js";
+export type { MergeDtype, MergeOptions, MergeResult, QloraDifference } from "./merge-folder.js";
+export { MERGE_DTYPES, mergeToFolder } from "./merge-folder.js";

@@ -22,7 +22,9 @@ export interface MergeAdapter {
   scale: number;
   /** The 4-bit scheme the adapter was trained against, or null for a 16/32-bit base. */
   quantization: QuantizationName | null;
-  /** Where `quantization` was read from (run.json), for the report. */
+  /** What run.json says the adapter was trained on (null: a 16/32-bit base, or no run.json). */
+  trainedOn: QuantizationName | null;
+  /** Where that was read from (run.json), for the report. */
   quantizationSource: string | null;
 }
 
@@ -40,7 +42,7 @@ export function readMergeAdapter(dir: string, base: BaseModel, options: MergeAda
   if (!options.ignoreBaseName) checkBaseName(config, base, dir);
   const run = readRunQuantization(dir, options.run);
   const quantization = options.into === "full" ? null : run.quantization;
-  return { dir, config, weights, scale: loraScale(config), quantization, quantizationSource: run.source };
+  return { dir, config, weights, scale: loraScale(config), quantization, trainedOn: run.quantization, quantizationSource: run.source };
 }
 
 const PROJECTION = /^model\.layers\.\d+\.(self_attn|mlp)\.(q|k|v|o|gate|up|down)_proj\.weight$/;
