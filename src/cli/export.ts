@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { EXPORT_TYPES, exportGguf, parseExportType } from "../export/index.js";
+import { EXPORT_TYPES, exportGguf, exportGgufAdapter, parseExportType } from "../export/index.js";
 import { ConfigError } from "../util/errors.js";
 
 interface ExportGgufFlags {
@@ -63,5 +63,22 @@ export function registerExport(program: Command): void {
       }
       console.log(`${result.out}: ${type}, ${mb(result.bytes)}, ${result.tensorTypes.length} tensors (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")}), ${result.seconds.toFixed(1)} s`);
       console.log(`run it: llama-cli -m ${result.out}   ·   Ollama: a Modelfile with FROM ${result.out}`);
+    });
+  exp
+    .command("gguf-adapter")
+    .description("write a PEFT LoRA adapter as a GGUF LoRA file for llama.cpp (--lora) and Ollama (ADAPTER)")
+    .requiredOption("--adapter <dir>", "PEFT LoRA adapter folder")
+    .requiredOption("--model <model>", "the base it runs on: a Hugging Face folder, a .gguf file, or ollama:NAME[:TAG]")
+    .requiredOption("--out <file>", "the .gguf file to write")
+    .option("--type <type>", "f32 (default, as llama.cpp's converter) or f16", "f32")
+    .option("--ignore-base-name", "accept an adapter whose base_model_name_or_path names another model (shapes are still checked)")
+    .option("--overwrite", "replace an existing --out")
+    .action((opts: { adapter: string; model: string; out: string; type: string; ignoreBaseName?: boolean; overwrite?: boolean }) => {
+      if (opts.type !== "f32" && opts.type !== "f16") throw new ConfigError(`--type ${opts.type}: a GGUF LoRA adapter is written as f32 or f16`);
+      const r = exportGgufAdapter({ adapter: opts.adapter, model: opts.model, out: opts.out, type: opts.type, overwrite: opts.overwrite, adapterOptions: { ignoreBaseName: opts.ignoreBaseName } });
+      const c = r.adapter.config;
+      console.log(`${r.out}: LoRA r ${c.r}, adapter.lora.alpha ${r.alpha}${c.useRslora ? ` (rsLoRA: ${c.loraAlpha}·√${c.r})` : ""}, ${r.tensors} tensors, ${mb(r.bytes)}`);
+      if (r.adapter.trainedOn) console.log(`note: ${r.adapter.quantizationSource} says the adapter was trained on a ${r.adapter.trainedOn} base; llama.cpp applies it to whatever base it is given`);
+      console.log(`run it: llama-cli -m BASE.gguf --lora ${r.out}   ·   Ollama: ADAPTER ${r.out} in the base's Modelfile`);
     });
 }

@@ -22,3 +22,5 @@ export type { ExportGgufOptions, ExportGgufResult } from "./gguf-export.js";
 export { checkOutput, exportGguf, planTensors } from "./gguf-export.js";
 export type { MergeDtype, MergeOptions, MergeResult, QloraDifference } from "./merge-folder.js";
 export { MERGE_DTYPES, mergeToFolder } from "./merge-folder.js";
+export type { ExportGgufAdapterOptions, ExportGgufAdapterResult } from "./gguf-adapter.js";
+export { exportGgufAdapter } from "./gguf-adapter.js";
