@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { GgufFile, ggufRowToHf, hfRowToGguf, importGguf, ollamaManifestPath, resolveOllamaModel } from "../../src/gguf/index.js";
 import { loadWeights, readModelFolder } from "../../src/model/index.js";
+import { isQuant4, nativeQuant4Dequantize } from "../../src/quant/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { InputError } from "../../src/util/errors.js";
@@ -62,6 +63,22 @@ describe("loraforge import on the real SmolLM2 GGUF", () => {
         assert.deepEqual(t2.endOfTurnTokenIds, t1.endOfTurnTokenIds);
       }
     }
+  });
+
+  test("with quantization: nf4 the projections are re-quantized from the dequantized GGUF weights (QLoRA base)", () => {
+    const config = readModelFolder(file).config;
+    const dense = loadWeights(file, config).layers[3].mlp.upProj.weight as Tensor;
+    const nf4 = loadWeights(file, config, { quantization: "nf4" }).layers[3].mlp.upProj.quant;
+    assert.ok(isQuant4(nf4), "up_proj is held in 4 bits");
+    const back = nativeQuant4Dequantize(nf4);
+    // NF4 keeps each value within half a code step of its block's absmax-scaled grid: well under 20% of absmax.
+    let worst = 0;
+    for (let b = 0; b < dense.numel; b += 64) {
+      let absmax = 0;
+      for (let i = b; i < b + 64; i++) absmax = Math.max(absmax, Math.abs(dense.get(i)));
+      for (let i = b; i < b + 64; i++) worst = Math.max(worst, Math.abs(back[i] - dense.get(i)) / absmax);
+    }
+    assert.ok(worst > 0 && worst < 0.2, `worst error ${worst} of a block's absmax`);
   });
 
   test("q_proj rows are back in HF order: GGUF row 2i+j of each head is HF row j·hd/2 + i", () => {
