@@ -31,6 +31,10 @@ export function hfConfigFromGguf(gguf: GgufFile, storageDtype: "bfloat16" | "flo
   const heads = md.u32(key("attention.head_count"));
   const kvHeads = md.optU32(key("attention.head_count_kv")) ?? heads;
   const headDim = md.optU32(key("attention.key_length")) ?? hidden / heads;
+  const ropeDims = md.optU32(key("rope.dimension_count"));
+  if (ropeDims !== undefined && ropeDims !== headDim) {
+    throw new InputError(`RoPE over ${ropeDims} of ${headDim} head dimensions (partial rotary) is not supported`, { file: gguf.file, field: key("rope.dimension_count") });
+  }
   const embed = gguf.tensor("token_embd.weight");
   const vocabSize = embed.ne[1];
   const has = (name: string) => gguf.tensors.has(name);

@@ -129,6 +129,8 @@ describe("GGUF reader", () => {
     assert.throws(() => loadTokenizer(noTokenizer), inputError(noTokenizer, /tokenizer\.ggml\.model: the GGUF has no tokenizer/));
     const unknownPre = write(tinyLlama({ meta: [["tokenizer.ggml.pre", "string", "mystery-7"]] }));
     assert.throws(() => loadTokenizer(unknownPre), inputError(unknownPre, /unknown pre-tokenizer "mystery-7"/));
+    const partial = write(tinyLlama({ meta: [["llama.rope.dimension_count", "u32", 1]] }));
+    assert.throws(() => GgufModel.open(partial), inputError(partial, /llama\.rope\.dimension_count: RoPE over 1 of 2 head dimensions/));
     const badId = write(tinyLlama({ meta: [["tokenizer.ggml.eos_token_id", "u32", 99]] }));
     assert.throws(() => loadTokenizer(badId), inputError(badId, /id 99 is outside the vocabulary of 5/));
   });
