@@ -4,7 +4,10 @@
 //   1. the prompt Ollama renders (/api/chat with _debug_render_only) to equal the Jinja prompt, byte for byte;
 //   2. Ollama to read it as as many tokens as llama.cpp (node-llama-cpp) tokenizes from the Jinja prompt;
 //   3. Ollama's greedy /api/chat answer to equal llama.cpp's greedy continuation, or to leave it only where Ollama's
-//      own two best tokens are a near-tie (two builds of ggml round differently).
+//      own two best tokens are a near-tie (two builds of ggml round differently);
+// and, with a second Modelfile full of values that are hard to quote (a TEMPLATE with escaped literal text, a SYSTEM
+// with quotes, tabs and edge spaces), that Ollama's own Modelfile reader gives back exactly the TEMPLATE and SYSTEM
+// written, and that the SYSTEM is rendered where training put the system message.
 //
 //   OLLAMA_BIN=.cache/ollama/bin/ollama node --import tsx interop/ollama/chat-parity.ts
 import { spawn, spawnSync } from "node:child_process";
@@ -14,6 +17,7 @@ import path from "node:path";
 import { getLlama, LlamaCompletion } from "node-llama-cpp";
 import { ollamaTemplate, samplingParameters, writeModelfile } from "../../src/export/index.js";
 import type { ChatMessage } from "../../src/tokenizer/index.js";
+import { ChatTemplate } from "../../src/tokenizer/chat-template.js";
 import { chatTemplate, smollm2Template } from "../../test/export/templates.js";
 import { smollm2Gguf } from "../../test/support/real-model.js";
 
@@ -75,6 +79,39 @@ function divergence(answer: string, logprobs: TokenLogprob[], reference: string)
   return "llama.cpp's answer goes on where Ollama's stops";
 }
 
+// SmolLM2's layout with a default system prompt whose text a Modelfile or Go cannot carry raw.
+const HOSTILE_DEFAULT_SYSTEM = 'Use {{ .System }} and {{{ x }}}; """\n"""" end\ttab nb\u00a0sp bell\u0007 🚀 {';
+const HOSTILE_TEMPLATE =
+  "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}" +
+  "{{ '<|im_start|>system\\n' + default_system + '<|im_end|>\\n' }}{% endif %}" +
+  "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const HARD_SYSTEM = '  He said "hi" — use """ to quote;\ttabs stay.\nLast line ends in a quote"';
+
+/** Ollama's reader must give back the TEMPLATE and SYSTEM written; the SYSTEM must stand where training had it. */
+async function checkModelfileValues(work: string): Promise<boolean> {
+  const jinja = new ChatTemplate(HOSTILE_TEMPLATE, { default_system: HOSTILE_DEFAULT_SYSTEM });
+  const { template } = ollamaTemplate({ template: jinja, addBosToken: false });
+  const modelfile = path.join(work, "Modelfile.values");
+  writeModelfile(modelfile, { from: smollm2Gguf(), template, system: HARD_SYSTEM, stop: ["<|im_end|>"] });
+  const name = `${MODEL}-values`;
+  const create = spawnSync(OLLAMA, ["create", name, "-f", modelfile], { env, encoding: "utf8" });
+  if (create.status !== 0) throw new Error(`ollama create (values) failed: ${create.stderr}`);
+  const show = await post("/api/show", { model: name });
+  const messages: ChatMessage[] = [{ role: "user", content: "hi" }];
+  const debug = await post("/api/chat", { model: name, messages, stream: false, _debug_render_only: true });
+  const rendered = (debug._debug_info as { rendered_template: string }).rendered_template;
+  const checks = {
+    "TEMPLATE read back": show.template === template,
+    "SYSTEM read back": show.system === HARD_SYSTEM,
+    "SYSTEM rendered as training's system message": rendered === jinja.render([{ role: "system", content: HARD_SYSTEM }, ...messages], { addGenerationPrompt: true }),
+  };
+  for (const [what, ok] of Object.entries(checks)) console.log(`Modelfile values: ${what}: ${ok ? "yes" : "NO"}`);
+  if (!checks["TEMPLATE read back"]) console.log(`  written: ${JSON.stringify(template)}\n  read:    ${JSON.stringify(show.template)}`);
+  if (!checks["SYSTEM read back"]) console.log(`  written: ${JSON.stringify(HARD_SYSTEM)}\n  read:    ${JSON.stringify(show.system)}`);
+  return Object.values(checks).every(Boolean);
+}
+
 const work = mkdtempSync(path.join(os.tmpdir(), "loraforge-ollama-"));
 // Flash attention off on both sides: Ollama's llama runner turns it on by default, node-llama-cpp does not.
 const env = { ...process.env, OLLAMA_HOST: HOST, OLLAMA_MODELS: path.join(work, "models"), HOME: work, OLLAMA_FLASH_ATTENTION: "false" };
@@ -92,6 +129,7 @@ try {
   const create = spawnSync(OLLAMA, ["create", MODEL, "-f", modelfile], { env, encoding: "utf8" });
   if (create.status !== 0) throw new Error(`ollama create failed: ${create.stderr}`);
   console.log(`ollama create ${MODEL}: ok (serving on ${HOST})`);
+  if (!(await checkModelfileValues(work))) failures++;
 
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath: smollm2Gguf() });
