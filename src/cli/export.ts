@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { EXPORT_TYPES, exportGguf, exportGgufAdapter, parseExportType } from "../export/index.js";
+import fs from "node:fs";
+import { EXPORT_TYPES, driftReport, exportGguf, exportGgufAdapter, formatDrift, parseExportType } from "../export/index.js";
 import { ConfigError } from "../util/errors.js";
 
 interface ExportGgufFlags {
@@ -12,6 +13,11 @@ interface ExportGgufFlags {
   type: string;
   name?: string;
   overwrite?: boolean;
+  report?: string;
+  reportJson?: string;
+  reportRecords?: string;
+  reportEngine: string;
+  reportThreads?: string;
 }
 
 function mb(bytes: number): string {
@@ -33,8 +39,18 @@ export function registerExport(program: Command): void {
     .option("--type <type>", `tensor types, as llama.cpp chooses them: ${EXPORT_TYPES.join(", ")}`, "f16")
     .option("--name <name>", "general.name (default: the output file name)")
     .option("--overwrite", "replace an existing --out")
-    .action((opts: ExportGgufFlags) => {
+    .option("--report <data>", "after exporting, measure drift adapter → merged → GGUF on this `data prepare` folder's val.jsonl (or a prepared .jsonl)")
+    .option("--report-records <n>", "validation records the report uses (default 32)")
+    .option("--report-engine <engine>", "run the GGUF on 'auto' (llama.cpp when node-llama-cpp is installed) or 'loraforge' (our forward on its dequantized weights)", "auto")
+    .option("--report-threads <n>", "llama.cpp threads for the report (default: LORAFORGE_THREADS, else one per core; fewer on a busy machine)")
+    .option("--report-json <file>", "also write the report as JSON")
+    .action(async (opts: ExportGgufFlags) => {
       const type = parseExportType(opts.type);
+      if (opts.report !== undefined && !opts.adapter) throw new ConfigError("--report compares adapter-on-base with the export: it needs --adapter");
+      if (opts.reportEngine !== "auto" && opts.reportEngine !== "loraforge") throw new ConfigError(`--report-engine ${opts.reportEngine}: expected auto or loraforge`);
+      const reportRecords = opts.reportRecords === undefined ? undefined : Number(opts.reportRecords);
+      if (opts.reportThreads !== undefined && !(Number(opts.reportThreads) >= 1)) throw new ConfigError(`--report-threads ${opts.reportThreads}: expected a positive integer`);
+      if (reportRecords !== undefined && !(Number.isInteger(reportRecords) && reportRecords > 0)) throw new ConfigError(`--report-records ${opts.reportRecords}: expected a positive integer`);
       const into = opts.mergeInto === "full" ? "full" : opts.mergeInto === "trained" ? "trained" : undefined;
       if (!into) throw new ConfigError(`--merge-into ${opts.mergeInto}: expected trained or full`);
       let last = 0;
@@ -63,6 +79,20 @@ export function registerExport(program: Command): void {
       }
       console.log(`${result.out}: ${type}, ${mb(result.bytes)}, ${result.tensorTypes.length} tensors (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")}), ${result.seconds.toFixed(1)} s`);
       console.log(`run it: llama-cli -m ${result.out}   ·   Ollama: a Modelfile with FROM ${result.out}`);
+      if (opts.report !== undefined) {
+        const report = await driftReport({
+          model: opts.model,
+          adapter: opts.adapter!,
+          adapterOptions: { run: opts.run, into, ignoreBaseName: opts.ignoreBaseName },
+          gguf: result.out,
+          data: opts.report,
+          maxRecords: reportRecords,
+          engine: opts.reportEngine === "loraforge" ? "loraforge" : "auto",
+          ggufThreads: opts.reportThreads === undefined ? undefined : Number(opts.reportThreads),
+        });
+        console.log(`\n${formatDrift(report)}`);
+        if (opts.reportJson) fs.writeFileSync(opts.reportJson, `${JSON.stringify(report, null, 2)}\n`);
+      }
     });
   exp
     .command("gguf-adapter")

@@ -6,7 +6,7 @@
  *   writeModelfile("out/Modelfile", spec);   // then: ollama create NAME -f out/Modelfile
  */
 export { ollamaTemplate, type JinjaChatTemplate, type OllamaTemplate, type OllamaTemplateInput } from "./ollama-template.js";
-export { renderTurnFormat, type SystemPlacement, type TurnFormat, type Wrap } from "./turn-format.js";
+export type { SystemPlacement, TurnFormat, Wrap } from "./turn-format.js";
 export { modelfileText, writeModelfile, type ModelfileSpec } from "./modelfile.js";
 export { samplingParameters, type OllamaParameter } from "./sampling-parameters.js";
 export { ollamaModelfileSpec, type OllamaModelfileInput } from "./ollama-modelfile.js";
@@ -24,3 +24,7 @@ export type { MergeDtype, MergeOptions, MergeResult, QloraDifference } from "./m
 export { MERGE_DTYPES, mergeToFolder } from "./merge-folder.js";
 export type { ExportGgufAdapterOptions, ExportGgufAdapterResult } from "./gguf-adapter.js";
 export { exportGgufAdapter } from "./gguf-adapter.js";
+export type { DriftOptions, DriftReport, StageDrift } from "./drift.js";
+export { driftReport, formatDrift } from "./drift.js";
+export type { GgufEngine } from "./llama-cpp-engine.js";
+export { llamaCppEngine } from "./llama-cpp-engine.js";

@@ -28,7 +28,8 @@ export async function llamaLogProbs(file: string, prompts: number[][], lora?: st
       const context = await model.createContext({
         contextSize: 128,
         batchSize: 128,
-        threads: 2,
+        // One thread: on a machine shared with other work, llama.cpp's spinning workers slow each other down badly.
+        threads: 1,
         flashAttention: false,
         experimentalKvCacheKeyType: "F32",
         experimentalKvCacheValueType: "F32",
