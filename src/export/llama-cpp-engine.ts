@@ -1,4 +1,6 @@
 import os from "node:os";
+// Types only (erased): the package itself is loaded with a dynamic import, and may be missing.
+import type * as NodeLlamaCppModule from "node-llama-cpp";
 
 /**
  * llama.cpp through node-llama-cpp, when that package is installed (it is a development dependency of loraforge,
@@ -13,7 +15,7 @@ export interface GgufEngine {
   dispose(): Promise<void>;
 }
 
-type NodeLlamaCpp = typeof import("node-llama-cpp");
+type NodeLlamaCpp = typeof NodeLlamaCppModule;
 
 /** `threads`: llama.cpp's threads (default: LORAFORGE_THREADS, else one per core). */
 export async function llamaCppEngine(file: string, options: { threads?: number } = {}): Promise<GgufEngine | null> {
