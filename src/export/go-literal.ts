@@ -11,7 +11,7 @@ export function isModelfilePrintable(char: string): boolean {
 }
 
 /** A Go string literal of `text`, with every character the Modelfile would drop written as an escape. */
-export function goStringLiteral(text: string): string {
+function goStringLiteral(text: string): string {
   let out = '"';
   for (const char of text) {
     if (char === '"' || char === "\\") out += `\\${char}`;
