@@ -24,3 +24,7 @@ export type { MergeDtype, MergeOptions, MergeResult, QloraDifference } from "./m
 export { MERGE_DTYPES, mergeToFolder } from "./merge-folder.js";
 export type { ExportGgufAdapterOptions, ExportGgufAdapterResult } from "./gguf-adapter.js";
 export { exportGgufAdapter } from "./gguf-adapter.js";
+export type { DriftOptions, DriftReport, StageDrift } from "./drift.js";
+export { driftReport, formatDrift } from "./drift.js";
+export type { GgufEngine } from "./llama-cpp-engine.js";
+export { llamaCppEngine } from "./llama-cpp-engine.js";
