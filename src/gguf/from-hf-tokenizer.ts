@@ -222,9 +222,15 @@ function findSpecial(pp: Json, name: string): number[] | undefined {
   return undefined;
 }
 
-/** SentencePiece's dummy prefix: a normalizer that prepends "▁". */
+/**
+ * SentencePiece's dummy prefix: a normalizer that prepends "▁" (Llama 2), or a Metaspace pre-tokenizer that
+ * prepends it (newer Mistral tokenizer.json files: prepend_scheme "first" / "always", or add_prefix_space).
+ */
 function prependsSpace(tokenizerJson: Json): boolean {
   const n = tokenizerJson.normalizer as Json | null | undefined;
   const list = n?.type === "Sequence" ? (n.normalizers as Json[]) : n ? [n] : [];
-  return list.some((s) => s.type === "Prepend" && s.prepend === "▁");
+  if (list.some((s) => s.type === "Prepend" && s.prepend === "▁")) return true;
+  const p = tokenizerJson.pre_tokenizer as Json | null | undefined;
+  const pres = p?.type === "Sequence" ? (p.pretokenizers as Json[]) : p ? [p] : [];
+  return pres.some((s) => s.type === "Metaspace" && (s.prepend_scheme === "first" || s.prepend_scheme === "always" || s.add_prefix_space === true));
 }
