@@ -22,7 +22,10 @@ function build(): string {
     throw new Error("Go is required for the Ollama template tests (a real Go text/template renders the TEMPLATE): install Go ≥ 1.22 and put `go` on PATH");
   }
   const out = path.join(BUILD_DIR, "render");
-  execFileSync("go", ["build", "-o", out, "."], { cwd: SOURCE_DIR, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, GOFLAGS: "-buildvcs=false", GOTOOLCHAIN: "local" } });
+  const env: NodeJS.ProcessEnv = { ...process.env, GOFLAGS: "-buildvcs=false", GOTOOLCHAIN: "local" };
+  // Go needs a build cache; without HOME (or XDG_CACHE_HOME) it has no default one.
+  if (!env.GOCACHE && !env.HOME && !env.XDG_CACHE_HOME) env.GOCACHE = path.join(BUILD_DIR, "go-cache");
+  execFileSync("go", ["build", "-o", out, "."], { cwd: SOURCE_DIR, stdio: ["ignore", "inherit", "inherit"], env });
   binary = out;
   return out;
 }
