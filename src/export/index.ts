@@ -10,6 +10,7 @@ export type { SystemPlacement, TurnFormat, Wrap } from "./turn-format.js";
 export { modelfileText, writeModelfile, type ModelfileSpec } from "./modelfile.js";
 export { samplingParameters, type OllamaParameter } from "./sampling-parameters.js";
 export { ollamaModelfileSpec, type OllamaModelfileInput } from "./ollama-modelfile.js";
+export { fixedSystemPrompt } from "./fixed-system.js";
 // GGUF export, merge and drift (docs/export.md).
 export type { BaseModel } from "./base-model.js";
 export { openBaseModel } from "./base-model.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { modelfileText, ollamaModelfileSpec, samplingParameters, writeModelfile, type ModelfileSpec } from "../../src/export/index.js";
+import { fixedSystemPrompt, modelfileText, ollamaModelfileSpec, samplingParameters, writeModelfile, type ModelfileSpec } from "../../src/export/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { ConfigError, InputError } from "../../src/util/errors.js";
 import { renderWithGo } from "./go-render.js";
@@ -134,5 +134,17 @@ describe("ollamaModelfileSpec", () => {
     const messages = [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: "Bye" }];
     const [served] = renderWithGo(spec.template, [{ messages, system: spec.system }]);
     assert.equal("<s>" + served, tokenizer.applyChatTemplate([{ role: "system", content: "You are terse." }, ...messages], { addGenerationPrompt: true }));
+  });
+});
+
+describe("fixedSystemPrompt", () => {
+  const system = (content: string) => ({ role: "system", content });
+  const user = { role: "user", content: "hi" };
+  test("the shared opening system prompt, or nothing", () => {
+    assert.equal(fixedSystemPrompt([[system("Be brief."), user], [system("Be brief."), user, { role: "assistant", content: "ok" }]]), "Be brief.");
+    assert.equal(fixedSystemPrompt([[system("Be brief."), user], [user]]), undefined);
+    assert.equal(fixedSystemPrompt([[system("Be brief."), user], [system("Be long."), user]]), undefined);
+    assert.equal(fixedSystemPrompt([[user, system("Be brief.")]]), undefined);
+    assert.equal(fixedSystemPrompt([]), undefined);
   });
 });
