@@ -7,7 +7,8 @@ import { CheckpointReader } from "../../src/formats/index.js";
 import { exportGguf } from "../../src/export/index.js";
 import { GgufFile, GgufModel } from "../../src/gguf/index.js";
 import { loadModel, readModelFolder, weightSchema } from "../../src/model/index.js";
-import { runCliInProcess as cli } from "../helpers/cli.js";
+import { runCliInProcess as cli, spawnCli } from "../helpers/cli.js";
+import { smollm2Gguf } from "../support/real-model.js";
 import { modelFolder, prompts } from "./fixtures.js";
 import { compare, llamaLogProbs, ourLogProbs } from "./llama-cpp.js";
 
@@ -20,6 +21,7 @@ const CASES = [
   { arch: "llama", tie: false, vocabSize: undefined, rope: { rope_type: "llama3", factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } },
   { arch: "qwen2", tie: true, vocabSize: 32064, rope: undefined },
   { arch: "qwen3", tie: true, vocabSize: undefined, rope: undefined },
+  { arch: "mistral", tie: true, vocabSize: undefined, rope: undefined },
 ];
 
 /**
@@ -28,7 +30,7 @@ const CASES = [
  */
 const F32_BOUND = 1e-4;
 
-describe("export gguf --type f32 of random llama / qwen2 / qwen3 folders", () => {
+describe("export gguf --type f32 of random llama / qwen2 / qwen3 / mistral folders", () => {
   for (const c of CASES) {
     it(`${c.arch}: llama.cpp's next-token log-probs equal our forward on the HF folder; the GGUF reads back to the same weights`, async () => {
       const dir = modelFolder(path.join(tmp, c.arch), {
@@ -40,7 +42,7 @@ describe("export gguf --type f32 of random llama / qwen2 / qwen3 folders", () =>
       const out = path.join(tmp, `${c.arch}.gguf`);
       exportGguf({ model: dir, out, type: "f32" });
       const g = GgufFile.open(out);
-      assert.equal(g.metadata.string("general.architecture"), c.arch);
+      assert.equal(g.metadata.string("general.architecture"), c.arch === "mistral" ? "llama" : c.arch, "Mistral converts to llama");
       assert.equal(g.tensors.has("output.weight"), !c.tie);
       assert.equal(g.tensors.has("rope_freqs.weight"), c.rope !== undefined);
       g.close();
@@ -64,8 +66,9 @@ describe("export gguf --type f32 of random llama / qwen2 / qwen3 folders", () =>
       back.close();
       reader.close();
       const reloaded = loadModel(out);
-      // GGUF stores ε as f32.
-      assert.deepEqual(reloaded.config, { ...config, torchDtype: reloaded.config.torchDtype, rmsNormEps: Math.fround(config.rmsNormEps) }, "the GGUF's metadata stands for the same config");
+      // GGUF stores ε as f32; a Mistral comes back as the Llama it converts to (llama.cpp runs it without sliding window).
+      const asLlama = c.arch === "mistral" ? { architecture: "LlamaForCausalLM", modelType: "llama", slidingWindow: null } : {};
+      assert.deepEqual(reloaded.config, { ...config, torchDtype: reloaded.config.torchDtype, rmsNormEps: Math.fround(config.rmsNormEps), ...asLlama }, "the GGUF's metadata stands for the same config");
     });
   }
 });
@@ -101,5 +104,21 @@ describe("export gguf: refusals", () => {
     assert.equal(code, 1);
     assert.match(out, /has no tokenizer\.json/);
     assert.ok(!fs.existsSync(path.join(tmp, "bare.gguf")));
+  });
+
+  it("a killed export leaves no file under the final name", async () => {
+    const out = path.join(tmp, "killed.gguf");
+    const child = spawnCli(["export", "gguf", "--model", smollm2Gguf(), "--out", out, "--type", "f16"]);
+    const closed = new Promise((resolve) => child.on("close", resolve));
+    // Kill it once the temporary file has data.
+    for (let i = 0; i < 600; i++) {
+      const tmpFile = fs.readdirSync(tmp).find((f) => f.startsWith("killed.gguf.tmp-"));
+      if (tmpFile && fs.statSync(path.join(tmp, tmpFile)).size > 1e6) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(fs.readdirSync(tmp).some((f) => f.startsWith("killed.gguf.tmp-")), "the export was under way");
+    child.kill("SIGKILL");
+    await closed;
+    assert.ok(!fs.existsSync(out));
   });
 });
