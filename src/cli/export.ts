@@ -78,6 +78,9 @@ export function registerExport(program: Command): void {
         console.log(`merged ${opts.adapter} (${a.weights.size} modules, scale ${a.scale})${into4}`);
       }
       console.log(`${result.out}: ${type}, ${mb(result.bytes)}, ${result.tensorTypes.length} tensors (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")}), ${result.seconds.toFixed(1)} s`);
+      if (result.requantizedFrom.length > 0) {
+        console.log(`note: the base GGUF stores ${result.requantizedFrom.join(", ")} weights; they were dequantized and stored again as ${type}, so both roundings add up — export from the 16-bit model when you have it`);
+      }
       console.log(`run it: llama-cli -m ${result.out}   ·   Ollama: a Modelfile with FROM ${result.out}`);
       if (opts.report !== undefined) {
         const report = await driftReport({

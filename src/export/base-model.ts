@@ -25,6 +25,8 @@ export interface BaseModel {
   stopIds: number[];
   /** HF names of the weights, in HF state-dict order. */
   names: string[];
+  /** The quantized ggml types a GGUF base stores its weights in (Q4_1, Q8_0, …); empty for float weights. */
+  quantizedTypes: string[];
   shape(name: string): number[];
   readF32(name: string): Float32Array;
   close(): void;
@@ -55,6 +57,7 @@ function openHf(spec: string, dir: string): BaseModel {
     tokenizer: readTokenizerFiles(dir),
     stopIds: folder.generationEosIds.length > 0 ? folder.generationEosIds : config.eosTokenIds,
     names,
+    quantizedTypes: [],
     shape: (name) => [...reader.locate(name).entry.shape],
     readF32: (name) => {
       const entry = reader.locate(name).entry;
@@ -83,6 +86,7 @@ function openGguf(spec: string, file: string): BaseModel {
       tokenizer: { file, tokenizerJson, tokenizerConfig, chatTemplate: typeof template === "string" ? template : undefined },
       stopIds: model.eosTokenIds.length > 0 ? model.eosTokenIds : config.eosTokenIds,
       names,
+      quantizedTypes: [...new Set(names.map((n) => model.storedType(n)))].filter((t) => !["F32", "F16", "BF16"].includes(t)).sort(),
       shape: (name) => model.shape(name),
       readF32: (name) => model.readF32(name),
       close: () => model.close(),

@@ -35,6 +35,8 @@ export interface ExportGgufResult {
   /** GGUF name → ggml type name, in file order. */
   tensorTypes: Array<[string, string]>;
   adapter: MergeAdapter | null;
+  /** Quantized types of a GGUF base: its weights were dequantized and quantized again. */
+  requantizedFrom: string[];
 }
 
 /** Refuses an existing output unless `overwrite`. */
@@ -82,6 +84,7 @@ export function exportGguf(options: ExportGgufOptions): ExportGgufResult {
       seconds: (Date.now() - started) / 1000,
       tensorTypes: plan.map((t) => [t.name, types.get(t.name)!.name]),
       adapter,
+      requantizedFrom: base.quantizedTypes,
     };
   } finally {
     base.close();

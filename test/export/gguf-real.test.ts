@@ -70,7 +70,8 @@ describe("export gguf of the real SmolLM2-135M-Instruct (hidden 576: most rows a
     const source = GgufFile.open(smollm2Gguf());
     for (const [type, name] of [["q8_0", "Q8_0"], ["q4_0", "Q4_0"], ["q4_1", "Q4_1"]] as const) {
       const out = path.join(tmp, `smollm2-${type}-bytes.gguf`);
-      exportGguf({ model: smollm2Gguf(), out, type });
+      const result = exportGguf({ model: smollm2Gguf(), out, type });
+      assert.deepEqual(result.requantizedFrom, ["Q4_1", "Q8_0"], "the CLI warns that the source was already quantized");
       const g = GgufFile.open(out);
       // The source is already in llama.cpp's q/k row order, so this needs no permutation of its own.
       for (const tname of ["blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.7.ffn_down.weight", "blk.29.attn_v.weight"]) {
