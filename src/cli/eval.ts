@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { loadTokenizer } from "../tokenizer/index.js";
-import { evaluateGenerations, evaluateLoss, isPreparedFolder, readPreparedFile, summarizeScores } from "../train/index.js";
+import { isPreparedFolder, readPreparedFile } from "../data/index.js";
+import { evaluateGenerations, evaluateLoss, summarizeScores } from "../train/index.js";
 import { ConfigError } from "../util/errors.js";
 import type { ModelFlags } from "./model-flags.js";
 import { loadModelFromFlags, withModelFlags } from "./model-flags.js";

@@ -17,3 +17,4 @@ export { splitRecords, findLeakage, DEFAULT_VAL_FRACTION, type SplitOptions, typ
 export { TRUNCATION_POLICIES, emptyTruncationCounts, truncate, type TruncationCounts, type TruncationPolicy } from "./truncate.js";
 export { histogramLines, type LengthStats } from "./length-stats.js";
 export { DATA_FORMATS, formatProblem, type DataFormat, type Problem, type TrainingRecord, type SourceLocation } from "./types.js";
+export { isPreparedFile, isPreparedFolder, parsePreparedLine, readPreparedFile, readPreparedLines, type PreparedRecord } from "./prepared-data.js";

@@ -9,7 +9,7 @@ import { Rng } from "../util/rng.js";
 import type { TrainRecord } from "./batches.js";
 import type { TrainConfig } from "./config-schema.js";
 import { emptyTruncationCounts, prepareDataset, truncate } from "../data/index.js";
-import { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";
+import { isPreparedFile, isPreparedFolder, readPreparedFile } from "../data/index.js";
 import type { TrainResult } from "./trainer.js";
 import { plannedSteps } from "./trainer.js";
 
