@@ -104,8 +104,11 @@ export function registerTrain(program: Command): void {
       }
       let resumeFrom: string | undefined;
       if (flags.resume !== undefined) {
-        resumeFrom = resolveResume(config.output_dir, flags.resume);
-        truncateMetrics(config.output_dir, Number(/checkpoint-(\d+)$/.exec(resumeFrom)?.[1] ?? 0));
+        const resume = resolveResume(config.output_dir, flags.resume);
+        for (const reason of resume.skipped) console.error(`skipping a damaged checkpoint: ${reason}`);
+        console.error(`resuming from ${resume.dir} (step ${resume.step})`);
+        resumeFrom = resume.dir;
+        truncateMetrics(config.output_dir, resume.step);
       } else {
         prepareOutputDir(config.output_dir, flags.overwrite ?? false);
       }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { tensorSources, withSafetensors, writeSafetensors } from "../formats/index.js";
 import type { LoraAdapter } from "../lora/index.js";
 import { saveAdapter } from "../lora/index.js";
-import { readAdapterWeights } from "../formats/index.js";
+import { readAdapterWeights, readJsonObject } from "../formats/index.js";
 import { writeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
 import { InputError } from "../util/errors.js";
 import type { Optimizer } from "./optimizer.js";
@@ -69,11 +69,36 @@ export function pruneCheckpoints(outputDir: string, limit: number, bestStep: num
   for (const c of all) if (!keep.has(c.step)) fs.rmSync(c.dir, { recursive: true, force: true });
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Reads a checkpoint's trainer_state.json; a missing, torn or foreign file is an InputError naming it. */
+export function readTrainerState(dir: string): TrainerState {
+  const file = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(file)) throw new InputError("not a loraforge checkpoint (trainer_state.json is missing)", { file: dir });
+  const raw = readJsonObject(file);
+  const foreign = (why: string) => new InputError(`not a loraforge trainer state (${why})`, { file });
+  for (const key of ["globalStep", "epoch", "stepInEpoch"]) {
+    const v = raw[key];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw foreign(`${key} must be a whole number`);
+  }
+  if (typeof raw.runHash !== "string") throw foreign("runHash must be a string");
+  if (!isObject(raw.watch)) throw foreign("watch must be an object");
+  const w = raw.window;
+  if (!isObject(w) || typeof w.lossSum !== "number" || typeof w.count !== "number") throw foreign("window must hold lossSum and count");
+  return raw as unknown as TrainerState;
+}
+
+/** Opens every file of a checkpoint (state, adapter, optimizer moments) without loading it; throws what is wrong. */
+export function verifyCheckpoint(dir: string): TrainerState {
+  const state = readTrainerState(dir);
+  withSafetensors(path.join(dir, ADAPTER_DIR, "adapter_model.safetensors"), () => undefined);
+  withSafetensors(path.join(dir, OPTIMIZER_FILE), () => undefined);
+  return state;
+}
+
 /** Loads a checkpoint into the adapter and optimizer; returns the trainer state. */
 export function loadCheckpoint(dir: string, adapter: LoraAdapter, optimizer: Optimizer): TrainerState {
-  const stateFile = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(stateFile)) throw new InputError("not a loraforge checkpoint (trainer_state.json is missing)", { file: dir });
-  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as TrainerState;
+  const state = readTrainerState(dir);
   const saved = readAdapterWeights(path.join(dir, ADAPTER_DIR, "adapter_model.safetensors"));
   for (const [modulePath, module] of adapter.modules) {
     const pair = saved.get(modulePath);
