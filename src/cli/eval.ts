@@ -29,7 +29,7 @@ export function registerEval(program: Command): void {
       const model = loadModelFromFlags(flags);
       const file = isPreparedFolder(flags.data) ? path.join(flags.data, "val.jsonl") : flags.data;
       const records = await readPreparedFile(file, model.config.vocabSize);
-      const loss = evaluateLoss(model, records);
+      const loss = evaluateLoss(model, records, file);
       const report: Record<string, unknown> = { data: file, records: records.length, targets: loss.targets, loss: loss.loss, perplexity: loss.perplexity };
       if (flags.generate) {
         const tokenizer = loadTokenizer(flags.model);
