@@ -98,7 +98,7 @@ export function registerTrain(program: Command): void {
       if (!configFile) throw new ConfigError("train needs a config file", { hint: "loraforge train config.yaml (see examples/)" });
       const config = loadTrainConfig(configFile, cmd.args.slice(1));
       if (flags.dryRun) {
-        const plan = describePlan(config, await openSession(config));
+        const plan = describePlan(config, await openSession(config, { dryRun: true }));
         console.log(JSON.stringify({ config, plan }, null, 2));
         return;
       }

@@ -23,6 +23,8 @@ export interface PrepareOptions extends AnalyzeOptions {
   truncation?: TruncationPolicy;
   /** Continue past invalid records, reporting them (default: stop with the full list). */
   skipInvalid?: boolean;
+  /** How the caller's user turns skipInvalid on, for the hint of that stop (default: the CLI flag). */
+  skipInvalidSwitch?: string;
   workers?: number;
   /** Ignore a cached result. */
   force?: boolean;
@@ -53,10 +55,10 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
   };
 }
 
-function stopOnProblems(problems: Problem[], what: string): void {
+function stopOnProblems(problems: Problem[], what: string, skipSwitch: string): void {
   if (problems.length === 0) return;
   throw new InputError(`${problems.length} ${what}:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`, {}, {
-    hint: "fix them, or pass --skip-invalid to leave them out (they are listed in report.json)",
+    hint: `fix them, or ${skipSwitch} to leave them out (they are listed in report.json)`,
   });
 }
 
@@ -96,7 +98,8 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
   }
   const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
   const data = await analyzeData(files, options);
-  if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records");
+  const skipSwitch = options.skipInvalidSwitch ?? "pass --skip-invalid";
+  if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records", skipSwitch);
   const needsTemplate = [...data.train, ...data.val].some((r) => r.kind === "chat");
   if (needsTemplate) tok.requireChatTemplate();
   const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all" };
@@ -105,7 +108,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     truncation: settings.truncation as TruncationPolicy,
     workers: options.workers,
   });
-  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected");
+  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
   mkdirSync(options.outDir, { recursive: true });
   writeJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
   writeJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
