@@ -46,7 +46,7 @@ export function loadTokenizer(dir: string, options: LoadTokenizerOptions = {}): 
   if (cached) return cached;
   const files = readHfTokenizerFiles(dir);
   const template = options.chatTemplate !== undefined ? resolveChatTemplate(options.chatTemplate) : files.chatTemplate;
-  const tok = new LoraTokenizer(files, template);
+  const tok = new LoraTokenizer(files, template, options.chatTemplate ?? files.chatTemplateFile);
   if (key !== undefined) loaded.set(key, tok);
   return tok;
 }
