@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
@@ -83,6 +83,29 @@ function writeJsonl(target: string, examples: readonly TokenizedExample[]): void
 }
 
 /**
+ * Writes train.jsonl, val.jsonl and then report.json, each atomically. The old report.json goes first: it is what
+ * vouches for the set (the cache key), so a crash between the files never leaves a report over a half-replaced set.
+ * A full disk is an InputError naming the folder.
+ */
+function writeOutputs(outDir: string, tokenized: { train: readonly TokenizedExample[]; val: readonly TokenizedExample[] }, report: object): void {
+  const reportPath = path.join(outDir, "report.json");
+  try {
+    mkdirSync(outDir, { recursive: true });
+    rmSync(reportPath, { force: true });
+    writeJsonl(path.join(outDir, "train.jsonl"), tokenized.train);
+    writeJsonl(path.join(outDir, "val.jsonl"), tokenized.val);
+    writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw err;
+    throw new InputError(`could not write the prepared data: ${(err as Error).message}`, { file: outDir }, {
+      hint: "free some disk space (or fix the folder's permissions) and run again; no file was left half-written",
+      cause: err,
+    });
+  }
+}
+
+/**
  * `data prepare`: validated, cleaned, deduplicated, split, templated, tokenized and truncated records written to
  * train.jsonl / val.jsonl ({"input_ids", "labels"}, −100 = not trained) and report.json, each atomically.
  * An output folder whose report.json carries the same cache key is reused as it is.
@@ -109,9 +132,6 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     workers: options.workers,
   });
   if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
-  mkdirSync(options.outDir, { recursive: true });
-  writeJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
-  writeJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
   const report = {
     loraforge: packageVersion(),
     cacheKey,
@@ -130,6 +150,6 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,
     lengths: tokenized.lengths,
   };
-  writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeOutputs(options.outDir, tokenized, report);
   return { cached: false, report };
 }
