@@ -61,8 +61,13 @@ export function listCheckpoints(outputDir: string): Array<{ step: number; dir: s
     .sort((a, b) => a.step - b.step);
 }
 
-/** Deletes all but the newest `limit` checkpoints, never the one at the best step. */
+/**
+ * Deletes all but the newest `limit` checkpoints, never the one at the best step, and the temporary folders a
+ * crash during a save left behind (this process's own save has finished when this runs).
+ */
 export function pruneCheckpoints(outputDir: string, limit: number, bestStep: number | undefined): void {
+  const root = checkpointsDir(outputDir);
+  for (const name of fs.readdirSync(root)) if (name.startsWith(PREFIX) && name.includes(".tmp-")) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   const all = listCheckpoints(outputDir);
   const keep = new Set(all.slice(-limit).map((c) => c.step));
   if (bestStep !== undefined) keep.add(bestStep);
