@@ -41,7 +41,7 @@ function inverse(absmax: number): number {
 }
 
 /**
- * 4-bit blockwise quantization (FORMATS.md §4.2): codes packed two per byte, even element in the high nibble.
+ * 4-bit blockwise quantization (docs/formats/nf4.md §4.2): codes packed two per byte, even element in the high nibble.
  */
 export function quantize4bit(
   n: number,

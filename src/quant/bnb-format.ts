@@ -5,7 +5,7 @@ import type { Quant4Type } from "./codebooks.js";
 import { Quant4Tensor } from "./quant-tensor.js";
 import type { Quant4Scales } from "./quant-tensor.js";
 
-// How transformers serializes a bitsandbytes 4-bit Linear (FORMATS.md §4.6): for a weight `P.weight`,
+// How transformers serializes a bitsandbytes 4-bit Linear (docs/formats/nf4.md §4.6): for a weight `P.weight`,
 //   P.weight                                   packed codes, (n+1)/2 bytes (uint8 [(n+1)/2, 1])
 //   P.weight.absmax                            float32 [blocks], or uint8 [blocks] when nested
 //   P.weight.quant_map                         float32 [16]

@@ -17,7 +17,7 @@ export interface HfTokenizerFiles {
   paths: string[];
 }
 
-/** Names of the files that make up a tokenizer in a Hugging Face folder (see FORMATS.md §2.1). */
+/** Names of the files that make up a tokenizer in a Hugging Face folder (docs/formats/hf-folder.md §2.1). */
 export const TOKENIZER_FILE_NAMES = [
   "tokenizer.json",
   "tokenizer_config.json",
