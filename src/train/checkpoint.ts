@@ -4,7 +4,7 @@ import { tensorSources, withSafetensors, writeSafetensors } from "../formats/ind
 import type { LoraAdapter } from "../lora/index.js";
 import { saveAdapter } from "../lora/index.js";
 import { readAdapterWeights, readJsonObject } from "../formats/index.js";
-import { writeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
+import { removeDirAtomic, writeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
 import { InputError } from "../util/errors.js";
 import type { Optimizer } from "./optimizer.js";
 import type { WatchState } from "./validation-watch.js";
@@ -71,7 +71,7 @@ export function pruneCheckpoints(outputDir: string, limit: number, bestStep: num
   const all = listCheckpoints(outputDir);
   const keep = new Set(all.slice(-limit).map((c) => c.step));
   if (bestStep !== undefined) keep.add(bestStep);
-  for (const c of all) if (!keep.has(c.step)) fs.rmSync(c.dir, { recursive: true, force: true });
+  for (const c of all) if (!keep.has(c.step)) removeDirAtomic(c.dir);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { removeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
 import { ConfigError, InputError, LoraforgeError } from "../util/errors.js";
 import { listCheckpoints, verifyCheckpoint } from "./checkpoint.js";
 
@@ -22,7 +22,7 @@ export function prepareOutputDir(dir: string, overwrite: boolean): void {
         hint: "pass --resume to continue it, --overwrite to replace it, or set another output_dir",
       });
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDirAtomic(dir);
   }
   fs.mkdirSync(dir, { recursive: true });
 }

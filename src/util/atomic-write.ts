@@ -100,6 +100,18 @@ export function writeDirAtomic(target: string, fill: (tmpDir: string) => void, o
   fsyncDir(parent);
 }
 
+/**
+ * Deletes a folder so that its name never shows a half-deleted folder: it is renamed to a temporary sibling first
+ * (one atomic step), then removed. A crash in between leaves only a `*.tmp-*` folder.
+ */
+export function removeDirAtomic(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const doomed = tempName(path.resolve(dir));
+  fs.renameSync(dir, doomed);
+  fsyncDir(path.dirname(doomed));
+  fs.rmSync(doomed, { recursive: true, force: true });
+}
+
 function fsyncFile(file: string): void {
   if (!fs.statSync(file).isFile()) return;
   const fd = fs.openSync(file, "r");
