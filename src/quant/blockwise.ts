@@ -85,10 +85,3 @@ export function quantize8bit(values: Float32Array, blocksize: number, nearest: N
   }
   return { codes, absmax };
 }
-
-/** `dequantize_blockwise`: code[c] · absmax[block] in float32. */
-export function dequantize8bit(codes: Uint8Array, absmax: Float32Array, map: Float32Array, blocksize: number): Float32Array {
-  const out = new Float32Array(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = f(map[codes[i]] * absmax[Math.floor(i / blocksize)]);
-  return out;
-}

@@ -144,20 +144,3 @@ export function bnbTensors(weightName: string, q: Quant4Tensor): RawTensor[] {
   out.push({ name: `${weightName}.${STATE_PREFIX}${q.quantType}`, dtype: "U8", shape: [json.length], bytes: json });
   return out;
 }
-
-/** transformers' `quantization_config` for a folder of such weights. */
-export function bnbQuantizationConfig(quantType: Quant4Type, doubleQuant: boolean): Record<string, unknown> {
-  return {
-    quant_method: "bitsandbytes",
-    load_in_4bit: true,
-    load_in_8bit: false,
-    bnb_4bit_quant_type: quantType,
-    bnb_4bit_use_double_quant: doubleQuant,
-    bnb_4bit_compute_dtype: "float32",
-    bnb_4bit_quant_storage: "uint8",
-    llm_int8_enable_fp32_cpu_offload: false,
-    llm_int8_has_fp16_weight: false,
-    llm_int8_skip_modules: null,
-    llm_int8_threshold: 6.0,
-  };
-}
