@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { checkData, formatProblem, histogramLines, type CheckReport } from "../data/index.js";
-import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
+import { addReadingOptions, readingOptions, type ReadingFlags } from "./data-options.js";
+import { numberOption } from "./number-option.js";
 
 /** Problems printed on the terminal before "… and N more" (--json prints all). */
 const MAX_PRINTED = 50;
@@ -34,7 +35,7 @@ export function registerDataCheck(data: Command): void {
       .description("validate data files: formats, problems with locations, duplicates, conflicts, leakage, token lengths")
       .argument("<files...>", "data files (.jsonl, .json, .csv, .parquet)")
       .option("--model <dir>", "model folder: template and tokenize records for token-length statistics")
-      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
+      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", { min: 1, max: 256, integer: true }))
       .option("--json", "print one machine-readable report"),
   ).action(async (files: string[], flags: ReadingFlags & { model?: string; json?: boolean; workers?: number }) => {
     const report = await checkData(files, { ...readingOptions(flags), modelDir: flags.model, workers: flags.workers });

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { DATA_FORMATS, inspectData, type InspectedExample } from "../data/index.js";
-import { numberOption } from "./data-options.js";
+import { numberOption } from "./number-option.js";
 
 const GREEN = "\x1b[32m";
 const DIM = "\x1b[2m";
@@ -25,8 +25,8 @@ export function registerDataInspect(data: Command): void {
     .option("--chat-template <name|file>", "chat template: chatml, llama3, llama2, mistral, gemma, or a .jinja file")
     .addOption(new Option("--format <format>", "read every file as this format").choices(DATA_FORMATS))
     .addOption(new Option("--train-on <turns>", "train every assistant turn, or only the last").choices(["all", "last"]).default("all"))
-    .option("--sample <n>", "how many examples", numberOption("--sample", 1, Infinity, true), 3)
-    .option("--seed <n>", "which examples", numberOption("--seed", 0, 2 ** 32 - 1, true), 0)
+    .option("--sample <n>", "how many examples", numberOption("--sample", { min: 1, integer: true }), 3)
+    .option("--seed <n>", "which examples", numberOption("--seed", { min: 0, max: 2 ** 32 - 1, integer: true }), 0)
     .action(async (inputs: string[], flags: { model: string; chatTemplate?: string; format?: (typeof DATA_FORMATS)[number]; trainOn: "all" | "last"; sample: number; seed: number }) => {
       const examples = await inspectData(inputs, { modelDir: flags.model, ...flags });
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -1,17 +1,6 @@
 import { Option, type Command } from "commander";
 import { DATA_FORMATS } from "../data/index.js";
-import { ConfigError } from "../util/errors.js";
-
-/** Parses a numeric option, refusing anything that is not a number in range (commander passes strings). */
-export function numberOption(name: string, min: number, max = Infinity, integer = false): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new ConfigError(`${name} expects ${integer ? "a whole number" : "a number"} in [${min}, ${max}], got "${value}"`);
-    }
-    return n;
-  };
-}
+import { numberOption } from "./number-option.js";
 
 /** Options that every data command shares: how files are read and cleaned, split and deduplicated. */
 export function addReadingOptions(command: Command): Command {
@@ -19,11 +8,11 @@ export function addReadingOptions(command: Command): Command {
     .addOption(new Option("--format <format>", "read every file as this format instead of detecting it").choices(DATA_FORMATS))
     .option("--chat-template <name|file>", "chat template: chatml, llama3, llama2, mistral, gemma, or a .jinja file")
     .option("--collapse-whitespace", "collapse runs of spaces and blank lines in every message")
-    .option("--val-fraction <x>", "share of records held out for validation (default 0.05, 0 allowed)", numberOption("--val-fraction", 0, 0.99))
-    .option("--val-size <n>", "number of records held out for validation", numberOption("--val-size", 0, Infinity, true))
+    .option("--val-fraction <x>", "share of records held out for validation (default 0.05, 0 allowed)", numberOption("--val-fraction", { min: 0, max: 0.99 }))
+    .option("--val-size <n>", "number of records held out for validation", numberOption("--val-size", { min: 0, integer: true }))
     .option("--val-file <file>", "use this file as the validation split instead of a random split")
-    .option("--seed <n>", "seed of the split and of sampling (default 42)", numberOption("--seed", 0, 2 ** 32 - 1, true))
-    .option("--threshold <x>", "near-duplicate Jaccard threshold on word 3-gram shingles (default 0.9)", numberOption("--threshold", 0.01, 1))
+    .option("--seed <n>", "seed of the split and of sampling (default 42)", numberOption("--seed", { min: 0, max: 2 ** 32 - 1, integer: true }))
+    .option("--threshold <x>", "near-duplicate Jaccard threshold on word 3-gram shingles (default 0.9)", numberOption("--threshold", { min: 0.01, max: 1 }))
     .option("--no-near-dedupe", "skip near-duplicate detection (exact duplicates are still removed)");
 }
 

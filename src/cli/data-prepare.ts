@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, type TruncationPolicy } from "../data/index.js";
-import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
+import { addReadingOptions, readingOptions, type ReadingFlags } from "./data-options.js";
+import { numberOption } from "./number-option.js";
 
 interface PrepareFlags extends ReadingFlags {
   model: string;
@@ -23,10 +24,10 @@ export function registerDataPrepare(data: Command): void {
       .requiredOption("--model <dir>", "model folder with tokenizer.json and tokenizer_config.json")
       .requiredOption("--out <dir>", "output folder")
       .addOption(new Option("--train-on <turns>", "train every assistant turn, or only the last").choices(["all", "last"]).default("all"))
-      .option("--max-seq-length <n>", "longest record in tokens", numberOption("--max-seq-length", 1, Infinity, true), DEFAULT_MAX_SEQ_LENGTH)
+      .option("--max-seq-length <n>", "longest record in tokens", numberOption("--max-seq-length", { min: 1, integer: true }), DEFAULT_MAX_SEQ_LENGTH)
       .addOption(new Option("--truncation <policy>", "records over --max-seq-length: drop, or cut left/right").choices(TRUNCATION_POLICIES).default("drop"))
       .option("--skip-invalid", "leave invalid records out (listed in report.json) instead of stopping")
-      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
+      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", { min: 1, max: 256, integer: true }))
       .option("--force", "recompute even when the output folder holds a result for the same inputs and options")
       .option("--json", "print the report as JSON"),
   ).action(async (files: string[], flags: PrepareFlags) => {

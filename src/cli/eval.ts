@@ -1,16 +1,17 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { loadTokenizer } from "../tokenizer/index.js";
-import { evaluateGenerations, evaluateLoss, isPreparedFolder, readPreparedFile, summarizeScores } from "../train/index.js";
-import { ConfigError } from "../util/errors.js";
+import { isPreparedFolder, readPreparedFile } from "../data/index.js";
+import { evaluateGenerations, evaluateLoss, summarizeScores } from "../train/index.js";
 import type { ModelFlags } from "./model-flags.js";
 import { loadModelFromFlags, withModelFlags } from "./model-flags.js";
+import { numberOption } from "./number-option.js";
 
 interface EvalFlags extends ModelFlags {
   data: string;
   json?: boolean;
   generate?: boolean;
-  maxNewTokens: string;
+  maxNewTokens: number;
 }
 
 export function registerEval(program: Command): void {
@@ -21,19 +22,17 @@ export function registerEval(program: Command): void {
     .requiredOption("--data <file|dir>", "prepared JSONL ({input_ids, labels} per line) or a `data prepare` folder (val.jsonl)")
     .option("--json", "print one JSON report, with per-record losses")
     .option("--generate", "greedy generations for each prompt: exact match, JSON validity and field accuracy")
-    .option("--max-new-tokens <n>", "most tokens per generation", "128")
+    .option("--max-new-tokens <n>", "most tokens per generation", numberOption("--max-new-tokens", { min: 1, integer: true }), 128)
     .action(async (flags: EvalFlags) => {
-      const maxNewTokens = Number(flags.maxNewTokens);
-      if (!Number.isInteger(maxNewTokens) || maxNewTokens <= 0) throw new ConfigError(`--max-new-tokens expects a positive integer`);
       const model = loadModelFromFlags(flags);
       const file = isPreparedFolder(flags.data) ? path.join(flags.data, "val.jsonl") : flags.data;
       const records = await readPreparedFile(file, model.config.vocabSize);
-      const loss = evaluateLoss(model, records);
+      const loss = evaluateLoss(model, records, file);
       const report: Record<string, unknown> = { data: file, records: records.length, targets: loss.targets, loss: loss.loss, perplexity: loss.perplexity };
       if (flags.generate) {
         const tokenizer = loadTokenizer(flags.model);
         const results = evaluateGenerations(model, records, (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }), {
-          maxNewTokens,
+          maxNewTokens: flags.maxNewTokens,
           eosTokenIds: [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])],
         });
         report.generation = summarizeScores(results);

@@ -1,28 +1,22 @@
 import type { Command } from "commander";
 import { generate } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
-import { ConfigError } from "../util/errors.js";
 import type { ModelFlags } from "./model-flags.js";
 import { loadModelFromFlags, withModelFlags } from "./model-flags.js";
+import { numberOption } from "./number-option.js";
 
 interface GenerateFlags extends ModelFlags {
   prompt: string;
   chat?: boolean;
   system?: string;
-  maxNewTokens: string;
-  temperature: string;
-  topK: string;
-  topP: string;
-  minP: string;
-  repetitionPenalty: string;
-  seed: string;
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  repetitionPenalty: number;
+  seed: number;
   stop?: string[];
-}
-
-function number(flag: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`--${flag} expects a number, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 export function registerGenerate(program: Command): void {
@@ -33,13 +27,13 @@ export function registerGenerate(program: Command): void {
     .requiredOption("--prompt <text>", "the prompt")
     .option("--chat", "render the prompt as a user turn with the model's chat template")
     .option("--system <text>", "a system message (with --chat)")
-    .option("--max-new-tokens <n>", "most tokens to generate", "256")
-    .option("--temperature <t>", "0 = greedy", "0")
-    .option("--top-k <k>", "keep the k most likely tokens (0 = all)", "0")
-    .option("--top-p <p>", "keep the most likely tokens up to this probability mass", "1")
-    .option("--min-p <p>", "drop tokens less likely than p × the most likely one", "0")
-    .option("--repetition-penalty <r>", "> 1 discourages repeating tokens", "1")
-    .option("--seed <n>", "sampling seed", "0")
+    .option("--max-new-tokens <n>", "most tokens to generate", numberOption("--max-new-tokens", { min: 1, integer: true }), 256)
+    .option("--temperature <t>", "0 = greedy", numberOption("--temperature", { min: 0 }), 0)
+    .option("--top-k <k>", "keep the k most likely tokens (0 = all)", numberOption("--top-k", { min: 0, integer: true }), 0)
+    .option("--top-p <p>", "keep the most likely tokens up to this probability mass", numberOption("--top-p", { min: 0, max: 1, minExclusive: true }), 1)
+    .option("--min-p <p>", "drop tokens less likely than p × the most likely one", numberOption("--min-p", { min: 0, max: 1 }), 0)
+    .option("--repetition-penalty <r>", "> 1 discourages repeating tokens", numberOption("--repetition-penalty", { min: 0, minExclusive: true }), 1)
+    .option("--seed <n>", "sampling seed", numberOption("--seed", { min: 0, max: 2 ** 32 - 1, integer: true }), 0)
     .option("--stop <text...>", "stop strings")
     .action((flags: GenerateFlags) => {
       const model = loadModelFromFlags(flags);
@@ -51,13 +45,13 @@ export function registerGenerate(program: Command): void {
       const generated: number[] = [];
       let printed = "";
       const result = generate(model, promptIds, {
-        maxNewTokens: number("max-new-tokens", flags.maxNewTokens),
-        temperature: number("temperature", flags.temperature),
-        topK: number("top-k", flags.topK),
-        topP: number("top-p", flags.topP),
-        minP: number("min-p", flags.minP),
-        repetitionPenalty: number("repetition-penalty", flags.repetitionPenalty),
-        seed: number("seed", flags.seed),
+        maxNewTokens: flags.maxNewTokens,
+        temperature: flags.temperature,
+        topK: flags.topK,
+        topP: flags.topP,
+        minP: flags.minP,
+        repetitionPenalty: flags.repetitionPenalty,
+        seed: flags.seed,
         eosTokenIds: [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])],
         stopStrings: flags.stop,
         decode,

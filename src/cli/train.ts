@@ -98,14 +98,17 @@ export function registerTrain(program: Command): void {
       if (!configFile) throw new ConfigError("train needs a config file", { hint: "loraforge train config.yaml (see examples/)" });
       const config = loadTrainConfig(configFile, cmd.args.slice(1));
       if (flags.dryRun) {
-        const plan = describePlan(config, await openSession(config));
+        const plan = describePlan(config, await openSession(config, { dryRun: true }));
         console.log(JSON.stringify({ config, plan }, null, 2));
         return;
       }
       let resumeFrom: string | undefined;
       if (flags.resume !== undefined) {
-        resumeFrom = resolveResume(config.output_dir, flags.resume);
-        truncateMetrics(config.output_dir, Number(/checkpoint-(\d+)$/.exec(resumeFrom)?.[1] ?? 0));
+        const resume = resolveResume(config.output_dir, flags.resume);
+        for (const reason of resume.skipped) console.error(`skipping a damaged checkpoint: ${reason}`);
+        console.error(`resuming from ${resume.dir} (step ${resume.step})`);
+        resumeFrom = resume.dir;
+        truncateMetrics(config.output_dir, resume.step);
       } else {
         prepareOutputDir(config.output_dir, flags.overwrite ?? false);
       }

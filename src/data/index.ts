@@ -13,7 +13,8 @@ export { inspectData, type InspectOptions, type InspectedExample } from "./inspe
 export { analyzeData, DEFAULT_SEED, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
 export { loadRecords, type LoadOptions, type LoadedData } from "./load-records.js";
 export { dedupe, DEFAULT_NEAR_DUPLICATE_THRESHOLD, type DedupeOptions, type DedupeReport } from "./dedupe.js";
-export { splitRecords, findLeakage, DEFAULT_VAL_FRACTION, type SplitOptions, type LeakagePair } from "./split.js";
+export { heldOutIndices, splitRecords, findLeakage, DEFAULT_VAL_FRACTION, type SplitOptions, type LeakagePair } from "./split.js";
 export { TRUNCATION_POLICIES, emptyTruncationCounts, truncate, type TruncationCounts, type TruncationPolicy } from "./truncate.js";
 export { histogramLines, type LengthStats } from "./length-stats.js";
 export { DATA_FORMATS, formatProblem, type DataFormat, type Problem, type TrainingRecord, type SourceLocation } from "./types.js";
+export { isPreparedFile, isPreparedFolder, parsePreparedLine, readPreparedFile, readPreparedLines, type PreparedRecord } from "./prepared-data.js";

@@ -1,10 +1,9 @@
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { IGNORE_INDEX, loadTokenizer, type LoraTokenizer, type TrainOn } from "../tokenizer/index.js";
-import { InputError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { loadRecords, type LoadOptions } from "./load-records.js";
+import { readPreparedLines, type PreparedRecord } from "./prepared-data.js";
 import { tokenizeRecord } from "./tokenize-record.js";
 
 export interface InspectOptions extends LoadOptions {
@@ -49,21 +48,6 @@ function sampleIndices(total: number, count: number, seed: number): number[] {
   return new Rng(seed).shuffle([...Array(total).keys()]).slice(0, count).sort((a, b) => a - b);
 }
 
-async function readPrepared(file: string): Promise<Array<{ line: number; inputIds: number[]; labels: number[] }>> {
-  const rows: Array<{ line: number; inputIds: number[]; labels: number[] }> = [];
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === "") continue;
-    const row = JSON.parse(text) as { input_ids?: unknown; labels?: unknown };
-    if (!Array.isArray(row.input_ids) || !Array.isArray(row.labels)) {
-      throw new InputError('expected {"input_ids": [...], "labels": [...]}', { file, line });
-    }
-    rows.push({ line, inputIds: row.input_ids as number[], labels: row.labels as number[] });
-  }
-  return rows;
-}
-
 /**
  * `data inspect`: N random examples, rendered and tokenized as training will see them, with the trained tokens
  * marked. Inputs are data files, or a folder written by `data prepare` (its train.jsonl is read).
@@ -74,8 +58,9 @@ export async function inspectData(inputs: readonly string[], options: InspectOpt
   const seed = options.seed ?? 0;
   if (inputs.length === 1 && statSync(inputs[0], { throwIfNoEntry: false })?.isDirectory()) {
     const file = path.join(inputs[0], "train.jsonl");
-    const rows = await readPrepared(file);
-    return sampleIndices(rows.length, count, seed).map((i) => example(tok, `${file}:${rows[i].line}`, rows[i].inputIds, rows[i].labels));
+    const rows: Array<PreparedRecord & { line: number }> = [];
+    for await (const row of readPreparedLines(file, tok.vocabSize)) rows.push(row);
+    return sampleIndices(rows.length, count, seed).map((i) => example(tok, `${file}:${rows[i].line}`, Array.from(rows[i].inputIds), Array.from(rows[i].labels)));
   }
   const { records } = await loadRecords(inputs, options);
   return sampleIndices(records.length, count, seed).map((i) => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
@@ -23,6 +23,8 @@ export interface PrepareOptions extends AnalyzeOptions {
   truncation?: TruncationPolicy;
   /** Continue past invalid records, reporting them (default: stop with the full list). */
   skipInvalid?: boolean;
+  /** How the caller's user turns skipInvalid on, for the hint of that stop (default: the CLI flag). */
+  skipInvalidSwitch?: string;
   workers?: number;
   /** Ignore a cached result. */
   force?: boolean;
@@ -53,10 +55,10 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
   };
 }
 
-function stopOnProblems(problems: Problem[], what: string): void {
+function stopOnProblems(problems: Problem[], what: string, skipSwitch: string): void {
   if (problems.length === 0) return;
   throw new InputError(`${problems.length} ${what}:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`, {}, {
-    hint: "fix them, or pass --skip-invalid to leave them out (they are listed in report.json)",
+    hint: `fix them, or ${skipSwitch} to leave them out (they are listed in report.json)`,
   });
 }
 
@@ -81,6 +83,29 @@ function writeJsonl(target: string, examples: readonly TokenizedExample[]): void
 }
 
 /**
+ * Writes train.jsonl, val.jsonl and then report.json, each atomically. The old report.json goes first: it is what
+ * vouches for the set (the cache key), so a crash between the files never leaves a report over a half-replaced set.
+ * A full disk is an InputError naming the folder.
+ */
+function writeOutputs(outDir: string, tokenized: { train: readonly TokenizedExample[]; val: readonly TokenizedExample[] }, report: object): void {
+  const reportPath = path.join(outDir, "report.json");
+  try {
+    mkdirSync(outDir, { recursive: true });
+    rmSync(reportPath, { force: true });
+    writeJsonl(path.join(outDir, "train.jsonl"), tokenized.train);
+    writeJsonl(path.join(outDir, "val.jsonl"), tokenized.val);
+    writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw err;
+    throw new InputError(`could not write the prepared data: ${(err as Error).message}`, { file: outDir }, {
+      hint: "free some disk space (or fix the folder's permissions) and run again; no file was left half-written",
+      cause: err,
+    });
+  }
+}
+
+/**
  * `data prepare`: validated, cleaned, deduplicated, split, templated, tokenized and truncated records written to
  * train.jsonl / val.jsonl ({"input_ids", "labels"}, −100 = not trained) and report.json, each atomically.
  * An output folder whose report.json carries the same cache key is reused as it is.
@@ -96,7 +121,8 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
   }
   const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
   const data = await analyzeData(files, options);
-  if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records");
+  const skipSwitch = options.skipInvalidSwitch ?? "pass --skip-invalid";
+  if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records", skipSwitch);
   const needsTemplate = [...data.train, ...data.val].some((r) => r.kind === "chat");
   if (needsTemplate) tok.requireChatTemplate();
   const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all" };
@@ -105,10 +131,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     truncation: settings.truncation as TruncationPolicy,
     workers: options.workers,
   });
-  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected");
-  mkdirSync(options.outDir, { recursive: true });
-  writeJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
-  writeJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
+  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
   const report = {
     loraforge: packageVersion(),
     cacheKey,
@@ -127,6 +150,6 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,
     lengths: tokenized.lengths,
   };
-  writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeOutputs(options.outDir, tokenized, report);
   return { cached: false, report };
 }

@@ -15,18 +15,25 @@ export interface SplitOptions {
 }
 
 /**
- * A seeded, deterministic train/validation split: the same records, options and seed always give the same
- * split. Both parts keep input order.
+ * The split rule, shared by `data prepare` and training on prepared files: which of `count` records are held out —
+ * the first round(count × valFraction) (or valSize) of a seeded shuffle. Same count, options and seed, same set.
  */
-export function splitRecords(records: readonly TrainingRecord[], options: SplitOptions): { train: TrainingRecord[]; val: TrainingRecord[] } {
+export function heldOutIndices(count: number, options: SplitOptions): Set<number> {
   const fraction = options.valFraction ?? DEFAULT_VAL_FRACTION;
-  if (!(fraction >= 0 && fraction < 1)) throw new ConfigError(`--val-fraction must be in [0, 1), got ${fraction}`);
-  const size = options.valSize ?? Math.round(records.length * fraction);
-  if (!Number.isInteger(size) || size < 0 || (size > 0 && size >= records.length)) {
-    throw new ConfigError(`--val-size ${size} must be a whole number below the ${records.length} records`);
+  if (!(fraction >= 0 && fraction < 1)) throw new ConfigError(`the validation fraction must be in [0, 1), got ${fraction}`);
+  const size = options.valSize ?? Math.round(count * fraction);
+  if (!Number.isInteger(size) || size < 0 || (size > 0 && size >= count)) {
+    throw new ConfigError(`a validation split of ${size} records needs more than the ${count} records there are`, {
+      hint: "lower the validation share (--val-fraction / --val-size, or data.val_fraction in a training config)",
+    });
   }
-  const order = new Rng(options.seed).shuffle(records.map((_, i) => i));
-  const isVal = new Set(order.slice(0, size));
+  const order = new Rng(options.seed).shuffle([...Array(count).keys()]);
+  return new Set(order.slice(0, size));
+}
+
+/** A seeded, deterministic train/validation split (heldOutIndices); both parts keep input order. */
+export function splitRecords<T>(records: readonly T[], options: SplitOptions): { train: T[]; val: T[] } {
+  const isVal = heldOutIndices(records.length, options);
   return {
     train: records.filter((_, i) => !isVal.has(i)),
     val: records.filter((_, i) => isVal.has(i)),

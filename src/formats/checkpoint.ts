@@ -12,7 +12,7 @@ import { safetensorsDtype, writeSafetensors } from "./safetensors-write.js";
 
 /**
  * A checkpoint stored as one `model.safetensors` or as shards listed in `model.safetensors.index.json`
- * (FORMATS.md §1.4), read through one interface.
+ * (docs/formats/safetensors.md §1.4), read through one interface.
  */
 
 /** huggingface_hub's default max shard size. */

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 
-/** README.md model card with the Hub's YAML front matter (FORMATS.md §8.4). */
+/** README.md model card with the Hub's YAML front matter (docs/formats/peft.md §3.5). */
 export interface ModelCardInput {
   /** What the repo holds relative to its base: an adapter, a merged fine-tune, or a quantized export. */
   relation: "adapter" | "finetune" | "quantized";

@@ -2,7 +2,7 @@ import { ConfigError } from "../util/errors.js";
 import { readJsonObject, stringifySorted } from "./json-file.js";
 
 /**
- * adapter_config.json of a PEFT LoRA adapter (FORMATS.md §3.2): what we read from PEFT's files and write for it.
+ * adapter_config.json of a PEFT LoRA adapter (docs/formats/peft.md §3.2): what we read from PEFT's files and write for it.
  * Settings loraforge does not implement are refused here with the field named, never silently ignored.
  */
 export interface LoraAdapterConfig {

@@ -10,7 +10,7 @@ import { checkAdapterShapes, readAdapterWeights, writeAdapterWeights } from "./p
 import { renderModelCard } from "./model-card.js";
 import { packageVersion } from "../util/package-info.js";
 
-/** A PEFT adapter folder (FORMATS.md §3.1): adapter_config.json, adapter_model.safetensors, README.md. */
+/** A PEFT adapter folder (docs/formats/peft.md §3.1): adapter_config.json, adapter_model.safetensors, README.md. */
 export interface AdapterFolder {
   config: LoraAdapterConfig;
   weights: LoraWeights;

@@ -4,7 +4,7 @@ import { withSafetensors } from "./safetensors-read.js";
 import { tensorSources, writeSafetensors } from "./safetensors-write.js";
 
 /**
- * adapter_model.safetensors (FORMATS.md §3.3): keys `base_model.model.<module path>.lora_A.weight` [r, in] and
+ * adapter_model.safetensors (docs/formats/peft.md §3.3): keys `base_model.model.<module path>.lora_A.weight` [r, in] and
  * `.lora_B.weight` [out, r]. Only files in and out; the LoRA math lives in src/lora.
  */
 

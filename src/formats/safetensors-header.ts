@@ -1,11 +1,11 @@
 import { InputError } from "../util/errors.js";
 
 /**
- * The safetensors header (FORMATS.md §1): parsing with every check the reference reader makes, and the layout
+ * The safetensors header (docs/formats/safetensors.md §1): parsing with every check the reference reader makes, and the layout
  * our writer uses. No file I/O here.
  */
 
-/** dtype string → bits per element (FORMATS.md §1.3). */
+/** dtype string → bits per element (docs/formats/safetensors.md §1.3). */
 export const SAFETENSORS_DTYPE_BITS = {
   BOOL: 8,
   U8: 8,

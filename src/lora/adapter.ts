@@ -61,6 +61,7 @@ export function buildLoraAdapter(
   const dtype = options.dtype ?? "f32";
   const shapes = modelLinears(model);
   const targets = options.weights ? [...options.weights.keys()] : selectTargets(config, [...shapes.keys()]);
+  if (!options.weights) checkRank(config.r, targets, shapes);
   const rng = new Rng(options.seed ?? 0);
   const scale = loraScale(config);
   const modules = new Map<string, LoraLinear>();
@@ -74,6 +75,24 @@ export function buildLoraAdapter(
     modules.set(path, new LoraLinear(path, a, b, Tensor.zeros(a.shape, dtype), Tensor.zeros(b.shape, dtype), scale, config.loraDropout, index));
   }
   return new LoraAdapter(config, modules);
+}
+
+/**
+ * A rank above min(in, out) adds parameters without adding capacity (the product B·A cannot exceed that rank), and
+ * is almost always a typo; refused before anything is allocated.
+ */
+function checkRank(r: number, targets: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): void {
+  for (const path of targets) {
+    const shape = shapes.get(path);
+    if (!shape) continue;
+    const [out, inFeatures] = shape;
+    const limit = Math.min(out, inFeatures);
+    if (r > limit) {
+      throw new ConfigError(`lora.r ${r} is above min(in, out) = ${limit} of ${path} [${out} × ${inFeatures}]`, {
+        hint: `choose r <= ${limit}, or leave that module out of lora.target_modules`,
+      });
+    }
+  }
 }
 
 /** PEFT's A: kaiming-uniform with a = √5, i.e. U(±1/√in), or N(0, 1/r²) for "gaussian". */

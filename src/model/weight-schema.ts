@@ -52,7 +52,7 @@ export function linearShapes(c: ModelConfig): Record<LinearKey, [number, number]
   return { q: [q, H], k: [kv, H], v: [kv, H], o: [H, q], gate: [F, H], up: [F, H], down: [H, F] };
 }
 
-/** Every tensor of the checkpoint, in HF state-dict order (FORMATS.md §2.3). */
+/** Every tensor of the checkpoint, in HF state-dict order (docs/formats/hf-folder.md §2.3). */
 export function weightSchema(c: ModelConfig): WeightSpec[] {
   const H = c.hiddenSize;
   const lin = linearShapes(c);

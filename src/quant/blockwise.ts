@@ -41,7 +41,7 @@ function inverse(absmax: number): number {
 }
 
 /**
- * 4-bit blockwise quantization (FORMATS.md §4.2): codes packed two per byte, even element in the high nibble.
+ * 4-bit blockwise quantization (docs/formats/nf4.md §4.2): codes packed two per byte, even element in the high nibble.
  */
 export function quantize4bit(
   n: number,
@@ -84,11 +84,4 @@ export function quantize8bit(values: Float32Array, blocksize: number, nearest: N
     for (let i = b * blocksize; i < end; i++) codes[i] = nearest(a > 0 ? f(values[i] / a) : 0);
   }
   return { codes, absmax };
-}
-
-/** `dequantize_blockwise`: code[c] · absmax[block] in float32. */
-export function dequantize8bit(codes: Uint8Array, absmax: Float32Array, map: Float32Array, blocksize: number): Float32Array {
-  const out = new Float32Array(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = f(map[codes[i]] * absmax[Math.floor(i / blocksize)]);
-  return out;
 }

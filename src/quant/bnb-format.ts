@@ -5,7 +5,7 @@ import type { Quant4Type } from "./codebooks.js";
 import { Quant4Tensor } from "./quant-tensor.js";
 import type { Quant4Scales } from "./quant-tensor.js";
 
-// How transformers serializes a bitsandbytes 4-bit Linear (FORMATS.md §4.6): for a weight `P.weight`,
+// How transformers serializes a bitsandbytes 4-bit Linear (docs/formats/nf4.md §4.6): for a weight `P.weight`,
 //   P.weight                                   packed codes, (n+1)/2 bytes (uint8 [(n+1)/2, 1])
 //   P.weight.absmax                            float32 [blocks], or uint8 [blocks] when nested
 //   P.weight.quant_map                         float32 [16]
@@ -143,21 +143,4 @@ export function bnbTensors(weightName: string, q: Quant4Tensor): RawTensor[] {
   const json = new TextEncoder().encode(JSON.stringify(state).replaceAll(",", ", ").replaceAll(":", ": "));
   out.push({ name: `${weightName}.${STATE_PREFIX}${q.quantType}`, dtype: "U8", shape: [json.length], bytes: json });
   return out;
-}
-
-/** transformers' `quantization_config` for a folder of such weights. */
-export function bnbQuantizationConfig(quantType: Quant4Type, doubleQuant: boolean): Record<string, unknown> {
-  return {
-    quant_method: "bitsandbytes",
-    load_in_4bit: true,
-    load_in_8bit: false,
-    bnb_4bit_quant_type: quantType,
-    bnb_4bit_use_double_quant: doubleQuant,
-    bnb_4bit_compute_dtype: "float32",
-    bnb_4bit_quant_storage: "uint8",
-    llm_int8_enable_fp32_cpu_offload: false,
-    llm_int8_has_fp16_weight: false,
-    llm_int8_skip_modules: null,
-    llm_int8_threshold: 6.0,
-  };
 }

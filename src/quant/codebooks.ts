@@ -1,5 +1,5 @@
 /**
- * The lookup tables of bitsandbytes 4-bit and 8-bit blockwise quantization (FORMATS.md §4), as float32 values.
+ * The lookup tables of bitsandbytes 4-bit and 8-bit blockwise quantization (docs/formats/nf4.md §4), as float32 values.
  * 4-bit tables are indexed by the stored 4-bit code; the 8-bit dynamic map is sorted ascending.
  */
 

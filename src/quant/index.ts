@@ -2,7 +2,7 @@
 export type { Quant4Type } from "./codebooks.js";
 export { FP4_CODE, NF4_CODE, code4, dynamicMap8 } from "./codebooks.js";
 export { nearestCode } from "./nearest.js";
-export { code4At, dequantize8bit, quantize4bit, quantize8bit } from "./blockwise.js";
+export { code4At, quantize4bit, quantize8bit } from "./blockwise.js";
 export type { QuantizationName, QuantScheme } from "./scheme.js";
 export { QUANTIZATION_NAMES, quantScheme } from "./scheme.js";
 export type { NestedAbsmax, Quant4Scales } from "./quant-tensor.js";
@@ -11,9 +11,9 @@ export { NESTED_BLOCKSIZE, doubleQuantize, quantizeTensor } from "./quantize.js"
 export { dequantizeWeight, quantLinear, quantLinearBackwardInput } from "./matmul.js";
 export { nativeQuant4Dequantize } from "./native.js";
 export type { CheckpointTensors, RawTensor } from "./bnb-format.js";
-export { bnbCompanionNames, bnbQuantizationConfig, bnbStateName, bnbTensors, readBnb4bit } from "./bnb-format.js";
+export { bnbCompanionNames, bnbStateName, bnbTensors, readBnb4bit } from "./bnb-format.js";
 export { checkpointTensors } from "./checkpoint-tensors.js";
-export { rawTensor, writeBnbCheckpoint, writeRawSafetensors } from "./bnb-write.js";
+export { writeRawSafetensors } from "./bnb-write.js";
 export type { MemoryPlan, PlanDims, PlanOptions } from "./memory-plan.js";
 export { linearDims, parseByteSize, planMemory, quant4Bytes } from "./memory-plan.js";
 export type { GgmlTypeInfo, GgmlTypeName } from "./ggml-types.js";

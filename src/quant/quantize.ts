@@ -18,7 +18,7 @@ function search(table: Float32Array): NearestCode {
 }
 
 /**
- * Quantizes a float tensor the way bitsandbytes' `quantize_4bit` does (FORMATS.md §4.2–4.3): blocks over the
+ * Quantizes a float tensor the way bitsandbytes' `quantize_4bit` does (docs/formats/nf4.md §4.2–4.3): blocks over the
  * flattened row-major tensor, absmax scaling, nearest code; with double quantization the absmax values minus their
  * mean are quantized again with the 8-bit dynamic map in blocks of 256.
  */

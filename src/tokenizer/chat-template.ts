@@ -22,15 +22,17 @@ function templateMessage(message: ChatMessage): Record<string, unknown> {
 export class ChatTemplate {
   private readonly template: Template;
 
+  /** `origin`: the file (or built-in name) the source came from, named when it does not parse. */
   constructor(
     readonly source: string,
     private readonly specialTokens: Record<string, string | undefined>,
+    origin = "the chat template",
   ) {
     try {
       // @huggingface/jinja accepts and drops `{% generation %}` tags, so masks never rely on them.
       this.template = new Template(source);
     } catch (err) {
-      throw new TemplateError(`the chat template does not parse: ${(err as Error).message}`);
+      throw new TemplateError(`${origin}: the chat template does not parse: ${(err as Error).message}`);
     }
   }
 

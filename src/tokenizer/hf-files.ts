@@ -9,13 +9,15 @@ export interface HfTokenizerFiles {
   tokenizerConfig: Record<string, unknown>;
   /** The template text: tokenizer_config.json's `chat_template`, else chat_template.jinja, else chat_template.json. */
   chatTemplate?: string;
+  /** The file the chat template came from (named by errors about it). */
+  chatTemplateFile?: string;
   /** `eos_token_id` of generation_config.json (an int or a list), when the folder has one. */
   generationEosIds: number[];
   /** Every tokenizer-related file present, for copying the tokenizer into another model folder. */
   paths: string[];
 }
 
-/** Names of the files that make up a tokenizer in a Hugging Face folder (see FORMATS.md §2.1). */
+/** Names of the files that make up a tokenizer in a Hugging Face folder (docs/formats/hf-folder.md §2.1). */
 export const TOKENIZER_FILE_NAMES = [
   "tokenizer.json",
   "tokenizer_config.json",
@@ -68,11 +70,16 @@ export function readHfTokenizerFiles(dir: string): HfTokenizerFiles {
   const configPath = path.join(dir, "tokenizer_config.json");
   const tokenizerConfig = existsSync(configPath) ? readJson(configPath) : {};
   let chatTemplate = pickTemplate(tokenizerConfig.chat_template, configPath);
+  let chatTemplateFile = chatTemplate === undefined ? undefined : configPath;
   const jinjaPath = path.join(dir, "chat_template.jinja");
   const templateJsonPath = path.join(dir, "chat_template.json");
-  if (chatTemplate === undefined && existsSync(jinjaPath)) chatTemplate = readFileSync(jinjaPath, "utf8");
+  if (chatTemplate === undefined && existsSync(jinjaPath)) {
+    chatTemplate = readFileSync(jinjaPath, "utf8");
+    chatTemplateFile = jinjaPath;
+  }
   if (chatTemplate === undefined && existsSync(templateJsonPath)) {
     chatTemplate = pickTemplate(readJson(templateJsonPath).chat_template, templateJsonPath);
+    chatTemplateFile = templateJsonPath;
   }
   const generationPath = path.join(dir, "generation_config.json");
   const generationEos = existsSync(generationPath) ? readJson(generationPath).eos_token_id : undefined;
@@ -84,6 +91,7 @@ export function readHfTokenizerFiles(dir: string): HfTokenizerFiles {
     tokenizerJson: readJson(tokenizerPath),
     tokenizerConfig,
     chatTemplate,
+    chatTemplateFile,
     generationEosIds,
     paths: tokenizerFilePaths(dir),
   };

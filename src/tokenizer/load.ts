@@ -52,7 +52,7 @@ export function loadTokenizer(spec: string, options: LoadTokenizerOptions = {}):
   if (cached) return cached;
   const files = location.kind === "gguf" ? ggufTokenizerFiles(location.file) : readHfTokenizerFiles(location.dir);
   const template = options.chatTemplate !== undefined ? resolveChatTemplate(options.chatTemplate) : files.chatTemplate;
-  const tok = new LoraTokenizer(files, template);
+  const tok = new LoraTokenizer(files, template, options.chatTemplate ?? files.chatTemplateFile);
   loaded.set(key, tok);
   return tok;
 }
@@ -78,6 +78,7 @@ function ggufTokenizerFiles(file: string): HfTokenizerFiles {
       tokenizerJson,
       tokenizerConfig,
       chatTemplate: typeof tokenizerConfig.chat_template === "string" ? tokenizerConfig.chat_template : undefined,
+      chatTemplateFile: `${file} (tokenizer.chat_template)`,
       generationEosIds: model.eosTokenIds,
       paths: [],
     };

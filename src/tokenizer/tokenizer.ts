@@ -62,7 +62,8 @@ export class LoraTokenizer {
   private readonly endOfTurn: ReadonlySet<number>;
   private affixes?: { prefix: number; suffix: number };
 
-  constructor(files: HfTokenizerFiles, chatTemplateSource: string | undefined) {
+  /** `templateOrigin`: the template's file or built-in name, for errors about it. */
+  constructor(files: HfTokenizerFiles, chatTemplateSource: string | undefined, templateOrigin?: string) {
     this.dir = files.dir;
     this.files = files.paths;
     const config = files.tokenizerConfig;
@@ -88,7 +89,7 @@ export class LoraTokenizer {
         eos_token: this.eosToken,
         pad_token: this.padToken,
         unk_token: tokenString(config.unk_token),
-      });
+      }, templateOrigin);
     }
   }
 

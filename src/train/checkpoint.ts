@@ -3,8 +3,8 @@ import path from "node:path";
 import { tensorSources, withSafetensors, writeSafetensors } from "../formats/index.js";
 import type { LoraAdapter } from "../lora/index.js";
 import { saveAdapter } from "../lora/index.js";
-import { readAdapterWeights } from "../formats/index.js";
-import { writeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
+import { readAdapterWeights, readJsonObject } from "../formats/index.js";
+import { removeDirAtomic, writeDirAtomic, writeFileAtomic } from "../util/atomic-write.js";
 import { InputError } from "../util/errors.js";
 import type { Optimizer } from "./optimizer.js";
 import type { WatchState } from "./validation-watch.js";
@@ -61,19 +61,49 @@ export function listCheckpoints(outputDir: string): Array<{ step: number; dir: s
     .sort((a, b) => a.step - b.step);
 }
 
-/** Deletes all but the newest `limit` checkpoints, never the one at the best step. */
+/**
+ * Deletes all but the newest `limit` checkpoints, never the one at the best step, and the temporary folders a
+ * crash during a save left behind (this process's own save has finished when this runs).
+ */
 export function pruneCheckpoints(outputDir: string, limit: number, bestStep: number | undefined): void {
+  const root = checkpointsDir(outputDir);
+  for (const name of fs.readdirSync(root)) if (name.startsWith(PREFIX) && name.includes(".tmp-")) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   const all = listCheckpoints(outputDir);
   const keep = new Set(all.slice(-limit).map((c) => c.step));
   if (bestStep !== undefined) keep.add(bestStep);
-  for (const c of all) if (!keep.has(c.step)) fs.rmSync(c.dir, { recursive: true, force: true });
+  for (const c of all) if (!keep.has(c.step)) removeDirAtomic(c.dir);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Reads a checkpoint's trainer_state.json; a missing, torn or foreign file is an InputError naming it. */
+export function readTrainerState(dir: string): TrainerState {
+  const file = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(file)) throw new InputError("not a loraforge checkpoint (trainer_state.json is missing)", { file: dir });
+  const raw = readJsonObject(file);
+  const foreign = (why: string) => new InputError(`not a loraforge trainer state (${why})`, { file });
+  for (const key of ["globalStep", "epoch", "stepInEpoch"]) {
+    const v = raw[key];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw foreign(`${key} must be a whole number`);
+  }
+  if (typeof raw.runHash !== "string") throw foreign("runHash must be a string");
+  if (!isObject(raw.watch)) throw foreign("watch must be an object");
+  const w = raw.window;
+  if (!isObject(w) || typeof w.lossSum !== "number" || typeof w.count !== "number") throw foreign("window must hold lossSum and count");
+  return raw as unknown as TrainerState;
+}
+
+/** Opens every file of a checkpoint (state, adapter, optimizer moments) without loading it; throws what is wrong. */
+export function verifyCheckpoint(dir: string): TrainerState {
+  const state = readTrainerState(dir);
+  withSafetensors(path.join(dir, ADAPTER_DIR, "adapter_model.safetensors"), () => undefined);
+  withSafetensors(path.join(dir, OPTIMIZER_FILE), () => undefined);
+  return state;
 }
 
 /** Loads a checkpoint into the adapter and optimizer; returns the trainer state. */
 export function loadCheckpoint(dir: string, adapter: LoraAdapter, optimizer: Optimizer): TrainerState {
-  const stateFile = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(stateFile)) throw new InputError("not a loraforge checkpoint (trainer_state.json is missing)", { file: dir });
-  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as TrainerState;
+  const state = readTrainerState(dir);
   const saved = readAdapterWeights(path.join(dir, ADAPTER_DIR, "adapter_model.safetensors"));
   for (const [modulePath, module] of adapter.modules) {
     const pair = saved.get(modulePath);

@@ -9,12 +9,14 @@ import { QUANTIZATION_NAMES } from "../quant/index.js";
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
+/**
+ * JSONL/JSON/CSV/Parquet files (prepared on the fly into output_dir/data, as `loraforge data prepare` does), or a
+ * folder written by `data prepare`, or JSONL files of {"input_ids", "labels"}.
+ */
+const dataFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
 export const dataSchema = z.strictObject({
-  /**
-   * JSONL/JSON/CSV/Parquet files (prepared on the fly into output_dir/data, as `loraforge data prepare` does), or a
-   * folder written by `data prepare`, or JSONL files of {"input_ids", "labels"}.
-   */
-  train: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  train: dataFiles,
   /** A validation file or prepared folder; otherwise `val_fraction` of the training records. */
   validation: z.string().min(1).optional(),
   val_fraction: z.number().min(0).max(0.5).default(0.05),
@@ -43,7 +45,8 @@ export const trainConfigSchema = z.strictObject({
   dtype: z.enum(["f32", "bf16"]).default("bf16"),
   /** QLoRA: hold the frozen attention/MLP projections in 4 bits (bitsandbytes nf4/fp4); absent: `dtype`. */
   quantization: z.enum(QUANTIZATION_NAMES).optional(),
-  data: dataSchema,
+  /** The data settings, or just the training file(s): `data: chat.jsonl` stands for `data: { train: chat.jsonl }`. */
+  data: z.union([dataSchema, dataFiles.transform((train) => dataSchema.parse({ train }))]),
   lora: loraSchema.default(loraSchema.parse({})),
   learning_rate: z.number().positive().default(2e-4),
   lr_scheduler_type: z.enum(["linear", "cosine", "constant"]).default("linear"),

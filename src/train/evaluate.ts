@@ -1,4 +1,5 @@
 import type { Model } from "../model/index.js";
+import { InputError } from "../util/errors.js";
 import { computeLoss, generate, makeBatch } from "../model/index.js";
 import type { TrainRecord } from "./batches.js";
 import type { GenerationScore } from "./eval-metrics.js";
@@ -10,8 +11,11 @@ export interface RecordLoss {
   targets: number;
 }
 
-/** Loss of every record (mean CE over its counted targets) and the dataset's mean over all counted targets. */
-export function evaluateLoss(model: Model, records: readonly TrainRecord[]): { loss: number; perplexity: number; targets: number; perRecord: RecordLoss[] } {
+/**
+ * Loss of every record (mean CE over its counted targets) and the dataset's mean over all counted targets.
+ * Data without a single trained target is an error naming `source`: it has no loss, not a perfect one.
+ */
+export function evaluateLoss(model: Model, records: readonly TrainRecord[], source?: string): { loss: number; perplexity: number; targets: number; perRecord: RecordLoss[] } {
   const perRecord: RecordLoss[] = [];
   let lossSum = 0;
   let targets = 0;
@@ -24,7 +28,12 @@ export function evaluateLoss(model: Model, records: readonly TrainRecord[]): { l
     lossSum += result.lossSum;
     targets += result.count;
   });
-  const loss = lossSum / Math.max(1, targets);
+  if (targets === 0) {
+    throw new InputError(`no trained tokens to evaluate (${records.length} records, every label -100)`, { file: source }, {
+      hint: "evaluate on data with assistant turns or completions (a `data prepare` folder's val.jsonl is empty when val_fraction is 0)",
+    });
+  }
+  const loss = lossSum / targets;
   return { loss, perplexity: Math.exp(loss), targets, perRecord };
 }
 

@@ -12,4 +12,3 @@ export { writeReport } from "./report.js";
 export type { BackgroundRunHandlers } from "./background-run.js";
 export { BackgroundRun } from "./background-run.js";
 export { METRICS_FILE, RUN_FILE, prepareOutputDir, resolveResume, truncateMetrics } from "./run-folder.js";
-export { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";

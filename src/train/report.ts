@@ -1,10 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import type { Plugin } from "chart.js";
 import { Chart, registerables } from "chart.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import { METRICS_FILE } from "./run-folder.js";
+import { readMetricLines } from "./run-folder.js";
 import type { TrainResult } from "./trainer.js";
 
 Chart.register(...registerables);
@@ -24,9 +23,7 @@ interface EvalPoint {
 }
 
 export function readMetrics(outputDir: string): { train: TrainPoint[]; evals: EvalPoint[] } {
-  const file = path.join(outputDir, METRICS_FILE);
-  const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()) : [];
-  const all = lines.map((l) => JSON.parse(l) as TrainPoint | EvalPoint);
+  const all = readMetricLines(outputDir).map((m) => m.record as unknown as TrainPoint | EvalPoint);
   return { train: all.filter((m): m is TrainPoint => m.type === "train"), evals: all.filter((m): m is EvalPoint => m.type === "eval") };
 }
 

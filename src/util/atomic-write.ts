@@ -47,12 +47,15 @@ export function writeFileAtomicWith(target: string, write: (fd: number) => void)
 }
 
 // Fault injection for the crash-safety tests: LORAFORGE_FAULT_ENOSPC_AFTER_BYTES=N makes this thread's writes fail
-// like a full disk once N bytes have gone through writeAll.
+// like a full disk once N bytes have gone through writeAll; LORAFORGE_FAULT_SIGKILL_AFTER_BYTES=N kills the process
+// with SIGKILL there instead (a crash in the middle of writing, which a timer rarely hits).
 const faultLimit = Number(process.env.LORAFORGE_FAULT_ENOSPC_AFTER_BYTES ?? Infinity);
+const killLimit = Number(process.env.LORAFORGE_FAULT_SIGKILL_AFTER_BYTES ?? Infinity);
 let bytesWritten = 0;
 
 function injectedFault(count: number): void {
   bytesWritten += count;
+  if (bytesWritten > killLimit) process.kill(process.pid, "SIGKILL");
   if (bytesWritten > faultLimit) {
     throw Object.assign(new Error("ENOSPC: no space left on device, write (injected by LORAFORGE_FAULT_ENOSPC_AFTER_BYTES)"), { code: "ENOSPC" });
   }
@@ -98,6 +101,18 @@ export function writeDirAtomic(target: string, fill: (tmpDir: string) => void, o
     throw err;
   }
   fsyncDir(parent);
+}
+
+/**
+ * Deletes a folder so that its name never shows a half-deleted folder: it is renamed to a temporary sibling first
+ * (one atomic step), then removed. A crash in between leaves only a `*.tmp-*` folder.
+ */
+export function removeDirAtomic(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const doomed = tempName(path.resolve(dir));
+  fs.renameSync(dir, doomed);
+  fsyncDir(path.dirname(doomed));
+  fs.rmSync(doomed, { recursive: true, force: true });
 }
 
 function fsyncFile(file: string): void {

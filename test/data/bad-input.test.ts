@@ -1,5 +1,6 @@
 // Every kind of bad input ends with a located, readable error and a non-zero exit code — never a stack trace.
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { test } from "node:test";
 import { chat, jsonl, LLAMA2, runCli, tempDir, writeFixture } from "./helpers.js";
 
@@ -85,4 +86,14 @@ test("a template that raises on the role order is reported for that record", asy
 test("bad option values are refused", async () => {
   const file = writeFixture(dir, "ok3.jsonl", jsonl([chat("hi", "hello")]));
   await expectFailure(["data", "check", file, "--val-fraction", "1.5"], /--val-fraction expects a number in \[0, 0\.99\]/);
+});
+
+test("inspect on a prepared folder names the file and line of a malformed train.jsonl line (issue 15)", async () => {
+  const prepared = `${dir}/prepared-torn`;
+  mkdirSync(prepared);
+  writeFixture(dir, "prepared-torn/train.jsonl", '{"input_ids":[1,2,3],"labels":[-100,2,3]}\n{"input_ids":[1,2\n');
+  writeFixture(dir, "prepared-torn/val.jsonl", "");
+  await expectFailure(["data", "inspect", prepared, "--model", LLAMA2], /prepared-torn\/train\.jsonl, line 2: not valid JSON/);
+  writeFixture(dir, "prepared-torn/train.jsonl", '{"input_ids":[1,2,3],"labels":[-100,2]}\n');
+  await expectFailure(["data", "inspect", prepared, "--model", LLAMA2], /train\.jsonl, line 1, labels: expected an array of 3 labels/);
 });

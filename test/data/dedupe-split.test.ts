@@ -62,7 +62,7 @@ test("the split is deterministic for a seed, keeps input order, and honours frac
   assert.ok(one.val.every((r, i) => i === 0 || r.source.line > one.val[i - 1].source.line));
   assert.equal(splitRecords(records, { seed: 7, valSize: 33 }).val.length, 33);
   assert.equal(splitRecords(records, { seed: 7, valFraction: 0 }).val.length, 0);
-  assert.throws(() => splitRecords(records, { seed: 7, valSize: 200 }), /--val-size/);
+  assert.throws(() => splitRecords(records, { seed: 7, valSize: 200 }), /a validation split of 200 records needs more than the 200 records/);
 });
 
 test("dedupe is deterministic and leakage finds exact and near copies across the split", () => {

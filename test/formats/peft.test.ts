@@ -8,7 +8,9 @@ import {
   SafetensorsReader,
   adapterConfigJson,
   parseAdapterConfig,
+  readAdapterConfig,
   readAdapterFolder,
+  readJsonObject,
   renderModelCard,
   tensorSources,
   writeAdapterFolder,
@@ -20,41 +22,9 @@ import { bitIdentical, randomTensor } from "../helpers/numeric.js";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-peft-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** adapter_config.json as PEFT 0.15 save_pretrained writes it (all fields, sorted). */
-const PEFT_WRITTEN = {
-  alpha_pattern: {},
-  auto_mapping: null,
-  base_model_name_or_path: "HuggingFaceTB/SmolLM2-135M",
-  bias: "none",
-  corda_config: null,
-  eva_config: null,
-  exclude_modules: null,
-  fan_in_fan_out: false,
-  inference_mode: true,
-  init_lora_weights: true,
-  layer_replication: null,
-  layers_pattern: null,
-  layers_to_transform: null,
-  loftq_config: {},
-  lora_alpha: 32,
-  lora_bias: false,
-  lora_dropout: 0.05,
-  megatron_config: null,
-  megatron_core: "megatron.core",
-  modules_to_save: null,
-  peft_type: "LORA",
-  qalora_group_size: 16,
-  r: 16,
-  rank_pattern: {},
-  revision: null,
-  target_modules: ["v_proj", "q_proj", "down_proj"],
-  task_type: "CAUSAL_LM",
-  trainable_token_indices: null,
-  use_dora: false,
-  use_qalora: false,
-  use_rslora: true,
-  peft_version: "0.15.2",
-};
+/** adapter_config.json exactly as PEFT 0.21.2 save_pretrained wrote it (interop/steps/20_model_peft.py). */
+const PEFT_FILE = path.join("test", "golden", "peft_adapter", "adapter_config.json");
+const PEFT_WRITTEN = readJsonObject(PEFT_FILE);
 
 const base = new Map<string, [number, number]>([
   ["model.layers.0.self_attn.q_proj", [12, 8]],
@@ -83,14 +53,16 @@ const config: LoraAdapterConfig = {
 
 describe("adapter_config.json", () => {
   it("reads what PEFT writes", () => {
-    const c = parseAdapterConfig(PEFT_WRITTEN, "adapter_config.json");
-    assert.equal(c.r, 16);
-    assert.equal(c.loraAlpha, 32);
-    assert.equal(c.loraDropout, 0.05);
-    assert.equal(c.useRslora, true);
-    assert.deepEqual(c.targetModules, ["v_proj", "q_proj", "down_proj"]);
-    assert.equal(c.baseModelNameOrPath, "HuggingFaceTB/SmolLM2-135M");
-    assert.deepEqual(c.unknownFields, []);
+    const c = readAdapterConfig(PEFT_FILE);
+    assert.equal(PEFT_WRITTEN.peft_version, "0.21.2", "the fixture comes from the pinned PEFT");
+    assert.equal(c.r, 4);
+    assert.equal(c.loraAlpha, 8);
+    assert.equal(c.loraDropout, 0);
+    assert.equal(c.useRslora, false);
+    assert.equal(c.initLoraWeights, false);
+    assert.deepEqual([...(c.targetModules as string[])].sort(), ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"]);
+    assert.equal(c.baseModelNameOrPath, PEFT_WRITTEN.base_model_name_or_path);
+    assert.deepEqual(c.unknownFields, [], "a field PEFT 0.21.2 writes that loraforge does not know");
   });
 
   it("fills PEFT's defaults from a minimal config and keeps regex / all-linear targets", () => {

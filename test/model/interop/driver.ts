@@ -2,9 +2,8 @@
 // [PEFT_ADAPTER_DIR] OURS_ADAPTER_DIR` writes our logits, loss and gradients and saves our seeded adapter.
 import fs from "node:fs";
 import type { Tensor } from "../../../src/tensor/index.js";
-import { generate } from "../../../src/model/index.js";
 import { saveAdapter } from "../../../src/lora/index.js";
-import { CASE, loadAdapter, loadModel, logitsWith, lossAndGrads, makeFolder, oursAdapter } from "./case.js";
+import { greedyWith, loadAdapter, loadModel, logitsWith, lossAndGrads, makeFolder, oursAdapter } from "./case.js";
 
 const list = (t: Tensor) => Array.from(t.data as Float32Array);
 
@@ -28,7 +27,7 @@ if (command === "init") {
     peft_logits: list(logitsWith(model, theirs)),
     peft_loss: theirsGrads.loss,
     peft_grads: grads(theirsGrads),
-    greedy: generate(model, CASE.sequences[0], { maxNewTokens: 12, eosTokenIds: [] }).tokens,
+    greedy: greedyWith(model, ours),
   };
   fs.writeFileSync(out, JSON.stringify(result));
 } else {

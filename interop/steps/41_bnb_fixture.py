@@ -2,7 +2,7 @@
 fp4 without), for test/quant/bnb-checkpoint.test.ts: our quantize-on-load of the bf16 folder must reproduce the
 4-bit tensors byte for byte, and our reader must load transformers' files.
 
-    PYTHONPATH=<bitsandbytes> python test/quant/interop/make_bnb_fixture.py
+An interop step (npm run test:interop; bitsandbytes is pinned in interop/requirements.txt).
 """
 import os
 import shutil
@@ -10,7 +10,7 @@ import shutil
 import torch
 from transformers import BitsAndBytesConfig, Qwen2Config, Qwen2ForCausalLM, AutoModelForCausalLM
 
-root = os.path.join(os.path.dirname(__file__), "..", "fixtures", "bnb-tiny")
+root = os.path.join(os.path.dirname(__file__), "..", "..", "test", "quant", "fixtures", "bnb-tiny")
 shutil.rmtree(root, ignore_errors=True)
 torch.manual_seed(3)
 # hidden 64, intermediate 160: down_proj's in = 160 is not a multiple of 64, so its blocks straddle rows.

@@ -1,6 +1,6 @@
 """Golden 4-bit quantizations from bitsandbytes itself (CPU), re-checked by test/quant/bnb-golden.test.ts.
 
-Run with a Python that has torch and bitsandbytes:  python test/quant/interop/bnb_golden.py
+An interop step (npm run test:interop; bitsandbytes is pinned in interop/requirements.txt).
 Writes test/quant/golden/bnb_4bit.json (float32 arrays and bytes as little-endian hex).
 """
 import json
@@ -58,7 +58,7 @@ out = {
     "inputs": inputs,
     "cases": cases,
 }
-path = os.path.join(os.path.dirname(__file__), "..", "golden", "bnb_4bit.json")
+path = os.path.join(os.path.dirname(__file__), "..", "..", "test", "quant", "golden", "bnb_4bit.json")
 with open(path, "w") as fh:
     json.dump(out, fh)
 print("wrote", path, len(cases), "cases")
