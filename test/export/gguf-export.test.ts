@@ -26,13 +26,13 @@ const CASES = [
 
 /**
  * The bound: llama.cpp computes the f32 model in f32 (f32 KV cache, no flash attention) with another summation
- * order; over 4 layers the log-probabilities then differ by float32 rounding. Measured: ≤ 1e-5; asserted 1e-4.
+ * order; over 4 layers the log-probabilities then differ by float32 rounding. Measured: 0.98–1.24e-5; asserted 1e-4.
  */
 const F32_BOUND = 1e-4;
 
 describe("export gguf --type f32 of random llama / qwen2 / qwen3 / mistral folders", () => {
   for (const c of CASES) {
-    it(`${c.arch}: llama.cpp's next-token log-probs equal our forward on the HF folder; the GGUF reads back to the same weights`, async () => {
+    it(`${c.arch}: llama.cpp's next-token log-probs equal our forward on the HF folder; the GGUF reads back to the same weights`, async (t) => {
       const dir = modelFolder(path.join(tmp, c.arch), {
         arch: c.arch,
         tieWordEmbeddings: c.tie,
@@ -51,6 +51,7 @@ describe("export gguf --type f32 of random llama / qwen2 / qwen3 / mistral folde
       if (c.rope) assert.equal(ours.config.ropeScaling?.factor, 32, "the fixture has llama3 rope scaling");
       const ids = prompts(ours.config.vocabSize, 1);
       const agreement = compare(ourLogProbs(ours, ids), await llamaLogProbs(out, ids));
+      t.diagnostic(`${c.arch}: max |Δ log p| ${agreement.maxLogProbDiff.toExponential(2)}`);
       assert.ok(agreement.maxLogProbDiff <= F32_BOUND, `max |Δ log p| = ${agreement.maxLogProbDiff}`);
       assert.equal(agreement.top1, 1);
 
