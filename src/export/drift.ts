@@ -6,7 +6,7 @@ import type { Model } from "../model/index.js";
 import { forwardLogits, generate, loadModel, makeBatch } from "../model/index.js";
 import { loadTokenizer } from "../tokenizer/index.js";
 import type { TrainRecord } from "../train/index.js";
-import { isPreparedFolder, readPreparedFile } from "../train/index.js";
+import { isPreparedFolder, readPreparedFile } from "../data/index.js";
 import { InputError } from "../util/errors.js";
 import { openBaseModel } from "./base-model.js";
 import type { GgufEngine } from "./llama-cpp-engine.js";
