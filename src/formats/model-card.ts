@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 export interface ModelCardInput {
   /** What the repo holds relative to its base: an adapter, a merged fine-tune, or a quantized export. */
   relation: "adapter" | "finetune" | "quantized";
-  /** Hub id or path of the base model; omitted from the front matter when unknown. */
+  /** Hub id of the base model (never a local path: see baseModelHubId); omitted from the front matter when unknown. */
   baseModel: string | null;
   title: string;
   /** Markdown after the title. */

@@ -1,0 +1,10 @@
+// The public face of src/hub: models by Hub id into the Hugging Face cache, pushes with a model card, adapter preflight.
+export type { HubContext, HubContextOptions } from "./hub-context.js";
+export { hubContext } from "./hub-context.js";
+export { hubCacheDir, hubEndpoint, hubOffline } from "./hub-env.js";
+export { HubNetworkError } from "./hub-errors.js";
+export type { RepoFile, SelectionOptions } from "./file-selection.js";
+export type { PullOptions, PullProgress, PullResult } from "./pull.js";
+export { cachedSnapshot, pullModel } from "./pull.js";
+export type { ResolveOptions } from "./resolve-model.js";
+export { resolveModelReference } from "./resolve-model.js";
