@@ -4,9 +4,11 @@ import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";
 import { registerEstimate } from "./estimate.js";
 import { registerGenerate } from "./generate.js";
+import { registerHubModelResolution } from "./hub-models.js";
 import { registerInitModel } from "./init-model.js";
 import { registerEval } from "./eval.js";
+import { registerPull } from "./pull.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerPull, registerHubModelResolution];

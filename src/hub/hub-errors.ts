@@ -13,6 +13,9 @@ export interface HubAction {
 /** The connection failed (as opposed to the Hub answering no): a cached copy may stand in. */
 export class HubNetworkError extends LoraforgeError {}
 
+/** The Hub knows no such repo (404), or not without a token (401): maybe the name was meant as a local path. */
+export class HubNotFoundError extends LoraforgeError {}
+
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** A failure of the connection itself (refused, reset, dropped mid-body, DNS), as opposed to an answer from the Hub. */
@@ -57,7 +60,7 @@ export function hubError(err: unknown, ctx: HubContext, action: HubAction): Erro
   }
   if (code === "EntryNotFound") return new LoraforgeError(`${action.repo}${rev}: ${err.message}`, { hint: `see the files at ${page}/tree/${action.revision ?? "main"}` });
   if (status === 401) {
-    return new LoraforgeError(
+    return new (ctx.accessToken ? LoraforgeError : HubNotFoundError)(
       ctx.accessToken
         ? `the Hub refused the token from ${ctx.tokenSource} for ${action.repo} (401)`
         : `${action.repo}: the Hub needs a token (401): the repo is private or gated, or does not exist`,
@@ -70,7 +73,7 @@ export function hubError(err: unknown, ctx: HubContext, action: HubAction): Erro
     });
   }
   if (status === 404) {
-    return new LoraforgeError(`${action.repo}${rev} was not found on ${ctx.hubUrl} (404)`, {
+    return new HubNotFoundError(`${action.repo}${rev} was not found on ${ctx.hubUrl} (404)`, {
       hint: `check the id (owner/name, case matters) at ${page}; a private repo also answers 404 without a token: ${LOGIN_HINT}`,
     });
   }

@@ -4,7 +4,7 @@ import { parseHubId } from "../formats/index.js";
 import { LoraforgeError } from "../util/errors.js";
 import type { HubContext } from "./hub-context.js";
 import { hubContext } from "./hub-context.js";
-import { HubNetworkError } from "./hub-errors.js";
+import { HubNetworkError, HubNotFoundError } from "./hub-errors.js";
 import type { PullOptions } from "./pull.js";
 import { cachedSnapshot, pullModel } from "./pull.js";
 
@@ -37,6 +37,9 @@ export async function resolveModelReference(spec: string, options: ResolveOption
   try {
     return inSnapshot((await pullModel(ref.repo, { ...options, revision, context: ctx })).snapshot);
   } catch (err) {
+    if (err instanceof HubNotFoundError) {
+      throw new LoraforgeError(`${spec} is not a local folder, and as a Hub id: ${err.message}`, { hint: err.hint });
+    }
     const cached = err instanceof HubNetworkError ? cachedSnapshot(ctx, ref.repo, revision, needed) : undefined;
     if (!cached) throw err;
     options.onNote?.(`${(err as Error).message}; using the cached copy ${cached}`);

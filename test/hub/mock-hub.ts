@@ -105,7 +105,7 @@ export class MockHub {
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)$/.exec(p)) && req.method === "GET") return this.repoExists(res, m[1], auth);
     if (p === "/api/repos/create" && req.method === "POST") return this.create(res, JSON.parse(body.toString()), auth);
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/preupload\/(.+)$/.exec(p))) return this.preupload(res, m[1], JSON.parse(body.toString()), auth);
-    if ((m = /^\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/.exec(p))) return this.lfsBatch(res, JSON.parse(body.toString()), auth);
+    if (/^\/[^/]+\/[^/]+\.git\/info\/lfs\/objects\/batch$/.test(p)) return this.lfsBatch(res, JSON.parse(body.toString()), auth);
     if ((m = /^\/lfs-upload\/([0-9a-f]{64})$/.exec(p)) && req.method === "PUT") return this.lfsUpload(res, m[1], body);
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/commit\/(.+)$/.exec(p))) return this.commit(res, m[1], m[2], body.toString(), auth);
     json(res, 404, { error: `mock hub: no route for ${req.method} ${p}` });
