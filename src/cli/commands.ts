@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerCheckAdapter } from "./check-adapter.js";
 import { registerData } from "./data.js";
 import { registerDemo } from "./demo.js";
 import { registerDoctor } from "./doctor.js";
@@ -11,4 +12,4 @@ import { registerPull } from "./pull.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerPull, registerHubModelResolution];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerPull, registerCheckAdapter, registerHubModelResolution];
