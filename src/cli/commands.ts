@@ -9,7 +9,8 @@ import { registerHubModelResolution } from "./hub-models.js";
 import { registerInitModel } from "./init-model.js";
 import { registerEval } from "./eval.js";
 import { registerPull } from "./pull.js";
+import { registerPush } from "./push.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerPull, registerCheckAdapter, registerHubModelResolution];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerPull, registerPush, registerCheckAdapter, registerHubModelResolution];

@@ -53,7 +53,7 @@ export interface SelectionOptions {
 }
 
 /**
- * What to download first: the config/tokenizer files and either the one GGUF asked for or the safetensors index
+ * What to download first: the config/tokenizer files and either the one GGUF asked for, a PEFT adapter's two files, or the safetensors index
  * (its shards come from `shardsOfIndex` once it is read) or the single safetensors file. Never `.bin`/`.pth` weights
  * or the other quantizations of a GGUF repo.
  */
@@ -71,6 +71,8 @@ export function selectModelFiles(repo: string, files: readonly RepoFile[], optio
     return [gguf];
   }
   const support = files.filter((f) => MODEL_FILES.has(f.path));
+  // A PEFT adapter repo: its two files (and any tokenizer it ships), never a base checkpoint.
+  if (files.some((f) => f.path === "adapter_config.json")) return [...support, ...files.filter((f) => f.path === "adapter_config.json" || f.path === "adapter_model.safetensors")];
   const index = files.find((f) => f.path === SAFETENSORS_INDEX);
   if (index) return [...support, index];
   const single = files.find((f) => f.path === "model.safetensors");

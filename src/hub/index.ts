@@ -14,3 +14,5 @@ export type { Finding, Runtime } from "./preflight/finding.js";
 export { RUNTIMES } from "./preflight/finding.js";
 export { locateBase } from "./preflight/locate-base.js";
 export { VLLM_DEFAULT_MAX_LORA_RANK, VLLM_MAX_LORA_RANKS } from "./preflight/vllm-rules.js";
+export type { PushOptions, PushPlan, PushResult } from "./push/push.js";
+export { pushToHub } from "./push/push.js";

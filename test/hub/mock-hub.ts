@@ -108,6 +108,7 @@ export class MockHub {
     if (/^\/[^/]+\/[^/]+\.git\/info\/lfs\/objects\/batch$/.test(p)) return this.lfsBatch(res, JSON.parse(body.toString()), auth);
     if ((m = /^\/lfs-upload\/([0-9a-f]{64})$/.exec(p)) && req.method === "PUT") return this.lfsUpload(res, m[1], body);
     if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/commit\/(.+)$/.exec(p))) return this.commit(res, m[1], m[2], body.toString(), auth);
+    if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/branch\/(.+)$/.exec(p)) && req.method === "POST") return this.branch(res, m[1], m[2], auth);
     json(res, 404, { error: `mock hub: no route for ${req.method} ${p}` });
   }
 
@@ -224,6 +225,14 @@ export class MockHub {
   private lfsUpload(res: ServerResponse, oid: string, body: Buffer): void {
     if (sha256(body) !== oid) return json(res, 400, { error: "sha256 mismatch" });
     this.lfs.set(oid, body);
+    res.writeHead(200).end();
+  }
+
+  private branch(res: ServerResponse, repo: string, branch: string, auth: boolean): void {
+    const r = this.repos.get(repo);
+    if (!auth) return json(res, 401, { error: "Invalid username or password." });
+    if (!r) return json(res, 404, { error: "Repository not found" }, { "X-Error-Code": "RepoNotFound" });
+    if (!r.refs.has(branch)) r.refs.set(branch, r.refs.get("main")!);
     res.writeHead(200).end();
   }
 

@@ -7,7 +7,8 @@ import { hubIdFromCachePath } from "../../src/formats/index.js";
 import { planInitModel, writeInitModel } from "../../src/model/index.js";
 import { runCli } from "../helpers/cli.js";
 import { writeConfig } from "../train/helpers.js";
-import { MockHub } from "./mock-hub.js";
+import { parse } from "yaml";
+import { MockHub, TOKEN, sha256 } from "./mock-hub.js";
 
 // The user's path end to end through the CLI: pull a model by id, train on it from the cache with the network off.
 const BASE = "HuggingFaceTB/SmolLM2-135M-Instruct";
@@ -20,6 +21,13 @@ after(async () => {
 
 const home = path.join(tmp, "hf-home");
 const env = (extra: NodeJS.ProcessEnv = {}) => ({ HF_ENDPOINT: hub.url, HF_HOME: home, HF_TOKEN: "", ...extra });
+
+/** The YAML front matter of a model card, parsed with the yaml package. */
+function frontMatter(card: string): Record<string, unknown> {
+  const m = /^---\n([\s\S]*?)\n---\n/.exec(card);
+  assert.ok(m, `front matter in:\n${card}`);
+  return parse(m[1]) as Record<string, unknown>;
+}
 let commit = "";
 
 before(() => {
@@ -69,5 +77,70 @@ describe("pull → train from the cache", () => {
     assert.equal(run.code, 1, run.out);
     assert.match(run.out, /error: HF_HUB_OFFLINE is set and org\/not-cached@main is not in the Hugging Face cache/);
     assert.match(run.out, /hint: download it once with the network: loraforge pull org\/not-cached/);
+  });
+});
+
+describe("push: the run's adapter with a complete card", () => {
+  const run = () => path.join(tmp, "run");
+
+  it("--dry-run lists the files, their sizes and the card, and sends nothing", async () => {
+    const before = hub.count();
+    const r = await runCli(["push", run(), "--repo", "me/smol-lora", "--dry-run", "--dataset", "me/orders"], env({ HF_TOKEN: TOKEN }));
+    assert.equal(r.code, 0, r.out);
+    assert.equal(hub.count(), before, "dry run: no request");
+    for (const f of ["adapter_config.json", "adapter_model.safetensors", "loss.png", "README.md"]) assert.match(r.out, new RegExp(`  ${f.replace(".", "\\.")} +[\\d,]+ bytes`));
+    assert.ok(!r.out.includes(TOKEN), "the token is never printed");
+    const card = r.out.slice(r.out.indexOf("--- README.md ---\n") + 18);
+    const meta = frontMatter(card);
+    assert.equal(meta.datasets && (meta.datasets as string[])[0], "me/orders");
+  });
+
+  it("commits exactly the adapter, the plot and the card; the card's front matter is what the Hub expects", async () => {
+    const r = await runCli(["push", run(), "--repo", "me/smol-lora", "--private", "--message", "first adapter"], env({ HF_TOKEN: TOKEN }));
+    assert.equal(r.code, 0, r.out);
+    assert.ok(!r.out.includes(TOKEN), "the token is never printed");
+    assert.equal(hub.created.length, 1);
+    assert.deepEqual([hub.created[0].organization, hub.created[0].name, hub.created[0].visibility], ["me", "smol-lora", "private"]);
+    assert.equal(hub.commits.length, 1);
+    const c = hub.commits[0];
+    assert.equal(c.summary, "first adapter");
+    assert.equal(c.branch, "main");
+    assert.deepEqual([...c.files.keys()].sort(), ["README.md", "adapter_config.json", "adapter_model.safetensors", "loss.png"]);
+    assert.deepEqual(c.lfsPaths.sort(), ["adapter_model.safetensors", "loss.png"], "binary files go through LFS");
+    const weights = fs.readFileSync(path.join(run(), "adapter", "adapter_model.safetensors"));
+    assert.equal(sha256(c.files.get("adapter_model.safetensors")!), sha256(weights));
+    // adapter_config.json names the base by its Hub id, as PEFT writes it for a Hub base.
+    const config = JSON.parse(c.files.get("adapter_config.json")!.toString()) as Record<string, unknown>;
+    assert.equal(config.base_model_name_or_path, BASE);
+
+    const card = c.files.get("README.md")!.toString();
+    const meta = frontMatter(card);
+    assert.equal(meta.base_model, BASE);
+    assert.equal(meta.base_model_relation, "adapter");
+    assert.equal(meta.library_name, "peft");
+    assert.equal(meta.license, "apache-2.0", "taken from the base's card in the cache");
+    assert.equal(meta.pipeline_tag, "text-generation");
+    for (const tag of ["lora", "peft", "loraforge", `base_model:adapter:${BASE}`]) assert.ok((meta.tags as string[]).includes(tag), tag);
+    assert.ok(!card.includes(home) && !card.includes(tmp), "no local path anywhere in the card");
+    const runJson = JSON.parse(fs.readFileSync(path.join(run(), "run.json"), "utf8")) as { result: { best: { valLoss: number } } };
+    assert.match(card, new RegExp(`\\| best validation loss \\| ${runJson.result.best.valLoss.toFixed(4)} \\|`));
+    assert.match(card, /- records: 12 for training, 4 for validation/);
+    assert.match(card, /chat\.jsonl \(messages, 16 rows\)/);
+    assert.match(card, /\| r \/ lora_alpha \/ dropout \| 4 \/ /);
+    assert.match(card, /!\[Training and validation loss\]\(loss\.png\)/);
+    assert.match(card, new RegExp(`PeftModel\\.from_pretrained\\(base, "me/smol-lora"\\)`));
+  });
+
+  it("--revision commits to a new branch; without a token or with a rejected one the push says how to log in", async () => {
+    const r = await runCli(["push", path.join(run(), "adapter"), "--repo", "me/smol-lora", "--revision", "v2"], env({ HF_TOKEN: TOKEN }));
+    assert.equal(r.code, 0, r.out);
+    assert.equal(hub.commits.at(-1)!.branch, "v2");
+    const none = await runCli(["push", run(), "--repo", "me/other"], env());
+    assert.equal(none.code, 1);
+    assert.match(none.out, /error: pushing to me\/other needs a token with write access\nhint: set HF_TOKEN/);
+    const rejected = await runCli(["push", run(), "--repo", "me/other"], env({ HF_TOKEN: "hf_wrongwrongwrong" }));
+    assert.equal(rejected.code, 1);
+    assert.match(rejected.out, /error: the Hub refused the token from HF_TOKEN for me\/other \(401\)/);
+    assert.ok(!rejected.out.includes("hf_wrongwrongwrong"));
   });
 });
