@@ -71,6 +71,17 @@ describe("pull → train from the cache", () => {
     assert.ok(!card.includes(home), "no local path in the card");
   });
 
+  it("`--model ID` of any command resolves through the cache (generate, offline)", async () => {
+    const requests = hub.count();
+    const r = await runCli(["generate", "--model", BASE, "--prompt", "The order was", "--max-new-tokens", "3"], env({ HF_HUB_OFFLINE: "1" }));
+    assert.equal(r.code, 0, r.out);
+    assert.ok(r.out.trim().length > 0);
+    assert.equal(hub.count(), requests);
+    const missing = await runCli(["generate", "--model", "org/absent", "--prompt", "x"], env());
+    assert.equal(missing.code, 1);
+    assert.match(missing.out, /error: org\/absent is not a local folder, and as a Hub id: org\/absent was not found on http:\/\/127\.0\.0\.1:\d+ \(404\)|needs a token \(401\)/);
+  });
+
   it("`train` with a Hub id that is not cached, offline, says how to fetch it", async () => {
     const config = writeConfig(tmp, "other.yaml", { model: "org/not-cached", data: { train: "chat.jsonl", chat_template: "llama2" }, max_steps: 1, output_dir: "run-other" });
     const run = await runCli(["train", config], env({ HF_HUB_OFFLINE: "1" }));
