@@ -4,7 +4,7 @@ import { getRepoFolderName } from "@huggingface/hub";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
 /**
- * The Hugging Face cache layout that Python `huggingface_hub` reads and writes (FORMATS: blobs / snapshots / refs):
+ * The Hugging Face cache layout that Python `huggingface_hub` reads and writes (docs/hub.md "Pull"):
  *   <cache>/models--owner--name/blobs/<etag>                  file contents, named by LFS sha256 or git blob id
  *   <cache>/models--owner--name/snapshots/<commit>/<path>     relative symlink to ../../blobs/<etag>
  *   <cache>/models--owner--name/refs/<revision>               the commit a branch or tag pointed at

@@ -61,7 +61,7 @@ function readBaseFacts(dir: string): BaseFacts {
   return { dir, architecture, tieWordEmbeddings: raw.tie_word_embeddings === true, linearShapes };
 }
 
-/** The module path and part of a PEFT tensor name (`base_model.model.<module>.<part>`), per FORMATS §3.3. */
+/** The module path and part of a PEFT tensor name (`base_model.model.<module>.<part>`), as peft utils/save_and_load.py saves them. */
 export function splitTensorName(name: string): { module: string; part: string } {
   const inner = name.replace(/^base_model\.model\./, "");
   const m = /^(.*?)\.(lora_A\.weight|lora_B\.weight|lora_embedding_A|lora_embedding_B|lora_magnitude_vector|weight|bias)$/.exec(inner);

@@ -1,6 +1,6 @@
 import type { AdapterFacts } from "./adapter-facts.js";
 
-/** adapter_config.json fields as PEFT defines them (FORMATS §3.2), read tolerantly from any PEFT version. */
+/** adapter_config.json fields as PEFT defines them (peft tuners/lora/config.py), read tolerantly from any PEFT version. */
 export function fields(facts: AdapterFacts) {
   const c = facts.config ?? {};
   const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : typeof v === "object" && v !== null ? Object.keys(v).length > 0 : v != null && v !== "");

@@ -16,7 +16,7 @@ export interface CardFacts {
 
 const RELATION = { adapter: "adapter", merged: "finetune", gguf: "quantized" } as const;
 
-/** README.md for the repo: the Hub's front matter (FORMATS §8.4) and a body saying what it is, how it was made, how to use it. */
+/** README.md for the repo: the Hub's front matter (docs/hub.md "Push") and a body saying what it is, how it was made, how to use it. */
 export function buildModelCard(facts: CardFacts): string {
   const { source, baseModel } = facts;
   return renderModelCard({
