@@ -76,11 +76,11 @@ export class MockHub {
   }
 
   /** Adds a repo whose `main` holds `files`; returns the commit id. */
-  addRepo(repo: string, files: Record<string, Buffer | string>, options: { private?: boolean; gated?: boolean } = {}): string {
-    const commit = randomBytes(20).toString("hex");
+  addRepo(repo: string, files: Record<string, Buffer | string>, options: { private?: boolean; gated?: boolean; commit?: string } = {}): string {
+    const commit = options.commit ?? randomBytes(20).toString("hex");
     const content = new Map(Object.entries(files).map(([p, c]) => [p, Buffer.isBuffer(c) ? c : Buffer.from(c)]));
     for (const c of content.values()) this.lfs.set(sha256(c), c);
-    this.repos.set(repo, { ...options, commits: new Map([[commit, content]]), refs: new Map([["main", commit]]) });
+    this.repos.set(repo, { private: options.private, gated: options.gated, commits: new Map([[commit, content]]), refs: new Map([["main", commit]]) });
     return commit;
   }
 
