@@ -33,11 +33,18 @@ export function addCacheFixture(hub: MockHub): void {
   );
 }
 
-/** What a cache holds for the fixture, in the terms Python's scan_cache_dir reports. */
-export function cacheView(cacheDir: string): { refs: Record<string, string>; files: Record<string, number>; blobs: number } {
+export interface CacheLayout {
+  refs: Record<string, string>;
+  /** snapshot file → its symlink's target, as written. */
+  links: Record<string, string>;
+  blobs: string[];
+}
+
+/** The fixture's folder in a cache, as files on disk: refs, the snapshot's links and the blob names. */
+export function cacheLayout(cacheDir: string): CacheLayout {
   const repo = path.join(cacheDir, "models--org--cache-check");
   const snapshot = path.join(repo, "snapshots", CACHE_COMMIT);
-  const files = Object.fromEntries(fs.readdirSync(snapshot).sort().map((f) => [f, fs.statSync(path.join(snapshot, f)).size]));
+  const links = Object.fromEntries(fs.readdirSync(snapshot).sort().map((f) => [f, fs.readlinkSync(path.join(snapshot, f))]));
   const refs = Object.fromEntries(fs.readdirSync(path.join(repo, "refs")).map((r) => [r, fs.readFileSync(path.join(repo, "refs", r), "utf8")]));
-  return { refs, files, blobs: fs.readdirSync(path.join(repo, "blobs")).length };
+  return { refs, links, blobs: fs.readdirSync(path.join(repo, "blobs")).sort() };
 }

@@ -55,24 +55,33 @@ export class MockHub {
   /** Answer every request with this status (5xx), or close every connection at once ("drop"). */
   failAll?: number | "drop";
   private readonly lfs = new Map<string, Buffer>();
-  private server!: Server;
+  private servers: Server[] = [];
   url = "";
+  /** The "CDN" LFS downloads are redirected to: another origin, as the Hub's is. */
+  cdnUrl = "";
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    [this.url, this.cdnUrl] = [await this.listen(), await this.listen()];
+    return this;
+  }
+
+  private async listen(): Promise<string> {
+    const server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+    this.servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    for (const server of this.servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 
   /** Adds a repo whose `main` holds `files`; returns the commit id. */
@@ -160,20 +169,20 @@ export class MockHub {
     if (isLfs(path, content)) {
       // The Hub answers LFS files with a redirect to its CDN, telling the size and sha256 on the way.
       const oid = sha256(content);
-      res.writeHead(302, { Location: `/lfs-cdn/${oid}?path=${encodeURIComponent(path)}`, "X-Linked-Size": String(content.length), "X-Linked-ETag": `"${oid}"`, "X-Repo-Commit": a.commit });
+      res.writeHead(302, { Location: `${this.cdnUrl}/lfs-cdn/${oid}?path=${encodeURIComponent(path)}`, "X-Linked-Size": String(content.length), "X-Linked-ETag": `"${oid}"`, "X-Repo-Commit": a.commit });
       return void res.end();
     }
-    this.serveBytes(res.req, res, content, gitBlobId(content), path);
+    this.serveBytes(res.req, res, content, gitBlobId(content), path, { "X-Repo-Commit": a.commit });
   }
 
   /** 200, or 206 for `Range: bytes=a-b` / `bytes=a-`; cut half-way once for a path in dropOnce. */
-  private serveBytes(req: IncomingMessage, res: ServerResponse, content: Buffer | undefined, etag: string, path: string): void {
+  private serveBytes(req: IncomingMessage, res: ServerResponse, content: Buffer | undefined, etag: string, path: string, extra: Record<string, string> = {}): void {
     if (!content) return json(res, 404, { error: "no such object" });
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
     const end = range && range[2] !== "" ? Math.min(Number(range[2]), content.length - 1) : content.length - 1;
     const part = content.subarray(start, end + 1);
-    const headers: Record<string, string> = { "Content-Length": String(part.length), ETag: `"${etag}"`, "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream" };
+    const headers: Record<string, string> = { "Content-Length": String(part.length), ETag: `"${etag}"`, "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream", ...extra };
     if (range) headers["Content-Range"] = `bytes ${start}-${end}/${content.length}`;
     res.writeHead(range ? 206 : 200, headers);
     if (part.length > 1 && this.dropOnce.delete(path)) {
