@@ -40,6 +40,7 @@ before(() => {
     "onnx/model.onnx": randomBytes(100),
   });
   hub.addRepo("org/gguf-only", { "m.Q4_0.gguf": randomBytes(5000), "m.Q8_0.gguf": randomBytes(9000), "README.md": "# g\n" });
+  hub.addRepo("org/an-adapter", { "adapter_config.json": "{}", "adapter_model.safetensors": randomBytes(800), "README.md": "# a\n", "training_args.bin": randomBytes(50) });
   hub.addRepo("org/bin-only", { "config.json": config, "pytorch_model.bin": randomBytes(100) });
   hub.addRepo("org/private", { "config.json": config, "model.safetensors": randomBytes(10) }, { private: true });
   hub.addRepo("org/gated", { "config.json": config, "model.safetensors": randomBytes(10) }, { gated: true });
@@ -119,6 +120,11 @@ describe("pull: the Hugging Face cache layout", () => {
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ["m.Q8_0.gguf"]);
     await rejects(pullModel("org/gguf-only", { context: ctx }), /GGUF files/, /--gguf-file with one of: m\.Q4_0\.gguf, m\.Q8_0\.gguf/);
     await rejects(pullModel("org/bin-only", { context: ctx }), /only PyTorch pickle weights/);
+  });
+
+  it("a PEFT adapter repo: its two files and the card, not the trainer's pickles", async () => {
+    const result = await pullModel("org/an-adapter", { context: hubContext({ env: env() }) });
+    assert.deepEqual(result.files.map((f) => f.path).sort(), ["README.md", "adapter_config.json", "adapter_model.safetensors"]);
   });
 
   it("--include takes exactly the files its globs match (fnmatch: * crosses /)", async () => {

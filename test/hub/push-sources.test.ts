@@ -77,6 +77,11 @@ describe("push --dry-run of each kind of source", () => {
     assert.match(plan.card, /ollama run hf\.co\/me\/m-gguf/);
   });
 
+  it("a real push with HF_HUB_OFFLINE=1 is refused before any request, pointing at --dry-run", async () => {
+    const ctx = { ...hubContext({ env: { HF_HOME: path.join(tmp, "home"), HF_HUB_OFFLINE: "1" } }), fetch: (() => (requests++, Promise.reject(new Error("network used")))) as typeof fetch };
+    await assert.rejects(pushToHub(path.join(tmp, "adapter"), { repo: "me/a", context: ctx }), (err: Error & { hint?: string }) => /HF_HUB_OFFLINE is set: push needs the network/.test(err.message) && /--dry-run/.test(err.hint ?? ""));
+  });
+
   it("anything else is refused naming the path; a bad --repo or --base-model names the flag", async () => {
     await assert.rejects(pushToHub(path.join(tmp, "nope"), { repo: "me/x", dryRun: true, context: offlineContext() }), /nope: no such file or folder/);
     fs.mkdirSync(path.join(tmp, "empty"));
