@@ -7,7 +7,6 @@ import type { LoraAdapterConfig } from "./peft-config.js";
 import { adapterConfigJson, readAdapterConfig } from "./peft-config.js";
 import type { LoraWeights } from "./peft-weights.js";
 import { checkAdapterShapes, readAdapterWeights, writeAdapterWeights } from "./peft-weights.js";
-import { baseModelHubId } from "./hub-id.js";
 import { renderModelCard } from "./model-card.js";
 import { packageVersion } from "../util/package-info.js";
 
@@ -51,8 +50,7 @@ export function writeAdapterFolder(dir: string, adapter: AdapterFolder, card: { 
   writeFileAtomic(path.join(dir, ADAPTER_CONFIG_FILE), adapterConfigJson(adapter.config));
   const readme = renderModelCard({
     relation: "adapter",
-    // A local path means nothing to whoever downloads the adapter: only a Hub id goes into the card.
-    baseModel: baseModelHubId(adapter.config.baseModelNameOrPath) ?? null,
+    baseModel: adapter.config.baseModelNameOrPath,
     title: card.title ?? "LoRA adapter",
     body: card.body,
     frameworkVersions: { loraforge: packageVersion() },
