@@ -10,7 +10,7 @@ import type { RepoFile } from "./file-selection.js";
 import type { HubContext } from "./hub-context.js";
 import { hubParams } from "./hub-context.js";
 import { hubError, isNetworkError } from "./hub-errors.js";
-import { verifyFile } from "./verify-file.js";
+import { ContentHash } from "./verify-file.js";
 
 /** How often a dropped connection is retried (each time from where it stopped) before giving up. */
 const ATTEMPTS = 4;
@@ -38,18 +38,25 @@ export async function downloadToCache(ctx: HubContext, repo: string, commit: str
   }
   if (!source) throw new LoraforgeError(`${repo}@${commit}: ${file.path} is listed but the Hub says it does not exist`, { hint: "run the command again" });
   onBytes(fs.existsSync(partial) ? fs.statSync(partial).size : 0);
+  let hash: ContentHash;
   for (let attempt = 1; ; attempt++) {
+    // The hash covers what is on disk, then the new bytes as they arrive (one pass over the data, not two).
+    hash = new ContentHash(file);
+    await hash.updateFromFile(partial);
     const offset = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
     if (offset === file.size) break;
     try {
-      await appendRange(source.slice(offset), partial, file.size - offset, onBytes);
+      await appendRange(source.slice(offset), partial, file.size - offset, (chunk) => {
+        hash.update(chunk);
+        onBytes(chunk.length);
+      });
       break;
     } catch (err) {
       if (!isNetworkError(err) || attempt === ATTEMPTS) throw hubError(err, ctx, action);
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
-  const wrong = await verifyFile(partial, file);
+  const wrong = hash.mismatch(partial);
   if (wrong) {
     fs.rmSync(partial);
     throw new LoraforgeError(`${repo}: ${file.path} downloaded with ${wrong}; the partial file was deleted`, { hint: "run the command again" });
@@ -59,13 +66,13 @@ export async function downloadToCache(ctx: HubContext, repo: string, commit: str
 }
 
 /** Appends a ranged body to `target`, refusing more bytes than the range holds (a server that ignored the Range). */
-async function appendRange(range: Blob, target: string, expected: number, onBytes: (n: number) => void): Promise<void> {
+async function appendRange(range: Blob, target: string, expected: number, onChunk: (chunk: Buffer) => void): Promise<void> {
   let seen = 0;
   const count = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
       if (seen > expected) return done(new LoraforgeError(`the Hub sent more bytes than the ${expected} asked for; run the command again`));
-      onBytes(chunk.length);
+      onChunk(chunk);
       done(null, chunk);
     },
   });
