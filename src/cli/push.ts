@@ -15,7 +15,7 @@ interface PushFlags {
 
 function describe(plan: PushPlan, dryRun: boolean): string {
   const total = plan.files.reduce((s, f) => s + f.size, 0);
-  const lines = [`${dryRun ? "would push" : "pushed"} ${plan.kind} to ${plan.repo} (branch ${plan.branch}): ${plan.files.length} files, ${(total / 1e6).toFixed(2)} MB`];
+  const lines = [`${dryRun ? "would push" : "pushing"} ${plan.kind} to ${plan.repo} (branch ${plan.branch}): ${plan.files.length} files, ${(total / 1e6).toFixed(2)} MB`];
   for (const f of plan.files) lines.push(`  ${f.path.padEnd(36)} ${f.size.toLocaleString("en-US").padStart(14)} bytes`);
   for (const n of plan.notes) lines.push(`note: ${n}`);
   if (plan.check) lines.push("", "preflight (loraforge check-adapter):", formatAdapterCheck(plan.check));
@@ -35,8 +35,8 @@ export function registerPush(program: Command): void {
     .option("--dry-run", "list the files, their sizes and the card; send nothing")
     .action(async (source: string, flags: PushFlags) => {
       const options = { repo: flags.repo, private: flags.private, branch: flags.revision, message: flags.message, baseModel: flags.baseModel, datasets: flags.dataset };
-      const result = await pushToHub(source, { ...options, dryRun: flags.dryRun });
-      console.error(describe(result.plan, flags.dryRun ?? false));
+      // The plan is shown before the upload starts (large files take a while).
+      const result = await pushToHub(source, { ...options, dryRun: flags.dryRun, onPlan: (plan) => console.error(describe(plan, flags.dryRun ?? false)) });
       if (flags.dryRun) console.log(`--- README.md ---\n${result.plan.card}`);
       else console.log(`committed: ${result.commitUrl ?? result.plan.repo}`);
     });

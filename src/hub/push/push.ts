@@ -27,6 +27,8 @@ export interface PushOptions {
   /** Plan only: no network at all. */
   dryRun?: boolean;
   context?: HubContext;
+  /** Told the plan before anything is sent (to show what is being uploaded). */
+  onPlan?: (plan: PushPlan) => void;
 }
 
 export interface PushPlan {
@@ -87,6 +89,7 @@ async function blobOf(f: PushFile): Promise<Blob> {
 export async function pushToHub(source: string, options: PushOptions): Promise<PushResult> {
   const ctx = options.context ?? hubContext();
   const { plan: p, files } = await plan(source, options, ctx);
+  options.onPlan?.(p);
   if (options.dryRun) return { plan: p };
   if (ctx.offline) throw new LoraforgeError("HF_HUB_OFFLINE is set: push needs the network", { hint: "unset HF_HUB_OFFLINE, or use --dry-run to see what would be pushed" });
   if (!ctx.accessToken) {
