@@ -100,6 +100,17 @@ describe("check-adapter: vLLM", () => {
     assert.deepEqual(check({ alpha_pattern: { v_proj: 32 } }), ["warning:vllm-patterns-ignored"]);
     assert.deepEqual(check({ use_rslora: true }), []);
   });
+
+  it("LoRA on a module vLLM does not adapt, and an embedding LoRA over another vocabulary, are refused", () => {
+    const odd = adapter({}, [...pair("self_attn.q_proj", 8, 256, 256), ...pair("self_attn.rotary_emb", 8, 32, 32)]);
+    const f = checkAdapter(odd, { runtimes: ["vllm"], baseDir: LLAMA }).findings;
+    assert.deepEqual(rules(f), ["error:vllm-unexpected-modules"]);
+    assert.match(f[0].message, /LoRA on rotary_emb/);
+    const embedding = (vocab: number) =>
+      adapter({}, [...pair("self_attn.q_proj", 8, 256, 256), ["base_model.model.model.embed_tokens.lora_embedding_A", [8, vocab]], ["base_model.model.model.embed_tokens.lora_embedding_B", [256, 8]]]);
+    assert.deepEqual(rules(checkAdapter(embedding(32016), { runtimes: ["vllm"], baseDir: LLAMA }).findings), ["error:vllm-embedding-vocab"]);
+    assert.deepEqual(rules(checkAdapter(embedding(32000), { runtimes: ["vllm"], baseDir: LLAMA }).findings), []);
+  });
 });
 
 describe("check-adapter: llama.cpp (convert_lora_to_gguf.py, then --lora)", () => {

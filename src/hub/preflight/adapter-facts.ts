@@ -21,6 +21,7 @@ export interface BaseFacts {
   /** config.json `architectures[0]`. */
   architecture: string;
   tieWordEmbeddings: boolean;
+  vocabSize?: number;
   /** `[out, in]` of each linear module, for the four architectures loraforge models (undefined for others). */
   linearShapes?: Map<string, [number, number]>;
 }
@@ -58,7 +59,8 @@ function readBaseFacts(dir: string): BaseFacts {
   } catch {
     // An architecture loraforge does not model: the shape check is skipped (and says so).
   }
-  return { dir, architecture, tieWordEmbeddings: raw.tie_word_embeddings === true, linearShapes };
+  const vocabSize = typeof raw.vocab_size === "number" ? raw.vocab_size : undefined;
+  return { dir, architecture, tieWordEmbeddings: raw.tie_word_embeddings === true, vocabSize, linearShapes };
 }
 
 /** The module path and part of a PEFT tensor name (`base_model.model.<module>.<part>`), as peft utils/save_and_load.py saves them. */
