@@ -28,6 +28,9 @@ const MODEL_FILES = new Set([
 
 export const SAFETENSORS_INDEX = "model.safetensors.index.json";
 
+/** What a command that only tokenizes (the data commands) needs of a model: its config and tokenizer files. */
+export const TOKENIZER_ONLY = [...MODEL_FILES].filter((f) => f !== "README.md");
+
 /** Python's fnmatch, as `huggingface-cli download --include` uses it: `*` also crosses `/`. */
 export function globToRegExp(glob: string): RegExp {
   let re = "";

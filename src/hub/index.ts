@@ -4,6 +4,7 @@ export { hubContext } from "./hub-context.js";
 export { hubCacheDir, hubEndpoint, hubOffline } from "./hub-env.js";
 export { HubNetworkError } from "./hub-errors.js";
 export type { RepoFile, SelectionOptions } from "./file-selection.js";
+export { TOKENIZER_ONLY } from "./file-selection.js";
 export type { PullOptions, PullProgress, PullResult } from "./pull.js";
 export { cachedSnapshot, pullModel } from "./pull.js";
 export type { ResolveOptions } from "./resolve-model.js";

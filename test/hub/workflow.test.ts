@@ -82,6 +82,18 @@ describe("pull → train from the cache", () => {
     assert.match(missing.out, /error: org\/absent is not a local folder, and as a Hub id: org\/absent was not found on http:\/\/127\.0\.0\.1:\d+ \(404\)|needs a token \(401\)/);
   });
 
+  it("commands that read part of a model fetch only that part: estimate the config, data commands the tokenizer", async () => {
+    const fresh = path.join(tmp, "fresh-home");
+    const snapshot = path.join(fresh, "hub", "models--HuggingFaceTB--SmolLM2-135M-Instruct", "snapshots", commit);
+    const r = await runCli(["estimate", "--model", BASE, "--method", "lora"], env({ HF_HOME: fresh }));
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(fs.readdirSync(snapshot), ["config.json"]);
+    const d = await runCli(["data", "check", path.join(tmp, "chat.jsonl"), "--model", BASE, "--chat-template", "llama2"], env({ HF_HOME: fresh }));
+    assert.equal(d.code, 0, d.out);
+    assert.ok(!fs.readdirSync(snapshot).some((f) => f.endsWith(".safetensors")), "no weights for a data command");
+    assert.ok(fs.existsSync(path.join(snapshot, "tokenizer.json")));
+  });
+
   it("`train` with a Hub id that is not cached, offline, says how to fetch it", async () => {
     const config = writeConfig(tmp, "other.yaml", { model: "org/not-cached", data: { train: "chat.jsonl", chat_template: "llama2" }, max_steps: 1, output_dir: "run-other" });
     const run = await runCli(["train", config], env({ HF_HUB_OFFLINE: "1" }));
