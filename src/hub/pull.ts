@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { listFiles, modelInfo } from "@huggingface/hub";
+import { readJsonFile } from "../formats/index.js";
 import { LoraforgeError } from "../util/errors.js";
 import { COMMIT, cachedCommit, snapshotDir, writeRef } from "./cache-layout.js";
 import { downloadToCache } from "./download-to-cache.js";
@@ -76,7 +77,7 @@ export async function pullModel(repo: string, options: PullOptions = {}): Promis
   const index = chosen.find((f) => f.path === SAFETENSORS_INDEX);
   if (index && !options.include?.length) {
     const snapshot = snapshotDir(ctx.cacheDir, repo, commit);
-    const shards = shardsOfIndex(repo, JSON.parse(fs.readFileSync(path.join(snapshot, SAFETENSORS_INDEX), "utf8")), files);
+    const shards = shardsOfIndex(repo, readJsonFile(path.join(snapshot, SAFETENSORS_INDEX)), files);
     await fetchAll(shards);
     chosen.push(...shards);
   }

@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { baseModelHubId, hubIdFromCachePath } from "../../src/formats/index.js";
 import { hubContext, pushToHub } from "../../src/hub/index.js";
+import { LoraforgeError } from "../../src/util/errors.js";
 import { buildLoraAdapter, loraConfig, saveAdapter } from "../../src/lora/index.js";
 import { loadModel, planInitModel, writeInitModel } from "../../src/model/index.js";
 
@@ -87,6 +88,10 @@ describe("push --dry-run of each kind of source", () => {
     fs.mkdirSync(path.join(tmp, "empty"));
     await assert.rejects(pushToHub(path.join(tmp, "empty"), { repo: "me/x", dryRun: true, context: offlineContext() }), /not a loraforge run folder, a PEFT adapter folder/);
     await assert.rejects(pushToHub(path.join(tmp, "adapter"), { repo: "nope", dryRun: true, context: offlineContext() }), /--repo nope: expected owner\/name/);
+    const broken = path.join(tmp, "broken-adapter");
+    fs.mkdirSync(broken);
+    fs.writeFileSync(path.join(broken, "adapter_config.json"), "{ not json");
+    await assert.rejects(pushToHub(broken, { repo: "me/x", dryRun: true, context: offlineContext() }), (err: Error) => err instanceof LoraforgeError && /adapter_config\.json/.test(err.message));
     await assert.rejects(pushToHub(path.join(tmp, "adapter"), { repo: "me/x", baseModel: "/abs/path", dryRun: true, context: offlineContext() }), /--base-model \/abs\/path: expected a Hub id/);
   });
 });

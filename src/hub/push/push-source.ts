@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, baseModelHubId } from "../../formats/index.js";
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, baseModelHubId, readJsonObject } from "../../formats/index.js";
 import { InputError } from "../../util/errors.js";
 import type { RunSummary } from "./run-summary.js";
 import { readRunSummary } from "./run-summary.js";
@@ -47,15 +47,15 @@ export function readPushSource(source: string): PushSource {
       .filter((f) => f !== "README.md" && !f.startsWith(".") && fs.statSync(path.join(source, f)).isFile())
       .sort()
       .map((f) => onDisk(path.join(source, f)));
-    const name = (JSON.parse(fs.readFileSync(path.join(source, "config.json"), "utf8")) as { _name_or_path?: string })._name_or_path;
-    return { kind: "merged", files, recordedBase: baseModelHubId(name), recordedBasePath: name };
+    const name = readJsonObject(path.join(source, "config.json"))._name_or_path;
+    const recorded = typeof name === "string" ? name : undefined;
+    return { kind: "merged", files, recordedBase: baseModelHubId(recorded), recordedBasePath: recorded };
   }
   throw new InputError("not a loraforge run folder, a PEFT adapter folder (adapter_config.json), a model folder (config.json + safetensors) or a .gguf file", { file: source });
 }
 
 function adapterSource(adapterDir: string, runDir: string | undefined): PushSource {
-  const configFile = path.join(adapterDir, ADAPTER_CONFIG_FILE);
-  const config = JSON.parse(fs.readFileSync(configFile, "utf8")) as Record<string, unknown>;
+  const config = readJsonObject(path.join(adapterDir, ADAPTER_CONFIG_FILE));
   const recorded = typeof config.base_model_name_or_path === "string" ? config.base_model_name_or_path : undefined;
   const files: PushFile[] = [];
   if (fs.existsSync(path.join(adapterDir, ADAPTER_WEIGHTS_FILE))) files.push(onDisk(path.join(adapterDir, ADAPTER_WEIGHTS_FILE)));
@@ -66,7 +66,7 @@ function adapterSource(adapterDir: string, runDir: string | undefined): PushSour
 
 /** adapter_config.json with base_model_name_or_path set to the Hub id (what PEFT writes for a Hub base). */
 export function adapterConfigForHub(adapterDir: string, baseModel: string | undefined): PushFile {
-  const config = JSON.parse(fs.readFileSync(path.join(adapterDir, ADAPTER_CONFIG_FILE), "utf8")) as Record<string, unknown>;
+  const config = readJsonObject(path.join(adapterDir, ADAPTER_CONFIG_FILE));
   if (baseModel) config.base_model_name_or_path = baseModel;
   const sorted = Object.fromEntries(Object.keys(config).sort().map((k) => [k, config[k]]));
   const content = Buffer.from(`${JSON.stringify(sorted, null, 2)}\n`);

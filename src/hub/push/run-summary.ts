@@ -42,8 +42,12 @@ export function readRunSummary(runDir: string): RunSummary | undefined {
   const metrics = path.join(runDir, "metrics.jsonl");
   if (fs.existsSync(metrics)) {
     for (const line of fs.readFileSync(metrics, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      const m = JSON.parse(line) as { type: string; step: number; loss?: number; val_loss?: number };
+      let m: { type?: string; step: number; loss?: number; val_loss?: number };
+      try {
+        m = JSON.parse(line) as typeof m;
+      } catch {
+        continue; // a blank or torn line (a run killed mid-write) says nothing
+      }
       if (m.type === "eval" && typeof m.val_loss === "number") summary.finalValLoss = { step: m.step, valLoss: m.val_loss };
       if (m.type === "train" && typeof m.loss === "number") summary.finalTrainLoss = { step: m.step, loss: m.loss };
     }
