@@ -33,3 +33,5 @@ export { checkData, inspectData, prepareDataset } from "./data/index.js";
 export { SafetensorsReader, readAdapterFolder, writeAdapterFolder, writeSafetensors } from "./formats/index.js";
 export type { EvalEvent, StepEvent, TrainConfig, TrainEvents, TrainInputs, TrainPlan, TrainRecord, TrainResult, TrainSession } from "./train/index.js";
 export { describePlan, evaluateLoss, loadTrainConfig, openSession, runTraining, writeReport } from "./train/index.js";
+export type { AdapterCheck, Finding, PullOptions, PullResult, PushOptions, PushPlan, PushResult, ResolveOptions, Runtime } from "./hub/index.js";
+export { checkAdapter, pullModel, pushToHub, resolveModelReference } from "./hub/index.js";

@@ -13,6 +13,7 @@ import {
   writeReport,
 } from "../train/index.js";
 import { ConfigError } from "../util/errors.js";
+import { resolveModelWithProgress } from "./hub-models.js";
 import { TrainProgress } from "./train-progress.js";
 
 interface TrainFlags {
@@ -97,6 +98,9 @@ export function registerTrain(program: Command): void {
       }
       if (!configFile) throw new ConfigError("train needs a config file", { hint: "loraforge train config.yaml (see examples/)" });
       const config = loadTrainConfig(configFile, cmd.args.slice(1));
+      const modelName = config.model;
+      // `model:` may be a Hub id: resolved before the session opens (the snapshot path still names the id: docs/hub.md).
+      config.model = await resolveModelWithProgress(config.model);
       if (flags.dryRun) {
         const plan = describePlan(config, await openSession(config, { dryRun: true }));
         console.log(JSON.stringify({ config, plan }, null, 2));
@@ -113,7 +117,7 @@ export function registerTrain(program: Command): void {
         prepareOutputDir(config.output_dir, flags.overwrite ?? false);
       }
       const result = await train(config, resumeFrom);
-      await writeReport(config.output_dir, result, `LoRA run: ${path.basename(config.model)}`);
+      await writeReport(config.output_dir, result, `LoRA run: ${path.basename(modelName)}`);
       console.log(summary(result, config));
     });
 }

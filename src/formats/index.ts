@@ -16,3 +16,5 @@ export type { AdapterFolder } from "./peft-folder.js";
 export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readAdapterFolder, writeAdapterFolder } from "./peft-folder.js";
 export type { ModelCardInput } from "./model-card.js";
 export { renderModelCard } from "./model-card.js";
+export type { HubReference } from "./hub-id.js";
+export { baseModelHubId, hubIdFromCachePath, parseHubId } from "./hub-id.js";

@@ -1,10 +1,11 @@
 import { stringify } from "yaml";
+import { baseModelHubId } from "./hub-id.js";
 
 /** README.md model card with the Hub's YAML front matter (docs/formats/peft.md §3.5). */
 export interface ModelCardInput {
   /** What the repo holds relative to its base: an adapter, a merged fine-tune, or a quantized export. */
   relation: "adapter" | "finetune" | "quantized";
-  /** Hub id or path of the base model; omitted from the front matter when unknown. */
+  /** Hub id of the base model; a local path (other than a Hugging Face cache snapshot) is left out of the card. */
   baseModel: string | null;
   title: string;
   /** Markdown after the title. */
@@ -17,7 +18,9 @@ export interface ModelCardInput {
   frameworkVersions?: Record<string, string>;
 }
 
-export function renderModelCard(card: ModelCardInput): string {
+export function renderModelCard(input: ModelCardInput): string {
+  // A local path means nothing to whoever downloads the repo: only a Hub id (or the id a cache path stands for) is kept.
+  const card = { ...input, baseModel: baseModelHubId(input.baseModel) ?? null };
   const tags = new Set(card.tags ?? []);
   if (card.relation === "adapter") {
     tags.add("lora").add("transformers").add("peft");

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
+import { parseHubId } from "../formats/index.js";
 import { ConfigError } from "../util/errors.js";
 import { nearest } from "../util/suggest.js";
 import type { TrainConfig } from "./config-schema.js";
@@ -140,7 +141,8 @@ export function loadTrainConfig(file: string, overrides: readonly string[] = [])
   const resolve = (p: string) => path.resolve(base, p);
   return {
     ...config,
-    model: resolve(config.model),
+    // A Hub id (owner/name[@rev]) with no such folder beside the config stays an id; the CLI resolves it in the cache.
+    model: parseHubId(config.model) && !existsSync(resolve(config.model)) ? config.model : resolve(config.model),
     output_dir: resolve(config.output_dir),
     data: {
       ...config.data,
