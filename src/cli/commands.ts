@@ -6,7 +6,8 @@ import { registerEstimate } from "./estimate.js";
 import { registerGenerate } from "./generate.js";
 import { registerInitModel } from "./init-model.js";
 import { registerEval } from "./eval.js";
+import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerServe];
