@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
 import type { Model } from "../model/index.js";
 import type { LoraTokenizer } from "../tokenizer/index.js";
+import { ConfigError } from "../util/errors.js";
 import { AdapterRegistry } from "./adapter-registry.js";
 import { registerAdapterRoutes } from "./adapter-routes.js";
 import { ApiError, toApiError } from "./api-error.js";
@@ -44,7 +45,13 @@ export function createServer(options: ServerOptions): LoraServer {
   const window = model.config.slidingWindow?.size ?? Infinity;
   const contextLength = Math.min(model.config.maxPositionEmbeddings, window);
   const registry = new AdapterRegistry(model, options.baseName);
-  for (const { name, path } of options.adapters ?? []) registry.load(name, path);
+  for (const { name, path } of options.adapters ?? []) {
+    try {
+      registry.load(name, path);
+    } catch (error) {
+      throw error instanceof ApiError ? new ConfigError(`adapter ${name}=${path}: ${error.message}`) : error;
+    }
+  }
   const scheduler = new Scheduler(model, { ...DEFAULT_LIMITS, ...options.limits }, contextLength);
   const context: ServeContext = {
     model,

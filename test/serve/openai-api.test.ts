@@ -21,6 +21,10 @@ after(async () => {
   fx.cleanup();
 });
 
+interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
 async function apiError(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
   try {
     await promise;
@@ -132,7 +136,7 @@ describe("serve: the OpenAI API through the official client", () => {
     const ids = list.data.map((m) => m.id);
     assert.deepEqual(ids, ["base", "alpha", "beta"]);
     assert.ok(list.data.every((m) => m.object === "model"));
-    const health = await (await fetch(`${url}/health`)).json();
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
     assert.equal(health.status, "ok");
   });
 
@@ -166,13 +170,13 @@ describe("serve: the OpenAI API through the official client", () => {
     ] as const) {
       const res = await fetch(`${url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
       assert.equal(res.status, 400, type);
-      const json = await res.json();
+      const json = (await res.json()) as ErrorBody;
       assert.equal(json.error.type, "invalid_request_error", type);
       assert.equal(typeof json.error.message, "string");
     }
     const missing = await fetch(`${url}/v1/nothing`);
     assert.equal(missing.status, 404);
-    assert.equal((await missing.json()).error.type, "not_found_error");
+    assert.equal(((await missing.json()) as ErrorBody).error.type, "not_found_error");
     const ok = await client.completions.create({ model: "base", prompt: "still here", max_tokens: 2 });
     assert.equal(ok.choices.length, 1);
   });
@@ -205,7 +209,7 @@ describe("serve: limits", () => {
     try {
       const c = new OpenAI({ baseURL: `${small}/v1`, apiKey: "x", maxRetries: 0 });
       const long = c.completions.create({ model: "base", prompt: "busy", max_tokens: 60, temperature: 0 });
-      await until(async () => (await (await fetch(`${small}/health`)).json()).running === 1);
+      await until(async () => ((await (await fetch(`${small}/health`)).json()) as { running: number }).running === 1);
       const refused = await apiError(c.completions.create({ model: "base", prompt: "me too", max_tokens: 2 }));
       assert.equal(refused.status, 429);
       assert.equal(refused.type, "rate_limit_error");
