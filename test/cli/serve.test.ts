@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { runCli, spawnCli } from "../helpers/cli.js";
+import { runCliInProcess, spawnCli } from "../helpers/cli.js";
 import type { ServeFixture } from "../serve/helpers/fixture.js";
 import { makeFixture } from "../serve/helpers/fixture.js";
 
@@ -65,13 +65,13 @@ describe("loraforge serve", () => {
   });
 
   it("bad flags and adapters are errors naming them", async () => {
-    const bad = await runCli(["serve", "--model", fx.modelDir, "--adapter", "oops"]);
+    const bad = await runCliInProcess("serve", "--model", fx.modelDir, "--adapter", "oops");
     assert.equal(bad.code, 1, bad.out);
     assert.match(bad.out, /--adapter oops: expected NAME=DIR/);
-    const foreign = await runCli(["serve", "--model", fx.modelDir, "--adapter", `x=${fx.foreignAdapter}`]);
+    const foreign = await runCliInProcess("serve", "--model", fx.modelDir, "--adapter", `x=${fx.foreignAdapter}`);
     assert.equal(foreign.code, 1, foreign.out);
     assert.match(foreign.out, /adapter x=.*cannot load/);
-    const port = await runCli(["serve", "--model", fx.modelDir, "--port", "http"]);
+    const port = await runCliInProcess("serve", "--model", fx.modelDir, "--port", "http");
     assert.equal(port.code, 1);
     assert.match(port.out, /--port http/);
   });
