@@ -5,6 +5,7 @@ import type { LinearAdapter, Model, ModelBackend } from "../../src/model/index.j
 import { forwardLogits, forwardSequences, newKvCache } from "../../src/model/index.js";
 import { buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 import type { DType } from "../../src/tensor/index.js";
+import { nativeConfigurations, withNative } from "../helpers/native-paths.js";
 import { microConfig, microModel, randomizeAdapter } from "./helpers/micro-model.js";
 
 const NONE = new Map<string, LinearAdapter>();
@@ -81,31 +82,38 @@ describe("forwardSequences (batched inference over KV caches)", () => {
     });
   });
 
-  it("batch invariance on the native kernels: a sequence's f32 logits are bit-identical alone or in any mixed batch", () => {
-    const { model, a, b } = setup(cpuBackend, "f32", true);
-    const target = { prompt: [5, 80, 13, 200, 7, 7, 150, 42, 9, 3, 61], follow: [14, 99, 250, 2], adapters: a };
-    const alone = run(model, [target], 64)[0];
-    const others = [
-      { prompt: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], follow: [1, 1, 1, 1, 1], adapters: b },
-      { prompt: [300, 299], follow: [5, 6, 7, 8, 9, 10], adapters: NONE },
-      { prompt: [77, 78, 79, 80, 81], follow: [1, 2], adapters: a },
-      { prompt: [100, 101, 102], follow: [3, 3, 3], adapters: b },
-    ];
-    const mixes = [
-      { seqs: [others[0], target, others[1]], chunk: 4 },
-      { seqs: [target, others[2], others[3], others[0]], chunk: 1 },
-      { seqs: [others[1], others[3], target], chunk: 5 },
-    ];
-    for (const [m, mix] of mixes.entries()) {
-      const got = run(model, mix.seqs, mix.chunk)[mix.seqs.indexOf(target)];
-      assert.equal(got.length, alone.length);
-      got.forEach((logits, k) => {
-        const same = logits.every((x, j) => Object.is(x, alone[k][j]));
-        assert.ok(same, `mix ${m}, step ${k}: logits differ from the sequence run alone`);
-      });
-    }
-    // The check can fail: the same sequence with another adapter gives other logits.
-    const other = run(model, [{ ...target, adapters: b }], 64)[0];
-    assert.ok(other[0].some((x, j) => x !== alone[0][j]));
-  });
+  for (const config of nativeConfigurations().filter((c) => c.threads === 2)) {
+    it(`batch invariance on the native kernels (${config.isa}, 2 threads): a sequence's f32 logits are bit-identical alone or in any mixed batch`, () => {
+      withNative(config, () => checkInvariance());
+    });
+  }
 });
+
+/** One sequence alone, then in three mixed batches of other adapters, the base and other prefill chunkings. */
+function checkInvariance(): void {
+  const { model, a, b } = setup(cpuBackend, "f32", true);
+  const target = { prompt: [5, 80, 13, 200, 7, 7, 150, 42, 9, 3, 61], follow: [14, 99, 250, 2], adapters: a };
+  const alone = run(model, [target], 64)[0];
+  const others = [
+    { prompt: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], follow: [1, 1, 1, 1, 1], adapters: b },
+    { prompt: [300, 299], follow: [5, 6, 7, 8, 9, 10], adapters: NONE },
+    { prompt: [77, 78, 79, 80, 81], follow: [1, 2], adapters: a },
+    { prompt: [100, 101, 102], follow: [3, 3, 3], adapters: b },
+  ];
+  const mixes = [
+    { seqs: [others[0], target, others[1]], chunk: 4 },
+    { seqs: [target, others[2], others[3], others[0]], chunk: 1 },
+    { seqs: [others[1], others[3], target], chunk: 5 },
+  ];
+  for (const [m, mix] of mixes.entries()) {
+    const got = run(model, mix.seqs, mix.chunk)[mix.seqs.indexOf(target)];
+    assert.equal(got.length, alone.length);
+    got.forEach((logits, k) => {
+      const same = logits.every((x, j) => Object.is(x, alone[k][j]));
+      assert.ok(same, `mix ${m}, step ${k}: logits differ from the sequence run alone`);
+    });
+  }
+  // The check can fail: the same sequence with another adapter gives other logits.
+  const other = run(model, [{ ...target, adapters: b }], 64)[0];
+  assert.ok(other[0].some((x, j) => x !== alone[0][j]));
+}
