@@ -19,6 +19,8 @@ export interface SequenceRequest {
   options: ContinuationOptions & { decode: (ids: number[]) => string };
   /** Called with each new piece of settled text as soon as it is known. */
   onText?: (delta: string) => void;
+  /** Called with each new token id as soon as it is chosen. */
+  onToken?: (id: number) => void;
 }
 
 export interface SequenceResult {
@@ -180,6 +182,7 @@ export class Scheduler {
   private advance(seq: Sequence, logits: ArrayLike<number>): void {
     const c = seq.continuation;
     const id = c.next(logits);
+    seq.request.onToken?.(id);
     const text = c.settledText();
     if (text.length > seq.sent.length && text.startsWith(seq.sent)) {
       seq.request.onText?.(text.slice(seq.sent.length));
