@@ -33,3 +33,5 @@ export { checkData, inspectData, prepareDataset } from "./data/index.js";
 export { SafetensorsReader, readAdapterFolder, writeAdapterFolder, writeSafetensors } from "./formats/index.js";
 export type { EvalEvent, StepEvent, TrainConfig, TrainEvents, TrainInputs, TrainPlan, TrainRecord, TrainResult, TrainSession } from "./train/index.js";
 export { describePlan, evaluateLoss, loadTrainConfig, openSession, runTraining, writeReport } from "./train/index.js";
+export type { LoraServer, SchedulerLimits, ServerOptions } from "./serve/index.js";
+export { createServer } from "./serve/index.js";

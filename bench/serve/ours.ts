@@ -2,7 +2,7 @@
 // without HTTP, the same workload as peer.ts: one stream's time to first token, prompt and decode tokens/s, then
 // aggregate decode tokens/s with several concurrent streams on 1 or 8 distinct adapters (rank 16, all linear
 // projections, random A and B). Greedy; no eos, so every stream generates exactly its token count.
-//   node --import tsx bench/serve/ours.ts MODEL_DIR DTYPE STREAMS,… ADAPTERS,… → one JSON line per measurement
+//   node --import tsx bench/serve/ours.ts MODEL_DIR f32|bf16|nf4 [STREAMS,… ADAPTERS,…] → one JSON line per measurement
 import { buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 import type { LinearAdapter } from "../../src/model/index.js";
 import { loadModel } from "../../src/model/index.js";
@@ -39,8 +39,9 @@ const context = SINGLE.promptTokens + SINGLE.newTokens + 8;
   console.log(JSON.stringify({ side: "loraforge", dtype, kind: "single", ttft_ms: ttft, prompt_tok_s: (SINGLE.promptTokens / ttft) * 1000, decode_tok_s: ((times.length - 1) / (times.at(-1)! - times[0])) * 1000 }));
 }
 
-for (const adapterCount of adaptersArg.split(",").map(Number)) {
-  for (const streams of streamsArg.split(",").map(Number)) {
+const list = (arg: string | undefined) => (arg ? arg.split(",").map(Number) : []);
+for (const adapterCount of list(adaptersArg)) {
+  for (const streams of list(streamsArg)) {
     const scheduler = new Scheduler(model, { maxBatch: 64, maxQueue: 64, prefillChunk: 512 }, context);
     const start = performance.now();
     const all = await Promise.all(
