@@ -182,11 +182,15 @@ export class Scheduler {
   private advance(seq: Sequence, logits: ArrayLike<number>): void {
     const c = seq.continuation;
     const id = c.next(logits);
-    seq.request.onToken?.(id);
     const text = c.settledText();
-    if (text.length > seq.sent.length && text.startsWith(seq.sent)) {
-      seq.request.onText?.(text.slice(seq.sent.length));
-      seq.sent = text;
+    const delta = text.length > seq.sent.length && text.startsWith(seq.sent) ? text.slice(seq.sent.length) : "";
+    if (delta) seq.sent = text;
+    try {
+      seq.request.onToken?.(id);
+      if (delta) seq.request.onText?.(delta);
+    } catch {
+      // A client whose callback fails (its connection is gone) loses its own sequence, not the batch.
+      seq.cancelled = true;
     }
     if (!c.done) {
       seq.pending.push(id);
