@@ -2,7 +2,7 @@
 // workload as ours.ts: one stream's time to first token, prompt and decode tokens/s, then aggregate decode tokens/s
 // with several streams in one context (llama.cpp batches their sequences together). Greedy; end-of-generation
 // tokens are banned so every stream generates exactly its token count.
-//   node --import tsx bench/serve/peer.ts MODEL.gguf THREADS STREAMS,… → one JSON line per measurement
+//   node --import tsx bench/serve/peer.ts MODEL.gguf THREADS [STREAMS,…] → one JSON line per measurement
 import { getLlama } from "node-llama-cpp";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { TokenBias } from "node-llama-cpp";
@@ -27,7 +27,7 @@ async function run(sequence: LlamaContextSequence, prompt: number[], count: numb
 
 {
   const context = await model.createContext({ contextSize: 1024, sequences: 1, threads, batchSize: 512 });
-  const prompt = promptIds(SINGLE.promptTokens, model.tokenizer.length ?? 49152, 1);
+  const prompt = promptIds(SINGLE.promptTokens, 1);
   const sequence = context.getSequence();
   const start = performance.now();
   const times = await run(sequence, prompt, SINGLE.newTokens);
@@ -36,11 +36,11 @@ async function run(sequence: LlamaContextSequence, prompt: number[], count: numb
   await context.dispose();
 }
 
-for (const streams of streamsArg.split(",").map(Number)) {
+for (const streams of streamsArg ? streamsArg.split(",").map(Number) : []) {
   const context = await model.createContext({ contextSize: streams * (AGGREGATE.promptTokens + AGGREGATE.newTokens + 8), sequences: streams, threads, batchSize: 512 });
   const start = performance.now();
   const all = await Promise.all(
-    Array.from({ length: streams }, (_, i) => run(context.getSequence(), promptIds(AGGREGATE.promptTokens, 49152, 100 + i), AGGREGATE.newTokens)),
+    Array.from({ length: streams }, (_, i) => run(context.getSequence(), promptIds(AGGREGATE.promptTokens, 100 + i), AGGREGATE.newTokens)),
   );
   const seconds = (performance.now() - start) / 1000;
   const tokens = all.reduce((n, t) => n + t.length, 0);
