@@ -37,7 +37,7 @@ export function registerServe(program: Command): void {
   const command = program
     .command("serve")
     .description("OpenAI-compatible server: one base model, LoRA adapters selected per request by `model`, loaded and unloaded at run time; a playground at /");
-  withBaseModelFlags(command, "the base: a Hugging Face model folder")
+  withBaseModelFlags(command, "the base: a Hugging Face model folder, a .gguf file or ollama:NAME")
     .option("--adapter <name=dir...>", "an adapter to load at start, named for the `model` field (repeatable)", [])
     .option("--served-model-name <name>", "the base's name in requests and /v1/models (default: the --model value)")
     .option("--chat-template <name|file>", "override the model's chat template (chatml, llama3, llama2, mistral, gemma, or a .jinja file)")
