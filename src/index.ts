@@ -35,3 +35,5 @@ export type { EvalEvent, StepEvent, TrainConfig, TrainEvents, TrainInputs, Train
 export { describePlan, evaluateLoss, loadTrainConfig, openSession, runTraining, writeReport } from "./train/index.js";
 export type { AdapterCheck, Finding, PullOptions, PullResult, PushOptions, PushPlan, PushResult, ResolveOptions, Runtime } from "./hub/index.js";
 export { checkAdapter, pullModel, pushToHub, resolveModelReference } from "./hub/index.js";
+export type { LoraServer, SchedulerLimits, ServerOptions } from "./serve/index.js";
+export { createServer } from "./serve/index.js";

@@ -13,10 +13,11 @@ import { registerExport } from "./export.js";
 import { registerMerge } from "./merge.js";
 import { registerPull } from "./pull.js";
 import { registerPush } from "./push.js";
+import { registerServe } from "./serve.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
 export const COMMANDS: Array<(program: Command) => void> = [
   registerDoctor, registerData, registerInitModel, registerImport, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo,
-  registerMerge, registerExport, registerPull, registerPush, registerCheckAdapter, registerHubModelResolution,
+  registerMerge, registerExport, registerPull, registerPush, registerServe, registerCheckAdapter, registerHubModelResolution,
 ];

@@ -41,8 +41,8 @@ export function registerGenerate(program: Command): void {
       const messages = [...(flags.system ? [{ role: "system", content: flags.system }] : []), { role: "user", content: flags.prompt }];
       const promptIds = flags.chat ? tokenizer.encodeChat(messages, { addGenerationPrompt: true }) : tokenizer.encode(flags.prompt);
       const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
-      // Stream text, not tokens: re-decode the continuation and print what is new (a character may span tokens).
-      const generated: number[] = [];
+      // Stream text, not tokens: print what is new of the settled text (a character may span tokens, and a tail
+      // that may start a stop string is held back).
       let printed = "";
       const result = generate(model, promptIds, {
         maxNewTokens: flags.maxNewTokens,
@@ -55,16 +55,14 @@ export function registerGenerate(program: Command): void {
         eosTokenIds: [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])],
         stopStrings: flags.stop,
         decode,
-        onToken: (id) => {
-          generated.push(id);
-          const text = decode(generated);
-          if (text.startsWith(printed) && !text.endsWith("\uFFFD") && !flags.stop?.length) {
+        onToken: (_id, state) => {
+          const text = state.settledText();
+          if (text.startsWith(printed)) {
             process.stdout.write(text.slice(printed.length));
             printed = text;
           }
         },
       });
-      // With stop strings, print only once the text is final (it is cut before the stop string).
       const text = result.text ?? "";
       process.stdout.write((text.startsWith(printed) ? text.slice(printed.length) : `\n${text}`) + "\n");
       process.stderr.write(`[${result.tokens.length} tokens, finished: ${result.finishReason}]\n`);

@@ -17,9 +17,13 @@ export interface ModelFlags {
 
 /** Declares --model, --adapter, --dtype and --quantization on a command. */
 export function withModelFlags(command: Command, modelHelp: string): Command {
+  return withBaseModelFlags(command.option("--adapter <dir>", "PEFT LoRA adapter folder to apply"), modelHelp);
+}
+
+/** Declares --model, --dtype and --quantization (the base alone) on a command. */
+export function withBaseModelFlags(command: Command, modelHelp: string): Command {
   return command
     .requiredOption("--model <dir|id>", `${modelHelp}, or a Hugging Face Hub id owner/name[@revision] (resolved in the HF cache)`)
-    .option("--adapter <dir>", "PEFT LoRA adapter folder to apply")
     .option("--dtype <dtype>", "hold the frozen weights as f32 or bf16", "f32")
     .option("--quantization <scheme>", `quantize the projections to 4 bits on load, as a QLoRA run trained them: ${QUANTIZATION_NAMES.join(", ")}`);
 }

@@ -1,4 +1,5 @@
-import type { RopeConfig, Tensor } from "../tensor/index.js";
+import type { RopeConfig } from "../tensor/index.js";
+import { Tensor } from "../tensor/index.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
 import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
@@ -32,11 +33,11 @@ export interface TokenLayout {
   segmentIds: Tensor;
 }
 
-/** Appends this call's k/v to a cache at rows [start, start + T) and attends over the cache instead of the call. */
-export interface CacheWrite {
-  cache: LayerKvCache;
-  start: number;
-}
+/**
+ * An inference call over KV caches: the call's rows belong to one or more sequences, in order; each sequence's
+ * `rows` k/v are appended to its own cache at `start`, and its queries attend over that cache.
+ */
+export type CacheWrite = ReadonlyArray<{ cache: LayerKvCache; start: number; rows: number }>;
 
 /** What attention's backward needs (never kept in inference). */
 export interface AttentionSaved {
@@ -91,8 +92,8 @@ function prepareHeadsBackward(
 
 /**
  * Self-attention of x [T, D] (already normed) → [T, D]. Without a cache, causal within segments over the call's
- * own rows; with one, the call's k/v are appended and attention reads the cache (prefill or one decode step),
- * and nothing is saved for backward.
+ * own rows; with caches, each sequence's k/v are appended to its cache and its rows attend over it, and nothing
+ * is saved for backward.
  */
 export function attentionForward(
   backend: ModelBackend,
@@ -115,7 +116,7 @@ export function attentionForward(
 
   let out: Tensor;
   let lse: Tensor | undefined;
-  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite, layout.segmentIds);
+  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite);
   else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds));
   const op = linearForward(backend, out.reshape([tokens, heads * headDim]), w.oProj, adapters.o_proj, call);
   if (!lse) return { y: op.y };
@@ -137,17 +138,21 @@ export function attentionForward(
   };
 }
 
-function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor, write: CacheWrite, segmentIds: Tensor): Tensor {
-  const tokens = q.shape[0];
-  write.cache.write(write.start, k, v);
-  if (tokens === 1) {
-    const [, heads, hd] = q.shape;
-    const out = backend.attentionDecode(q.reshape([heads, hd]), write.cache.k, write.cache.v, write.start + 1);
-    return out.reshape([1, heads, hd]);
+function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor, write: CacheWrite): Tensor {
+  const [, heads, hd] = q.shape;
+  const out = Tensor.zeros(q.shape, q.dtype);
+  let row = 0;
+  for (const { cache, start, rows } of write) {
+    cache.write(start, k.rows(row, rows), v.rows(row, rows));
+    // Every query row attends over its own prefix with the one-row kernel, so a row's arithmetic is the same
+    // whether its sequence's tokens arrive in one call, in chunks, or beside other sequences (docs/serve.md).
+    for (let i = 0; i < rows; i++) {
+      const qi = q.rows(row + i, 1).reshape([heads, hd]);
+      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1).data, (row + i) * heads * hd);
+    }
+    row += rows;
   }
-  // A prefill: the call's rows are the whole cache so far, so plain causal attention over them is the same.
-  write.cache.requirePrefill(write.start);
-  return backend.attention(q, k, v, segmentIds).out;
+  return out;
 }
 
 /**

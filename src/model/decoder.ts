@@ -3,10 +3,19 @@ import type { TokenLayout } from "./attention-block.js";
 import type { LayerSaved } from "./decoder-layer.js";
 import { layerBackward, layerForward } from "./decoder-layer.js";
 import type { KvCache } from "./kv-cache.js";
-import type { AdapterCall } from "./linear-adapter.js";
+import type { AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { Model } from "./model.js";
 import { ConfigError } from "../util/errors.js";
 import { layerAdapters } from "./model.js";
+
+/**
+ * An inference call over KV caches: the call's rows are `rows` new tokens of each sequence in turn, appended to
+ * that sequence's cache. `adapters` (by module path) replaces the model's attached ones for this call.
+ */
+export interface CachedCall {
+  sequences: ReadonlyArray<{ cache: KvCache; rows: number }>;
+  adapters?: ReadonlyMap<string, LinearAdapter>;
+}
 
 /** What a forward keeps for backward: every layer's activations, or with checkpointing only each layer's input. */
 export type Keep = "nothing" | "all" | "checkpoints";
@@ -22,8 +31,8 @@ export interface DecoderTape {
 }
 
 /**
- * Embedding → decoder layers → final RMSNorm, over ids i32 [T] → hidden [T, D]. With a cache the call's k/v are
- * appended to it at `cache.length` (and it keeps nothing for backward).
+ * Embedding → decoder layers → final RMSNorm, over ids i32 [T] → hidden [T, D]. With `cached` each sequence's
+ * k/v are appended to its cache at its `length` (and the call keeps nothing for backward).
  */
 export function decoderForward(
   model: Model,
@@ -31,21 +40,22 @@ export function decoderForward(
   layout: TokenLayout,
   call: AdapterCall,
   keep: Keep,
-  cache?: KvCache,
+  cached?: CachedCall,
 ): { hidden: Tensor; tape?: DecoderTape } {
   const { backend, weights, config, attention } = model;
-  if (cache && keep !== "nothing") throw new Error("decoderForward: a call that fills a KV cache keeps nothing for backward");
+  if (cached && keep !== "nothing") throw new Error("decoderForward: a call that fills a KV cache keeps nothing for backward");
+  const adapters = cached?.adapters ?? model.adapters;
   checkSlidingWindow(model, layout.positions);
   let x = backend.embedding(weights.embedTokens, ids);
   const layers: DecoderTape["layers"] = [];
   for (let i = 0; i < config.numLayers; i++) {
-    const cacheWrite = cache ? { cache: cache.layers[i], start: cache.length } : undefined;
+    const cacheWrite = cached?.sequences.map(({ cache, rows }) => ({ cache: cache.layers[i], start: cache.length, rows }));
     if (keep === "checkpoints") layers.push({ checkpoint: x });
-    const out = layerForward(backend, x, weights.layers[i], attention, layerAdapters(model, i), layout, call, cacheWrite);
+    const out = layerForward(backend, x, weights.layers[i], attention, layerAdapters(adapters, i), layout, call, cacheWrite);
     if (keep === "all" && out.saved) layers.push(out.saved);
     x = out.y;
   }
-  if (cache) cache.length += ids.numel;
+  for (const { cache, rows } of cached?.sequences ?? []) cache.length += rows;
   const { y, rstd } = backend.rmsNorm(x, weights.norm, config.rmsNormEps);
   if (keep === "nothing") return { hidden: y };
   return { hidden: y, tape: { layout, call, layers, finalNorm: { x, rstd } } };
@@ -81,7 +91,7 @@ function checkSlidingWindow(model: Model, positions: Tensor): void {
 
 function recompute(model: Model, layer: number, x: Tensor, tape: DecoderTape): LayerSaved {
   const { backend, weights, attention } = model;
-  const { saved } = layerForward(backend, x, weights.layers[layer], attention, layerAdapters(model, layer), tape.layout, tape.call);
+  const { saved } = layerForward(backend, x, weights.layers[layer], attention, layerAdapters(model.adapters, layer), tape.layout, tape.call);
   if (!saved) throw new Error("decoderBackward: recomputing a layer kept no activations");
   return saved;
 }

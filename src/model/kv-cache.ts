@@ -4,8 +4,8 @@ import { ShapeError } from "../util/errors.js";
 
 /** One layer's keys (after RoPE) and values, [capacity, Hkv, hd], filled from row 0 up. */
 export class LayerKvCache {
-  readonly k: Tensor;
-  readonly v: Tensor;
+  k: Tensor;
+  v: Tensor;
 
   constructor(capacity: number, kvHeads: number, headDim: number, dtype: DType) {
     this.k = Tensor.zeros([capacity, kvHeads, headDim], dtype);
@@ -27,18 +27,46 @@ export class LayerKvCache {
     this.v.data.set(v.data, start * rowSize);
   }
 
-  /** A multi-token call must start an empty cache: its attention then sees only its own rows. */
-  requirePrefill(start: number): void {
-    if (start !== 0) throw new ShapeError(`KV cache: a multi-token call must start at position 0, not ${start}`);
+  /** Reallocates to `capacity` rows, keeping the first `keep`. */
+  resize(capacity: number, keep: number): void {
+    const [, kvHeads, headDim] = this.k.shape;
+    const rowSize = kvHeads * headDim;
+    for (const name of ["k", "v"] as const) {
+      const next = Tensor.zeros([capacity, kvHeads, headDim], this[name].dtype);
+      next.data.set(this[name].data.subarray(0, keep * rowSize));
+      this[name] = next;
+    }
   }
 }
 
-/** The KV caches of every layer, and how many positions they hold. */
+/**
+ * The KV caches of every layer, and how many positions they hold. It starts small and doubles on demand up to
+ * `limit`, so a server holding many sequences pays for the tokens they have, not for their maximum length.
+ */
 export class KvCache {
   readonly layers: LayerKvCache[];
   length = 0;
 
-  constructor(layers: number, capacity: number, kvHeads: number, headDim: number, dtype: DType) {
-    this.layers = Array.from({ length: layers }, () => new LayerKvCache(capacity, kvHeads, headDim, dtype));
+  constructor(
+    layers: number,
+    capacity: number,
+    kvHeads: number,
+    headDim: number,
+    dtype: DType,
+    readonly limit = capacity,
+  ) {
+    this.layers = Array.from({ length: layers }, () => new LayerKvCache(Math.min(capacity, limit), kvHeads, headDim, dtype));
+  }
+
+  get capacity(): number {
+    return this.layers[0]?.capacity ?? 0;
+  }
+
+  /** Makes room for `positions` in all, growing by doubling; more than `limit` is an error. */
+  reserve(positions: number): void {
+    if (positions <= this.capacity) return;
+    if (positions > this.limit) throw new ShapeError(`KV cache: ${positions} positions exceed its limit of ${this.limit}`);
+    const capacity = Math.min(this.limit, Math.max(positions, 2 * this.capacity));
+    for (const layer of this.layers) layer.resize(capacity, this.length);
   }
 }

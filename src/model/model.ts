@@ -41,12 +41,12 @@ export function attentionShape(config: ModelConfig): AttentionShape {
   };
 }
 
-/** The adapters of layer i, by projection name (q_proj … down_proj). */
-export function layerAdapters(model: Model, layer: number): Partial<Record<string, LinearAdapter>> {
+/** The adapters of layer i among `adapters` (by module path), by projection name (q_proj … down_proj). */
+export function layerAdapters(adapters: ReadonlyMap<string, LinearAdapter>, layer: number): Partial<Record<string, LinearAdapter>> {
   const found: Partial<Record<string, LinearAdapter>> = {};
-  if (model.adapters.size === 0) return found;
+  if (adapters.size === 0) return found;
   for (const path of Object.values(LINEAR_MODULES)) {
-    found[path.slice(path.indexOf(".") + 1)] = model.adapters.get(`model.layers.${layer}.${path}`);
+    found[path.slice(path.indexOf(".") + 1)] = adapters.get(`model.layers.${layer}.${path}`);
   }
   return found;
 }

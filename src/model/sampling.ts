@@ -9,6 +9,10 @@ export interface SamplingOptions {
   minP?: number;
   /** > 1 discourages tokens already in the sequence (prompt included), as transformers does. */
   repetitionPenalty?: number;
+  /** OpenAI's: subtracted from a token's logit once per time it was generated (prompt excluded), in [-2, 2]. */
+  frequencyPenalty?: number;
+  /** OpenAI's: subtracted from a token's logit if it was generated at all (prompt excluded), in [-2, 2]. */
+  presencePenalty?: number;
 }
 
 export function checkSampling(options: SamplingOptions): void {
@@ -18,15 +22,26 @@ export function checkSampling(options: SamplingOptions): void {
   if (!(topP > 0 && topP <= 1)) throw new ConfigError(`top_p must be in (0, 1], got ${topP}`);
   if (!(minP >= 0 && minP <= 1)) throw new ConfigError(`min_p must be in [0, 1], got ${minP}`);
   if (!(repetitionPenalty > 0)) throw new ConfigError(`repetition_penalty must be > 0, got ${repetitionPenalty}`);
+  for (const [name, value] of [["frequency_penalty", options.frequencyPenalty ?? 0], ["presence_penalty", options.presencePenalty ?? 0]] as const) {
+    if (!(value >= -2 && value <= 2)) throw new ConfigError(`${name} must be in [-2, 2], got ${value}`);
+  }
 }
 
 /**
- * The next token from one row of logits: repetition penalty, then greedy argmax (temperature 0) or
- * temperature → top-k → top-p → min-p → a draw from the renormalized distribution.
+ * The next token from one row of logits: repetition penalty, frequency and presence penalties (over
+ * history[promptLength:], the generated part), then greedy argmax (temperature 0) or temperature → top-k →
+ * top-p → min-p → a draw from the renormalized distribution.
  */
-export function pickToken(logits: ArrayLike<number>, history: readonly number[], options: SamplingOptions, rng: Rng): number {
+export function pickToken(
+  logits: ArrayLike<number>,
+  history: readonly number[],
+  options: SamplingOptions,
+  rng: Rng,
+  promptLength = history.length,
+): number {
   const scores = Float64Array.from(logits);
   applyRepetitionPenalty(scores, history, options.repetitionPenalty ?? 1);
+  applyOpenAiPenalties(scores, history.slice(promptLength), options.frequencyPenalty ?? 0, options.presencePenalty ?? 0);
   const temperature = options.temperature ?? 0;
   if (temperature === 0) return argmax(scores);
   const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
@@ -59,6 +74,14 @@ export function pickToken(logits: ArrayLike<number>, history: readonly number[],
 function applyRepetitionPenalty(scores: Float64Array, history: readonly number[], penalty: number): void {
   if (penalty === 1) return;
   for (const id of new Set(history)) scores[id] = scores[id] > 0 ? scores[id] / penalty : scores[id] * penalty;
+}
+
+/** OpenAI's rule: logit[j] −= count[j]·frequency + (count[j] > 0)·presence, counting generated tokens. */
+function applyOpenAiPenalties(scores: Float64Array, generated: readonly number[], frequency: number, presence: number): void {
+  if (frequency === 0 && presence === 0) return;
+  const counts = new Map<number, number>();
+  for (const id of generated) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const [id, count] of counts) scores[id] -= count * frequency + presence;
 }
 
 /** Index of the largest score (the lowest index on ties, as torch.argmax). */

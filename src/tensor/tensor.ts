@@ -80,6 +80,12 @@ export class Tensor {
     return new Tensor(this.dtype, shape, this.data);
   }
 
+  /** Rows [first, first + count) along the first dimension: a view sharing this tensor's data. */
+  rows(first: number, count: number): Tensor {
+    const rowSize = this.shape[0] === 0 ? 0 : this.numel / this.shape[0];
+    return new Tensor(this.dtype, [count, ...this.shape.slice(1)], this.data.subarray(first * rowSize, (first + count) * rowSize));
+  }
+
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(", ")}])`;
   }

@@ -59,10 +59,37 @@ describe("generation", () => {
     for (let i = 0; i < 20; i++) assert.equal(pickToken(l, [], { temperature: 1, topP: 0.5 }, rng), 1);
   });
 
+  it("frequency and presence penalties follow OpenAI's rule over the generated tokens only", () => {
+    const rng = new Rng(1);
+    const logits = [2, 1.5, 1.4];
+    // generated [0, 1]: 2 − (0.3 + 0.4) = 1.3, 1.5 − 0.7 = 0.8, 1.4 stays → token 2.
+    assert.equal(pickToken(logits, [0, 0, 1], { frequencyPenalty: 0.3, presencePenalty: 0.4 }, rng, 1), 2);
+    // generated [0, 0]: 2 − 2·0.3 = 1.4 < 1.5 → token 1; the prompt's tokens count for nothing.
+    assert.equal(pickToken(logits, [0, 0, 0], { frequencyPenalty: 0.3 }, rng, 1), 1);
+    assert.equal(pickToken(logits, [0, 0, 0], { frequencyPenalty: 0.3, presencePenalty: 2 }, rng, 3), 0);
+    // Negative values encourage repeats.
+    assert.equal(pickToken([1, 1.2], [0], { presencePenalty: -0.5 }, rng, 0), 0);
+  });
+
+  it("settled text holds back a partial stop string and is final once done", () => {
+    const model = microModel(microConfig("llama"), referenceBackend, 4);
+    const decode = (ids: number[]) => ids.map((id) => `<${id}>`).join("");
+    const free = generate(model, prompt, { maxNewTokens: 6, eosTokenIds: [] }).tokens;
+    const stop = `<${free[2]}>`;
+    const seen: string[] = [];
+    const r = generate(model, prompt, { maxNewTokens: 6, eosTokenIds: [], stopStrings: [`<${free[1]}><`, stop], decode, onToken: (_id, s) => seen.push(s.settledText()) });
+    // After token 1 the text ends with "<t1>", a prefix of the first stop string: it is held back.
+    assert.equal(seen[0], `<${free[0]}>`);
+    assert.equal(seen[1], `<${free[0]}>`);
+    assert.equal(r.finishReason, "stop");
+    assert.equal(seen.at(-1), r.text);
+  });
+
   it("rejects bad settings", () => {
     const model = microModel(microConfig("llama"), referenceBackend, 4);
     assert.throws(() => generate(model, prompt, { topP: 0 }), /top_p/);
     assert.throws(() => generate(model, [], {}), /prompt is empty/);
     assert.throws(() => generate(model, prompt, { stopStrings: ["x"] }), /decode/);
+    assert.throws(() => generate(model, prompt, { presencePenalty: 2.5 }), /presence_penalty/);
   });
 });
