@@ -1,13 +1,7 @@
-// AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Everything here
-// lives in lf::avx2 so no symbol compiled with AVX2 can stand in for a portable one at link time.
-#pragma once
-#include <immintrin.h>
-#include <math.h>
-
-#include <cstdint>
-#include <cstring>
-
-namespace lf::avx2 {
+// AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Included inside
+// the namespace of each path that compiles them (lf::avx2, lf::avx512), so no symbol compiled with one path's
+// flags can stand in for another path's at link time.
+// Requires before inclusion: <immintrin.h>, <math.h>, <cstdint>, <cstring>.
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -261,4 +255,3 @@ struct Simd {
   }
 };
 
-}  // namespace lf::avx2
