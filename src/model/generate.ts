@@ -78,7 +78,7 @@ function stopText(tokens: number[], options: GenerateOptions): string | undefine
 function lastLogits(model: Model, hidden: Tensor): Float32Array | Float64Array {
   const [tokens, d] = hidden.shape;
   const last = new Tensor(hidden.dtype, [1, d], hidden.data.subarray((tokens - 1) * d) as Float32Array | Float64Array);
-  return linear(model.backend, last, model.weights.lmHead).data as Float32Array | Float64Array;
+  return linear(model.backend, last, model.weights.lmHead, undefined, 0, model.computeDtype === "bf16").data as Float32Array | Float64Array;
 }
 
 /** A step function over a KV cache: feeds the sequence's last `fresh` tokens and returns the next logits. */
