@@ -3,11 +3,12 @@ import path from "node:path";
 import type { LoraAdapter } from "../lora/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../lora/index.js";
 import type { Model } from "../model/index.js";
-import { loadModel } from "../model/index.js";
+import { loadModel, setComputeDtype } from "../model/index.js";
 import { ConfigError, LoraforgeError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { TrainRecord } from "./batches.js";
 import type { TrainConfig } from "./config-schema.js";
+import { computeDtypeOf } from "./config-schema.js";
 import { emptyTruncationCounts, prepareDataset, truncate } from "../data/index.js";
 import { isPreparedFile, isPreparedFolder, readPreparedFile } from "./prepared-data.js";
 import type { TrainResult } from "./trainer.js";
@@ -101,6 +102,7 @@ async function preparedSources(config: TrainConfig, sources: string[]): Promise<
 /** Loads the model, builds the adapter, reads (preparing raw files first) and splits the data. */
 export async function openSession(config: TrainConfig): Promise<TrainSession> {
   const model = loadModel(config.model, { dtype: config.dtype, quantization: config.quantization });
+  setComputeDtype(model, computeDtypeOf(config));
   if (config.max_seq_length > model.config.maxPositionEmbeddings) {
     throw new ConfigError(
       `max_seq_length ${config.max_seq_length} is beyond the model's context (max_position_embeddings ${model.config.maxPositionEmbeddings})`,
