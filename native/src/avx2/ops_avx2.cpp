@@ -13,6 +13,7 @@ namespace lf {
 namespace avx2 {
 
 #include "avx2/simd_avx2.h"
+using Simd = SimdAvx2;
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"

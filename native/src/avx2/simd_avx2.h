@@ -55,7 +55,8 @@ inline __m256 exp_ps(__m256 x) {
 
 inline float exp1(float x) { return _mm256_cvtss_f32(exp_ps(_mm256_set1_ps(x))); }
 
-struct Simd {
+// The avx2 path uses it as its Simd; the avx512 path derives its Simd from it (avx512/simd_avx512.h).
+struct SimdAvx2 {
   static float dot(const float* a, const float* b, int64_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t i = 0;

@@ -1,6 +1,6 @@
-// AVX-512 path of the non-GEMM kernels: the shared kernel bodies (kernels/*_impl.h) over the AVX2 primitives,
-// compiled here with this path's flags so that the kernels that call GEMM (the fused lm_head + loss) reach the
-// AVX-512 GEMM. No op has 512-bit primitives of its own yet: see docs/performance.md for why and what measured.
+// AVX-512 path of the non-GEMM kernels: the shared kernel bodies (kernels/*_impl.h) over the AVX2 primitives with
+// 512-bit replacements where they measured faster (avx512/simd_avx512.h), compiled with this path's flags so that
+// the kernels that call GEMM (the fused lm_head + loss) reach the AVX-512 GEMM. See docs/performance.md.
 #include <immintrin.h>
 #include <math.h>
 
@@ -15,6 +15,7 @@ namespace lf {
 namespace avx512 {
 
 #include "avx2/simd_avx2.h"
+#include "avx512/simd_avx512.h"
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"
