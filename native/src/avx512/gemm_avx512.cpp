@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "avx2/gemm_entry.h"
 #include "avx512/gemm_entry.h"
 #include "gemm.h"
 #include "thread_pool.h"
@@ -355,6 +356,10 @@ struct Bf16Gemm {
 void gemm(const GemmArgs& g) {
   if (g.bf16_ops) {
     Bf16Gemm::run(g);
+  } else if (g.n <= 16) {
+    // One 16-column sliver (the LoRA rank-16 products x·Aᵀ and dY·B): the AVX2 6x16 tile fits it exactly, where
+    // the 32-column zmm tile would compute half zeros; it measured faster there (docs/performance.md).
+    avx2::gemm(g);
   } else {
     GemmDriver<MicroKernel>::run(g);
   }
