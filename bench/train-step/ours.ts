@@ -1,13 +1,13 @@
 // One measured configuration of loraforge, in its own process so its peak RSS is its own:
-//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS
-// Prints one JSON line: tokens/s, seconds per step, peak RSS, and time per op group.
+//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS [WEIGHTS f32|bf16] [COMPUTE f32|bf16]
+// Prints one JSON line: tokens/s, seconds per step, peak RSS, minor page faults per step, and time per op group.
 import fs from "node:fs";
 import type { Backend } from "../../src/tensor/index.js";
 import { Tensor, cpuBackend } from "../../src/tensor/index.js";
-import { createModel, loadModel, lossAndGradients, makeBatch } from "../../src/model/index.js";
+import { createModel, loadModel, lossAndGradients, makeBatch, setComputeDtype } from "../../src/model/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 
-const [dir, idsFile, stepsArg] = process.argv.slice(2);
+const [dir, idsFile, stepsArg, weightsArg = "bf16", computeArg = "f32"] = process.argv.slice(2);
 const sequences = JSON.parse(fs.readFileSync(idsFile, "utf8")) as number[][];
 const steps = Number(stepsArg);
 
@@ -26,8 +26,9 @@ const timed = new Proxy(cpuBackend, {
   },
 }) as Backend;
 
-const loaded = loadModel(dir);
+const loaded = loadModel(dir, { dtype: weightsArg === "f32" ? "f32" : "bf16" });
 const model = createModel(loaded.config, loaded.weights, timed, loaded.eosTokenIds);
+setComputeDtype(model, computeArg === "bf16" ? "bf16" : "f32");
 const adapter = buildLoraAdapter(model, loraConfig({ r: 16, loraAlpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] }));
 attachAdapter(model, adapter);
 const moments = adapter.parameters().map((p) => ({ m: Tensor.zeros(p.shape), v: Tensor.zeros(p.shape) }));
@@ -44,13 +45,15 @@ function step(n: number): void {
 
 step(1); // warm-up
 opTime.clear();
+const faultsBefore = process.resourceUsage().minorPageFault;
 const start = performance.now();
 for (let n = 0; n < steps; n++) step(n + 2);
 const seconds = (performance.now() - start) / 1000 / steps;
+const minorFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / steps;
 const groups: Record<string, number> = { gemm: 0, attention: 0, loss: 0, rest: 0 };
 for (const [name, ms] of opTime) {
   const group = name === "gemm" ? "gemm" : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
   groups[group] += ms / 1000 / steps;
 }
 groups.rest += seconds - Object.values(groups).reduce((a, b) => a + b, 0); // TypeScript glue outside the kernels
-console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, perOp: groups }));
+console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, minorFaultsPerStep, perOp: groups }));
