@@ -87,7 +87,7 @@ function median(xs: number[]): number {
  * Operands and a timer for our GEMM on one case; bf16 = weights stored bf16 (B of the Y and dX forms), bf16Ops =
  * the bf16 compute mode.
  */
-function oursRunner(c: Case, bf16: boolean, bf16Ops = false): (n: number) => number[] {
+function oursRunner(c: Case, bf16: boolean, bf16Ops = false, path?: string): (n: number) => number[] {
   const addon = nativeAddon();
   const transA = c.form === "dw";
   const transB = c.form === "y";
@@ -103,9 +103,20 @@ function oursRunner(c: Case, bf16: boolean, bf16Ops = false): (n: number) => num
   const lda = transA ? c.m : c.k;
   const ldb = transB ? c.k : c.n;
   const once = () => addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0, bf16Ops);
-  once();
-  once();
-  return (n) => {
+  const home = nativeInfo().isa;
+  const onPath = <T>(f: () => T): T => {
+    if (path) setKernelPath(path);
+    try {
+      return f();
+    } finally {
+      if (path) setKernelPath(home);
+    }
+  };
+  onPath(() => {
+    once();
+    once();
+  });
+  return (n) => onPath(() => {
     const times: number[] = [];
     for (let r = 0; r < n; ++r) {
       const t0 = process.hrtime.bigint();
@@ -113,7 +124,7 @@ function oursRunner(c: Case, bf16: boolean, bf16Ops = false): (n: number) => num
       times.push(Number(process.hrtime.bigint() - t0) * 1e-9);
     }
     return times;
-  };
+  });
 }
 
 /** Builds the OpenBLAS harness, or says why not (the bench then runs without the peer). */
@@ -178,7 +189,7 @@ function main(): void {
   console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${Math.ceil(runs / 3) * 3} runs after 2 warm-up runs, ours and OpenBLAS alternating; GFLOPS = 2mnk/t`);
   if (!peerExe) console.log(`peer skipped: ${"reason" in built ? built.reason : ""}`);
   const header =
-    `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
+    `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("avx2 f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
     `${pad("ratio", 6, true)} ${pad("ours bf16W", 10, true)} ${pad("bf16/f32", 8, true)} ${pad("bf16 ops", 9, true)} ${pad("ops/f32", 7, true)}`;
   console.log(header);
   console.log("-".repeat(header.length));
@@ -192,6 +203,9 @@ function main(): void {
   let ob2048: number | undefined;
   for (const c of cases) {
     const f32Run = oursRunner(c, false);
+    // On the avx512 path, the AVX2 kernel on the same case in the same rounds: what the wider path gains.
+    const avx2Run = info.isa === "avx512" ? oursRunner(c, false, false, "avx2") : undefined;
+    const tAvx2: number[] = [];
     // bf16 applies where B is the weight (Y and dX forms); dW's B is an activation.
     const bfRun = c.form === "dw" ? undefined : oursRunner(c, true);
     const opsRun = c.form === "dw" ? undefined : oursRunner(c, true, true);
@@ -201,6 +215,7 @@ function main(): void {
     let tOb: number[] | undefined = peerExe ? [] : undefined;
     for (let r = 0; r < rounds; ++r) {
       tF32.push(...f32Run(perRound));
+      if (avx2Run) tAvx2.push(...avx2Run(perRound));
       if (tOb && peerExe) {
         const t = peer(peerExe, c, perRound);
         tOb = t ? [...tOb, ...t] : undefined;
@@ -209,6 +224,7 @@ function main(): void {
       if (opsRun) tOps.push(...opsRun(perRound));
     }
     const f32 = gflops(c, tF32);
+    const avx2 = avx2Run ? gflops(c, tAvx2) : undefined;
     const ob = tOb ? gflops(c, tOb) : undefined;
     const bf = bfRun ? gflops(c, tBf) : undefined;
     const ops = opsRun ? gflops(c, tOps) : undefined;
@@ -219,6 +235,7 @@ function main(): void {
     if (bf !== undefined) bfRatios.push(bf / f32);
     console.log(
       `${pad(c.group, 20)} ${pad(shapeLabel(c), 20)} ${pad(FORM_NAME[c.form], 9)} ${pad(f32.toFixed(1), 9, true)} ` +
+        `${pad(avx2 === undefined ? "-" : avx2.toFixed(1), 9, true)} ` +
         `${pad(ob === undefined ? "-" : ob.toFixed(1), 9, true)} ${pad(ob === undefined ? "-" : (f32 / ob).toFixed(2), 6, true)} ` +
         `${pad(bf === undefined ? "-" : bf.toFixed(1), 10, true)} ${pad(bf === undefined ? "-" : (bf / f32).toFixed(2), 8, true)} ` +
         `${pad(ops === undefined ? "-" : ops.toFixed(1), 9, true)} ${pad(ops === undefined ? "-" : (ops / f32).toFixed(2), 7, true)}`,

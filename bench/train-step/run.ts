@@ -58,6 +58,7 @@ try {
   console.log(`LoRA step, r=16, 7 projections, 2 threads, ${steps} timed steps after 1 warm-up; median of ${repeats} alternating rounds`);
   console.log(`preset          T     batch ${CONFIGS.map((c) => c.name.padStart(15)).join("")}   ours best / torch best   RSS MiB (${CONFIGS.map((c) => c.name).join(" / ")})`);
   const profiles: string[] = [];
+  const spreads: string[] = [];
   for (const preset of presets) {
     const dir = path.join(work, preset);
     const plan = planInitModel({ preset, seed: 0 });
@@ -86,6 +87,8 @@ try {
         console.log(
           `${preset.padEnd(15)} ${String(t).padStart(5)} ${String(batch).padStart(5)} ${tps.map((x) => x.toFixed(1).padStart(15)).join("")}   ${ratio.padStart(22)}   ${rss.map((x) => x.toFixed(0)).join(" / ")}`,
         );
+        // The spread over the rounds says how much of the machine each run got.
+        spreads.push(`${preset} T=${t} batch ${batch}: ${CONFIGS.map((c, i) => `${c.name} ${runs[i].map((x) => x.tokensPerSecond.toFixed(1)).join(", ")}`).join("; ")}`);
         // Where our bf16 step's time goes (the round with the median speed).
         const bf = runs[1];
         const mid = bf.find((x) => x.tokensPerSecond === tps[1]) ?? bf[0];
@@ -99,6 +102,7 @@ try {
     }
   }
   console.log(profiles.join("\n"));
+  console.log(`tokens/s of each round:\n${spreads.join("\n")}`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
