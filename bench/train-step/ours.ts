@@ -11,7 +11,11 @@ const [dir, idsFile, stepsArg, weightsArg = "bf16", computeArg = "f32"] = proces
 const sequences = JSON.parse(fs.readFileSync(idsFile, "utf8")) as number[][];
 const steps = Number(stepsArg);
 
-/** Wall time per backend method, so the step splits into GEMMs, attention, loss and the rest. */
+/**
+ * Wall time per backend method, so the step splits into GEMMs (the frozen projections', whose B is a base weight,
+ * and the LoRA products), attention, loss and the rest.
+ */
+const frozen = new Set<Tensor>();
 const opTime = new Map<string, number>();
 const timed = new Proxy(cpuBackend, {
   get(target, name, receiver) {
@@ -20,7 +24,8 @@ const timed = new Proxy(cpuBackend, {
     return (...args: unknown[]) => {
       const start = performance.now();
       const result = value.apply(target, args);
-      opTime.set(String(name), (opTime.get(String(name)) ?? 0) + performance.now() - start);
+      const key = name === "gemm" ? (frozen.has(args[1] as Tensor) ? "gemm-base" : "gemm-lora") : String(name);
+      opTime.set(key, (opTime.get(key) ?? 0) + performance.now() - start);
       return result;
     };
   },
@@ -28,6 +33,9 @@ const timed = new Proxy(cpuBackend, {
 
 const loaded = loadModel(dir, { dtype: weightsArg === "f32" ? "f32" : "bf16" });
 const model = createModel(loaded.config, loaded.weights, timed, loaded.eosTokenIds);
+for (const { attention: a, mlp: m } of loaded.weights.layers) {
+  for (const linear of [a.qProj, a.kProj, a.vProj, a.oProj, m.gateProj, m.upProj, m.downProj]) frozen.add(linear.weight);
+}
 setComputeDtype(model, computeArg === "bf16" ? "bf16" : "f32");
 const adapter = buildLoraAdapter(model, loraConfig({ r: 16, loraAlpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] }));
 attachAdapter(model, adapter);
@@ -50,9 +58,9 @@ const start = performance.now();
 for (let n = 0; n < steps; n++) step(n + 2);
 const seconds = (performance.now() - start) / 1000 / steps;
 const minorFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / steps;
-const groups: Record<string, number> = { gemm: 0, attention: 0, loss: 0, rest: 0 };
+const groups: Record<string, number> = { "gemm-base": 0, "gemm-lora": 0, attention: 0, loss: 0, rest: 0 };
 for (const [name, ms] of opTime) {
-  const group = name === "gemm" ? "gemm" : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
+  const group = name.startsWith("gemm") ? name : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
   groups[group] += ms / 1000 / steps;
 }
 groups.rest += seconds - Object.values(groups).reduce((a, b) => a + b, 0); // TypeScript glue outside the kernels

@@ -95,7 +95,7 @@ try {
         const ops = mid.perOp ?? {};
         profiles.push(
           `${preset} T=${t} batch ${batch}, ours bf16: ${mid.secondsPerStep.toFixed(2)} s/step = ` +
-            ["gemm", "attention", "loss", "rest"].map((k) => `${k} ${(ops[k] ?? 0).toFixed(2)}`).join(" + ") +
+            ["gemm-base", "gemm-lora", "attention", "loss", "rest"].map((k) => `${k} ${(ops[k] ?? 0).toFixed(2)}`).join(" + ") +
             `; minor page faults/step ${runs.map((rs, i) => (CONFIGS[i].peer ? undefined : `${CONFIGS[i].name} ${median(rs.map((x) => x.minorFaultsPerStep ?? 0)).toFixed(0)}`)).filter(Boolean).join(", ")}`,
         );
       }
