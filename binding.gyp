@@ -28,8 +28,17 @@
       ]
     },
     {
+      "target_name": "kernels_avx512",
+      "type": "static_library",
+      "cflags_cc": ["-fPIC", "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"],
+      "sources": [
+        "native/src/avx512/gemm_avx512.cpp",
+        "native/src/avx512/ops_avx512.cpp"
+      ]
+    },
+    {
       "target_name": "loraforge",
-      "dependencies": ["kernels_portable", "kernels_avx2"],
+      "dependencies": ["kernels_portable", "kernels_avx2", "kernels_avx512"],
       "cflags_cc": ["-fexceptions", "-ffp-contract=off"],
       "defines": ["NODE_ADDON_API_CPP_EXCEPTIONS"],
       "libraries": ["-lpthread"],

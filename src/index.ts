@@ -4,6 +4,7 @@ export { LoraforgeError, ShapeError, InputError, ConfigError } from "./util/erro
 export { packageVersion } from "./util/package-info.js";
 export type {
   Batch,
+  ComputeDtype,
   GenerateOptions,
   GenerateResult,
   LoadModelOptions,
@@ -15,6 +16,7 @@ export type {
   Sequence,
 } from "./model/index.js";
 export { IGNORE_INDEX, computeLoss, countTargets, forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "./model/index.js";
+export { setComputeDtype } from "./model/index.js";
 export type { LoraConfig } from "./lora/index.js";
 export {
   LoraAdapter,

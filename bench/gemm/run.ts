@@ -1,8 +1,9 @@
 // GEMM benchmark: GFLOPS of the three forms of a linear layer at the shapes of a LoRA step on the smollm2-135m
 // shape (hidden 576, MLP 1536, vocabulary 49152) with 512 tokens, plus square 1024 and 2048, with f32 and bf16
-// weights, beside OpenBLAS's cblas_sgemm measured in the same run (see bench/README.md for the packages).
+// weights, and in the bf16 compute mode (both operands rounded to bf16, f32 sums; VDPBF16PS on the avx512 path),
+// beside OpenBLAS's cblas_sgemm measured in the same run (see bench/README.md for the packages).
 //
-//   npm run bench -- gemm [--runs N] [--threads N] [--only TEXT] [--quick] [--isa portable|avx2] [--no-peer]
+//   npm run bench -- gemm [--runs N] [--threads N] [--only TEXT] [--quick] [--isa portable|avx2|avx512] [--no-peer]
 //
 // Each figure is the median of N timed runs (default 9, at least 7) after two warm-up runs; ours and OpenBLAS
 // alternate in three rounds per case.
@@ -82,8 +83,11 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Operands and a timer for our GEMM on one case; bf16 = weights stored bf16 (B of the Y and dX forms). */
-function oursRunner(c: Case, bf16: boolean): (n: number) => number[] {
+/**
+ * Operands and a timer for our GEMM on one case; bf16 = weights stored bf16 (B of the Y and dX forms), bf16Ops =
+ * the bf16 compute mode.
+ */
+function oursRunner(c: Case, bf16: boolean, bf16Ops = false, path?: string): (n: number) => number[] {
   const addon = nativeAddon();
   const transA = c.form === "dw";
   const transB = c.form === "y";
@@ -98,10 +102,21 @@ function oursRunner(c: Case, bf16: boolean): (n: number) => number[] {
   const out = new Float32Array(c.m * c.n);
   const lda = transA ? c.m : c.k;
   const ldb = transB ? c.k : c.n;
-  const once = () => addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0);
-  once();
-  once();
-  return (n) => {
+  const once = () => addon.gemm(c.m, c.n, c.k, a, 0, lda, transA, b, 0, ldb, transB, bf16 ? 1 : 0, out, 0, c.n, 1, 0, bf16Ops);
+  const home = nativeInfo().isa;
+  const onPath = <T>(f: () => T): T => {
+    if (path) setKernelPath(path);
+    try {
+      return f();
+    } finally {
+      if (path) setKernelPath(home);
+    }
+  };
+  onPath(() => {
+    once();
+    once();
+  });
+  return (n) => onPath(() => {
     const times: number[] = [];
     for (let r = 0; r < n; ++r) {
       const t0 = process.hrtime.bigint();
@@ -109,7 +124,7 @@ function oursRunner(c: Case, bf16: boolean): (n: number) => number[] {
       times.push(Number(process.hrtime.bigint() - t0) * 1e-9);
     }
     return times;
-  };
+  });
 }
 
 /** Builds the OpenBLAS harness, or says why not (the bench then runs without the peer). */
@@ -174,46 +189,63 @@ function main(): void {
   console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${Math.ceil(runs / 3) * 3} runs after 2 warm-up runs, ours and OpenBLAS alternating; GFLOPS = 2mnk/t`);
   if (!peerExe) console.log(`peer skipped: ${"reason" in built ? built.reason : ""}`);
   const header =
-    `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
-    `${pad("ratio", 6, true)} ${pad("ours bf16W", 10, true)} ${pad("bf16/f32", 8, true)}`;
+    `${pad("case", 20)} ${pad("shape m×k·k×n", 20)} ${pad("form", 9)} ${pad("ours f32", 9, true)} ${pad("avx2 f32", 9, true)} ${pad("OpenBLAS", 9, true)} ` +
+    `${pad("ratio", 6, true)} ${pad("ours bf16W", 10, true)} ${pad("bf16/f32", 8, true)} ${pad("bf16 ops", 9, true)} ${pad("ops/f32", 7, true)}`;
   console.log(header);
   console.log("-".repeat(header.length));
   const ratios: number[] = [];
   const bfRatios: number[] = [];
+  const opsRatios: number[] = [];
+  let f32Best = 0;
   // Ours and the peer alternate in rounds, so that both see the same share of this shared machine's load.
   const rounds = 3;
   const perRound = Math.ceil(runs / rounds);
   let ob2048: number | undefined;
   for (const c of cases) {
     const f32Run = oursRunner(c, false);
+    // On the avx512 path, the AVX2 kernel on the same case in the same rounds: what the wider path gains.
+    const avx2Run = info.isa === "avx512" ? oursRunner(c, false, false, "avx2") : undefined;
+    const tAvx2: number[] = [];
     // bf16 applies where B is the weight (Y and dX forms); dW's B is an activation.
     const bfRun = c.form === "dw" ? undefined : oursRunner(c, true);
+    const opsRun = c.form === "dw" ? undefined : oursRunner(c, true, true);
     const tF32: number[] = [];
     const tBf: number[] = [];
+    const tOps: number[] = [];
     let tOb: number[] | undefined = peerExe ? [] : undefined;
     for (let r = 0; r < rounds; ++r) {
       tF32.push(...f32Run(perRound));
+      if (avx2Run) tAvx2.push(...avx2Run(perRound));
       if (tOb && peerExe) {
         const t = peer(peerExe, c, perRound);
         tOb = t ? [...tOb, ...t] : undefined;
       }
       if (bfRun) tBf.push(...bfRun(perRound));
+      if (opsRun) tOps.push(...opsRun(perRound));
     }
     const f32 = gflops(c, tF32);
+    const avx2 = avx2Run ? gflops(c, tAvx2) : undefined;
     const ob = tOb ? gflops(c, tOb) : undefined;
     const bf = bfRun ? gflops(c, tBf) : undefined;
+    const ops = opsRun ? gflops(c, tOps) : undefined;
+    f32Best = Math.max(f32Best, f32);
+    if (ops !== undefined && c.m >= 256 && c.n > 16 && c.k > 16) opsRatios.push(ops / f32);
     if (c.m === 2048 && c.n === 2048 && c.k === 2048 && c.form === "y") ob2048 = ob;
     if (ob !== undefined) ratios.push(f32 / ob);
     if (bf !== undefined) bfRatios.push(bf / f32);
     console.log(
       `${pad(c.group, 20)} ${pad(shapeLabel(c), 20)} ${pad(FORM_NAME[c.form], 9)} ${pad(f32.toFixed(1), 9, true)} ` +
+        `${pad(avx2 === undefined ? "-" : avx2.toFixed(1), 9, true)} ` +
         `${pad(ob === undefined ? "-" : ob.toFixed(1), 9, true)} ${pad(ob === undefined ? "-" : (f32 / ob).toFixed(2), 6, true)} ` +
-        `${pad(bf === undefined ? "-" : bf.toFixed(1), 10, true)} ${pad(bf === undefined ? "-" : (bf / f32).toFixed(2), 8, true)}`,
+        `${pad(bf === undefined ? "-" : bf.toFixed(1), 10, true)} ${pad(bf === undefined ? "-" : (bf / f32).toFixed(2), 8, true)} ` +
+        `${pad(ops === undefined ? "-" : ops.toFixed(1), 9, true)} ${pad(ops === undefined ? "-" : (ops / f32).toFixed(2), 7, true)}`,
     );
   }
   const geo = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
   if (ratios.length) console.log(`ours/OpenBLAS: geometric mean ${geo(ratios).toFixed(2)}, min ${Math.min(...ratios).toFixed(2)}`);
   if (bfRatios.length) console.log(`bf16W/f32: geometric mean ${geo(bfRatios).toFixed(2)}, min ${Math.min(...bfRatios).toFixed(2)}`);
+  if (opsRatios.length) console.log(`bf16 compute / f32, M ≥ 256 (LoRA rank-16 products excluded): geometric mean ${geo(opsRatios).toFixed(2)}, min ${Math.min(...opsRatios).toFixed(2)}`);
+  console.log(`our best f32 figure this run: ${f32Best.toFixed(1)} GFLOPS`);
   if (peerExe) {
     if (ob2048 === undefined) {
       const t = peer(peerExe, { group: "square 2048", form: "y", m: 2048, n: 2048, k: 2048 }, runs);

@@ -1,17 +1,21 @@
 // One measured configuration of loraforge, in its own process so its peak RSS is its own:
-//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS
-// Prints one JSON line: tokens/s, seconds per step, peak RSS, and time per op group.
+//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS [WEIGHTS f32|bf16] [COMPUTE f32|bf16]
+// Prints one JSON line: tokens/s, seconds per step, peak RSS, minor page faults per step, and time per op group.
 import fs from "node:fs";
 import type { Backend } from "../../src/tensor/index.js";
 import { Tensor, cpuBackend } from "../../src/tensor/index.js";
-import { createModel, loadModel, lossAndGradients, makeBatch } from "../../src/model/index.js";
+import { createModel, loadModel, lossAndGradients, makeBatch, setComputeDtype } from "../../src/model/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 
-const [dir, idsFile, stepsArg] = process.argv.slice(2);
+const [dir, idsFile, stepsArg, weightsArg = "bf16", computeArg = "f32"] = process.argv.slice(2);
 const sequences = JSON.parse(fs.readFileSync(idsFile, "utf8")) as number[][];
 const steps = Number(stepsArg);
 
-/** Wall time per backend method, so the step splits into GEMMs, attention, loss and the rest. */
+/**
+ * Wall time per backend method, so the step splits into GEMMs (the frozen projections', whose B is a base weight,
+ * and the LoRA products), attention, loss and the rest.
+ */
+const frozen = new Set<Tensor>();
 const opTime = new Map<string, number>();
 const timed = new Proxy(cpuBackend, {
   get(target, name, receiver) {
@@ -20,14 +24,19 @@ const timed = new Proxy(cpuBackend, {
     return (...args: unknown[]) => {
       const start = performance.now();
       const result = value.apply(target, args);
-      opTime.set(String(name), (opTime.get(String(name)) ?? 0) + performance.now() - start);
+      const key = name === "gemm" ? (frozen.has(args[1] as Tensor) ? "gemm-base" : "gemm-lora") : String(name);
+      opTime.set(key, (opTime.get(key) ?? 0) + performance.now() - start);
       return result;
     };
   },
 }) as Backend;
 
-const loaded = loadModel(dir);
+const loaded = loadModel(dir, { dtype: weightsArg === "f32" ? "f32" : "bf16" });
 const model = createModel(loaded.config, loaded.weights, timed, loaded.eosTokenIds);
+for (const { attention: a, mlp: m } of loaded.weights.layers) {
+  for (const linear of [a.qProj, a.kProj, a.vProj, a.oProj, m.gateProj, m.upProj, m.downProj]) frozen.add(linear.weight);
+}
+setComputeDtype(model, computeArg === "bf16" ? "bf16" : "f32");
 const adapter = buildLoraAdapter(model, loraConfig({ r: 16, loraAlpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] }));
 attachAdapter(model, adapter);
 const moments = adapter.parameters().map((p) => ({ m: Tensor.zeros(p.shape), v: Tensor.zeros(p.shape) }));
@@ -44,13 +53,15 @@ function step(n: number): void {
 
 step(1); // warm-up
 opTime.clear();
+const faultsBefore = process.resourceUsage().minorPageFault;
 const start = performance.now();
 for (let n = 0; n < steps; n++) step(n + 2);
 const seconds = (performance.now() - start) / 1000 / steps;
-const groups: Record<string, number> = { gemm: 0, attention: 0, loss: 0, rest: 0 };
+const minorFaultsPerStep = (process.resourceUsage().minorPageFault - faultsBefore) / steps;
+const groups: Record<string, number> = { "gemm-base": 0, "gemm-lora": 0, attention: 0, loss: 0, rest: 0 };
 for (const [name, ms] of opTime) {
-  const group = name === "gemm" ? "gemm" : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
+  const group = name.startsWith("gemm") ? name : name.startsWith("attention") ? "attention" : name === "crossEntropyLinear" ? "loss" : "rest";
   groups[group] += ms / 1000 / steps;
 }
 groups.rest += seconds - Object.values(groups).reduce((a, b) => a + b, 0); // TypeScript glue outside the kernels
-console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, perOp: groups }));
+console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, minorFaultsPerStep, perOp: groups }));

@@ -1,10 +1,12 @@
 // LoRA training-step benchmark: one step (forward, backward into the adapters, AdamW) with r = 16 on all seven
-// projections, 512-token rows, batch 1 and 4, every token trained, on random-initialized smollm2-135m and
-// qwen2.5-0.5b folders and on the real SmolLM2-135M-Instruct (`smollm2-real`: its GGUF imported to a bf16 folder,
-// 49,152-token vocabulary); loraforge beside transformers + peft (CPU torch, sdpa attention) from the same run,
-// both with 2 threads and OMP_WAIT_POLICY=PASSIVE, each in its own process (peak RSS is per process).
+// projections, every token trained, on random-initialized preset folders and on the real SmolLM2-135M-Instruct
+// (`smollm2-real`: its GGUF imported to a bf16 folder, 49,152-token vocabulary); loraforge (bf16 weights, f32 compute, and
+// the bf16 compute mode) beside transformers + peft on PyPI torch (float32, and torch.autocast("cpu", bfloat16)),
+// all with 2 threads and OMP_WAIT_POLICY=PASSIVE, each in its own process (peak RSS is per process). The four
+// configurations alternate in --repeats rounds, so each sees the same share of a shared machine; figures are medians.
 //
-//   npm run bench -- train-step [--steps N] [--presets smollm2-135m,qwen2.5-0.5b,smollm2-real] [--batches 1,4] [--no-peer]
+//   npm run bench -- train-step [--steps N] [--repeats N] [--presets smollm2-135m,qwen2.5-0.5b,smollm2-real] [--lengths 512,2048]
+//                               [--batches 1,4] [--no-peer]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,8 +23,10 @@ const option = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const steps = option("--steps", "2");
-const presets = option("--presets", "smollm2-135m,qwen2.5-0.5b,smollm2-real").split(",");
-const batches = option("--batches", "1,4").split(",").map(Number);
+const repeats = Number(option("--repeats", "3"));
+const presets = option("--presets", "smollm2-135m").split(",");
+const lengths = option("--lengths", "512").split(",").map(Number);
+const batches = option("--batches", "1").split(",").map(Number);
 const noPeer = process.argv.includes("--no-peer");
 const python = path.join(root, "interop", ".venv", "bin", "python");
 const env = { ...process.env, OMP_WAIT_POLICY: "PASSIVE", LORAFORGE_THREADS: "2", OMP_NUM_THREADS: "2" };
@@ -31,13 +35,26 @@ interface Result {
   tokensPerSecond: number;
   secondsPerStep: number;
   peakRssMiB: number;
+  minorFaultsPerStep?: number;
   perOp?: Record<string, number>;
 }
 
 function measure(command: string, args: string[]): Result {
-  const out = execFileSync(command, args, { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync(command, args, { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Result;
 }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const CONFIGS = [
+  { name: "ours f32", peer: false, args: ["bf16", "f32"] },
+  { name: "ours bf16", peer: false, args: ["bf16", "bf16"] },
+  { name: "torch f32", peer: true, args: ["float32"] },
+  { name: "torch autocast", peer: true, args: ["autocast"] },
+].filter((c) => !(noPeer && c.peer));
 
 /** A random preset folder, or the real SmolLM2 (its GGUF as the HF folder both sides read); returns the vocabulary size. */
 function writeModel(preset: string, dir: string): number {
@@ -53,33 +70,53 @@ function writeModel(preset: string, dir: string): number {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "loraforge-bench-step-"));
 try {
-  console.log(`LoRA step, r=16, 7 projections, 512 tokens/row, 2 threads, ${steps} timed steps after 1 warm-up`);
-  console.log("preset          batch  ours tok/s  peer tok/s  ratio  ours RSS MiB  peer RSS MiB  ours s/step: gemm / attention / loss / rest");
+  console.log(`LoRA step, r=16, 7 projections, 2 threads, ${steps} timed steps after 1 warm-up; median of ${repeats} alternating rounds`);
+  console.log(`preset          T     batch ${CONFIGS.map((c) => c.name.padStart(15)).join("")}   ours best / torch best   RSS MiB (${CONFIGS.map((c) => c.name).join(" / ")})`);
+  const profiles: string[] = [];
+  const spreads: string[] = [];
   for (const preset of presets) {
     const dir = path.join(work, preset);
     const vocabSize = writeModel(preset, dir);
-    for (const batch of batches) {
-      const rng = new Rng(batch);
-      const ids = Array.from({ length: batch }, () => Array.from({ length: 512 }, () => rng.int(vocabSize)));
-      const idsFile = path.join(work, `ids-${batch}.json`);
-      fs.writeFileSync(idsFile, JSON.stringify(ids));
-      const ours = measure(process.execPath, ["--import", "tsx", path.join(root, "bench/train-step/ours.ts"), dir, idsFile, steps]);
-      const peer = noPeer ? undefined : measure(python, [path.join(root, "bench/train-step/peer.py"), dir, idsFile, steps]);
-      const ops = ours.perOp ?? {};
-      console.log(
-        [
-          preset.padEnd(15),
-          String(batch).padStart(5),
-          ours.tokensPerSecond.toFixed(0).padStart(11),
-          (peer ? peer.tokensPerSecond.toFixed(0) : "-").padStart(11),
-          (peer ? (ours.tokensPerSecond / peer.tokensPerSecond).toFixed(2) + "×" : "-").padStart(6),
-          ours.peakRssMiB.toFixed(0).padStart(13),
-          (peer ? peer.peakRssMiB.toFixed(0) : "-").padStart(13),
-          `  ${ours.secondsPerStep.toFixed(2)}: ${["gemm", "attention", "loss", "rest"].map((k) => (ops[k] ?? 0).toFixed(2)).join(" / ")}`,
-        ].join(" "),
-      );
+    for (const t of lengths) {
+      for (const batch of batches) {
+        const rng = new Rng(batch * 7919 + t);
+        const ids = Array.from({ length: batch }, () => Array.from({ length: t }, () => rng.int(vocabSize)));
+        const idsFile = path.join(work, `ids-${t}-${batch}.json`);
+        fs.writeFileSync(idsFile, JSON.stringify(ids));
+        const runs: Result[][] = CONFIGS.map(() => []);
+        for (let r = 0; r < repeats; r++) {
+          CONFIGS.forEach((c, i) => {
+            runs[i].push(
+              c.peer
+                ? measure(python, [path.join(root, "bench/train-step/peer.py"), dir, idsFile, steps, ...c.args])
+                : measure(process.execPath, ["--import", "tsx", path.join(root, "bench/train-step/ours.ts"), dir, idsFile, steps, ...c.args]),
+            );
+          });
+        }
+        const tps = runs.map((rs) => median(rs.map((x) => x.tokensPerSecond)));
+        const rss = runs.map((rs) => median(rs.map((x) => x.peakRssMiB)));
+        const oursBest = Math.max(...tps.filter((_, i) => !CONFIGS[i].peer));
+        const peerTps = tps.filter((_, i) => CONFIGS[i].peer);
+        const ratio = peerTps.length ? `${(oursBest / Math.max(...peerTps)).toFixed(2)}×` : "-";
+        console.log(
+          `${preset.padEnd(15)} ${String(t).padStart(5)} ${String(batch).padStart(5)} ${tps.map((x) => x.toFixed(1).padStart(15)).join("")}   ${ratio.padStart(22)}   ${rss.map((x) => x.toFixed(0)).join(" / ")}`,
+        );
+        // The spread over the rounds says how much of the machine each run got.
+        spreads.push(`${preset} T=${t} batch ${batch}: ${CONFIGS.map((c, i) => `${c.name} ${runs[i].map((x) => x.tokensPerSecond.toFixed(1)).join(", ")}`).join("; ")}`);
+        // Where our bf16 step's time goes (the round with the median speed).
+        const bf = runs[1];
+        const mid = bf.find((x) => x.tokensPerSecond === tps[1]) ?? bf[0];
+        const ops = mid.perOp ?? {};
+        profiles.push(
+          `${preset} T=${t} batch ${batch}, ours bf16: ${mid.secondsPerStep.toFixed(2)} s/step = ` +
+            ["gemm-base", "gemm-lora", "attention", "loss", "rest"].map((k) => `${k} ${(ops[k] ?? 0).toFixed(2)}`).join(" + ") +
+            `; minor page faults/step ${runs.map((rs, i) => (CONFIGS[i].peer ? undefined : `${CONFIGS[i].name} ${median(rs.map((x) => x.minorFaultsPerStep ?? 0)).toFixed(0)}`)).filter(Boolean).join(", ")}`,
+        );
+      }
     }
   }
+  console.log(profiles.join("\n"));
+  console.log(`tokens/s of each round:\n${spreads.join("\n")}`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

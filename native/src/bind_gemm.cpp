@@ -1,5 +1,6 @@
-// gemm(m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, bType, c, cOffset, ldc, alpha, beta)
+// gemm(m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, bType, c, cOffset, ldc, alpha, beta[, bf16Ops])
 // bType: 0 = f32 (b is a Float32Array), 1 = bf16 (b is a Uint16Array of bf16 bits).
+// bf16Ops: the bf16 compute mode (both operands rounded to bf16, f32 accumulation; gemm.h).
 #include <mutex>
 
 #include "bind_common.h"
@@ -40,6 +41,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   const int64_t ldc = arg_int(info, 14, op, "ldc");
   const float alpha = static_cast<float>(arg_num(info, 15, op, "alpha"));
   const float beta = static_cast<float>(arg_num(info, 16, op, "beta"));
+  const bool bf16_ops = info.Length() > 17 && !info[17].IsUndefined() && arg_bool(info, 17, op, "bf16Ops");
 
   check_matrix(env, op, "a", a.length, a_off, trans_a ? k : m, trans_a ? m : k, lda);
   check_matrix(env, op, "b", b_len, b_off, trans_b ? n : k, trans_b ? k : n, ldb);
@@ -59,7 +61,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
              c.data + c_off,
              ldc,
              alpha,
-             beta};
+             beta,
+             bf16_ops};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().gemm(g);
   return env.Undefined();

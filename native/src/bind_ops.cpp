@@ -339,7 +339,7 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// crossEntropyLinear(h, w, wType, targets, tokens, dim, vocab, gradScale, dh | null) → [lossSum, count]
+// crossEntropyLinear(h, w, wType, targets, tokens, dim, vocab, gradScale, dh | null[, bf16Ops]) → [lossSum, count]
 Napi::Value CrossEntropyLinear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "crossEntropyLinear";
@@ -361,7 +361,8 @@ Napi::Value CrossEntropyLinear(const Napi::CallbackInfo& info) {
   check_ids(env, op, "targets", targets.data, tokens, vocab, true);
   double loss = 0.0;
   int64_t count = 0;
-  const CrossEntropyArgs a{tokens, dim, vocab, h.data, w.data, w.type, targets.data, grad_scale, dh, &loss, &count};
+  const bool bf16_ops = info.Length() > 9 && !info[9].IsUndefined() && arg_bool(info, 9, op, "bf16Ops");
+  const CrossEntropyArgs a{tokens, dim, vocab, h.data, w.data, w.type, targets.data, grad_scale, dh, &loss, &count, bf16_ops};
   {
     std::lock_guard<std::mutex> lock(kernel_mutex());
     kernels().ops.cross_entropy_linear(a);

@@ -20,6 +20,17 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
+bool cpu_has_avx512_bf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc checks that the OS saves the ZMM and opmask state before reporting AVX-512.
+  return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 namespace {
 int read_int(const std::string& path) {
   std::ifstream in(path);

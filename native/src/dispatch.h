@@ -1,4 +1,4 @@
-// Chooses the kernel path (portable or AVX2+FMA) at run time from the CPU's features, LORAFORGE_ISA, or
+// Chooses the kernel path (portable, AVX2+FMA or AVX-512 with BF16) at run time from the CPU's features, LORAFORGE_ISA, or
 // an explicit call (tests run every available path in one process).
 #pragma once
 #include <string>
@@ -10,7 +10,7 @@
 namespace lf {
 
 struct KernelTable {
-  const char* name;        // "portable" | "avx2"
+  const char* name;        // "portable" | "avx2" | "avx512"
   const char* build_flags;  // compiler flags of this path's translation units
   GemmFn gemm;
   OpKernels ops;
@@ -18,6 +18,7 @@ struct KernelTable {
 
 const KernelTable& portable_kernels();
 const KernelTable& avx2_kernels();
+const KernelTable& avx512_kernels();
 
 const KernelTable& kernels();
 std::vector<std::string> available_isas();

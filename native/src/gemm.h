@@ -5,6 +5,10 @@
 //   dX = dY * W   : A = dY, B = W
 //   dW = dY^T * X : A = dY (trans_a), B = X
 // The K reduction of every output element runs in the same order whatever the thread count.
+// bf16_ops (the bf16 compute mode): both operands are rounded to bf16 (nearest-even, subnormals to zero, as
+// VCVTNEPS2BF16) before the products; products and sums stay f32. A path with AVX512-BF16 multiplies the packed
+// bf16 pairs with VDPBF16PS; the others round the packed f32 panels and run their f32 kernel (the products of two
+// bf16 values are exact in f32, so the two differ only in how the f32 sums are rounded).
 #pragma once
 #include <cstdint>
 
@@ -24,6 +28,7 @@ struct GemmArgs {
   float* c;
   int64_t ldc;
   float alpha, beta;
+  bool bf16_ops = false;
 };
 
 using GemmFn = void (*)(const GemmArgs&);

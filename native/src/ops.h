@@ -43,6 +43,7 @@ struct CrossEntropyArgs {
   float* dh;                // [tokens, dim] or null (loss only)
   double* loss_sum;
   int64_t* count;
+  bool bf16_ops = false;  // both lm_head products in the bf16 compute mode (gemm.h)
 };
 
 // Scalars as torch derives them, in double, then rounded once to float.

@@ -56,6 +56,6 @@ function recomputingStep(model: Model) {
     const layout = { positions: i32(Int32Array.from(all, (_, i) => i)), segmentIds: i32(new Int32Array(all.length)) };
     const { hidden } = decoderForward(model, i32(all), layout, { training: false, dropoutSeed: 0 }, "nothing");
     const d = hidden.shape[1];
-    return linear(model.backend, hidden.rows(all.length - 1, 1).reshape([1, d]), model.weights.lmHead).data as Float32Array | Float64Array;
+    return linear(model.backend, hidden.rows(all.length - 1, 1).reshape([1, d]), model.weights.lmHead, undefined, 0, model.computeDtype === "bf16").data as Float32Array | Float64Array;
   };
 }

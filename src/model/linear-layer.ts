@@ -15,6 +15,8 @@ export interface FrozenLinear {
   weight: Tensor;
   bias?: Tensor;
   quant?: Quant4Tensor;
+  /** "bf16": the dense product runs in the bf16 compute mode (set through setComputeDtype; 4-bit layers ignore it). */
+  compute?: "f32" | "bf16";
 }
 
 /** A frozen linear layer over a dense or 4-bit weight. */
@@ -43,7 +45,7 @@ export function linearForward(
   adapter: LinearAdapter | undefined,
   call: AdapterCall,
 ): { y: Tensor; adapterBackward?: AdapterBackward } {
-  const y = layer.quant ? quantLinear(backend, x, layer.quant) : linear(backend, x, layer.weight);
+  const y = layer.quant ? quantLinear(backend, x, layer.quant) : linear(backend, x, layer.weight, undefined, 0, layer.compute === "bf16");
   if (layer.bias) addRowBias(y, layer.bias);
   return { y, adapterBackward: adapter?.forward(backend, x, y, call) };
 }
@@ -71,8 +73,8 @@ export function linearBackward(
       ? quantLinearBackwardInput(backend, dy, layer.quant)
       : quantLinearBackwardInput(backend, dy, layer.quant, dx, 1)
     : dx === "new"
-      ? linearBackwardInput(backend, dy, layer.weight)
-      : linearBackwardInput(backend, dy, layer.weight, dx, 1);
+      ? linearBackwardInput(backend, dy, layer.weight, undefined, 0, layer.compute === "bf16")
+      : linearBackwardInput(backend, dy, layer.weight, dx, 1, layer.compute === "bf16");
   adapterBackward?.(dy, out);
   return out;
 }

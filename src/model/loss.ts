@@ -51,7 +51,8 @@ function trainedRowsLoss(model: Model, hidden: Tensor, targets: Tensor, gradScal
   const t = targets.data as Int32Array;
   const rows: number[] = [];
   for (let i = 0; i < t.length; i++) if (t[i] !== -100) rows.push(i);
-  const ce = (h: Tensor, y: Tensor) => model.backend.crossEntropyLinear(h, model.weights.lmHead, y, gradScale);
+  const bf16 = model.computeDtype === "bf16";
+  const ce = (h: Tensor, y: Tensor) => model.backend.crossEntropyLinear(h, model.weights.lmHead, y, gradScale, { bf16 });
   if (rows.length === t.length || rows.length === 0) return ce(hidden, targets);
   const d = hidden.shape[hidden.rank - 1];
   const packed = Tensor.zeros([rows.length, d], hidden.dtype);
@@ -94,5 +95,5 @@ export function computeLoss(model: Model, batch: Batch, options: Pick<LossOption
 /** Full logits [T, V] of every row (for checks and small models; training never builds them). */
 export function forwardLogits(model: Model, batch: Pick<Batch, "inputIds" | "segmentIds" | "positions">): Tensor {
   const { hidden } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), { training: false, dropoutSeed: 0 }, "nothing");
-  return linear(model.backend, hidden, model.weights.lmHead);
+  return linear(model.backend, hidden, model.weights.lmHead, undefined, 0, model.computeDtype === "bf16");
 }

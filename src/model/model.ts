@@ -17,6 +17,13 @@ export interface DecoderWeights {
 }
 
 /**
+ * How the frozen products compute: "f32", or "bf16" (the base projections and the lm_head on bf16-rounded operands
+ * with f32 sums, as torch.autocast; the adapters, their gradients and the optimizer stay f32). See
+ * docs/performance.md.
+ */
+export type ComputeDtype = "f32" | "bf16";
+
+/**
  * A loaded causal LM: its config, frozen weights, the backend it runs on, and the adapters attached to its linear
  * layers by module path (`model.layers.3.self_attn.q_proj`). Adapters are the only trainable part.
  */
@@ -28,6 +35,8 @@ export interface Model {
   readonly adapters: Map<string, LinearAdapter>;
   /** Where generation stops: generation_config.json's eos ids (end-of-turn included), else config.json's. */
   readonly eosTokenIds: readonly number[];
+  /** Set with setComputeDtype (it also marks every frozen projection). */
+  readonly computeDtype: ComputeDtype;
 }
 
 export function attentionShape(config: ModelConfig): AttentionShape {
@@ -58,7 +67,16 @@ export function createModel(
   backend: ModelBackend,
   eosTokenIds: readonly number[] = config.eosTokenIds,
 ): Model {
-  return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds };
+  return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
+}
+
+/** Switches the model's frozen products (every projection and the lm_head) between f32 and bf16 compute. */
+export function setComputeDtype(model: Model, dtype: ComputeDtype): void {
+  (model as { computeDtype: ComputeDtype }).computeDtype = dtype;
+  for (const layer of model.weights.layers) {
+    const { attention: a, mlp: m } = layer;
+    for (const linear of [a.qProj, a.kProj, a.vProj, a.oProj, m.gateProj, m.upProj, m.downProj]) linear.compute = dtype;
+  }
 }
 
 /** The frozen linear layer at a module path such as `model.layers.3.mlp.down_proj`. */

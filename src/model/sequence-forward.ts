@@ -60,7 +60,7 @@ function lastRowLogits(model: Model, hidden: Tensor, steps: readonly SequenceSte
   if (wanted.length === 0) return steps.map(() => undefined);
   const last = Tensor.zeros([wanted.length, d], hidden.dtype);
   wanted.forEach((row, i) => last.data.set(hidden.data.subarray(row * d, (row + 1) * d), i * d));
-  const logits = linear(model.backend, last, model.weights.lmHead).data as Float32Array | Float64Array;
+  const logits = linear(model.backend, last, model.weights.lmHead, undefined, 0, model.computeDtype === "bf16").data as Float32Array | Float64Array;
   const vocab = logits.length / wanted.length;
   let next = 0;
   return steps.map((step) => (step.logits ? logits.subarray(vocab * next, vocab * ++next) : undefined));

@@ -12,6 +12,11 @@ export interface GemmOptions {
   beta?: number;
   /** Where to write C [M, N]; a new tensor when absent. */
   out?: Tensor;
+  /**
+   * The bf16 compute mode: both operands rounded to bf16 (nearest-even) before the products, which are then
+   * summed in f32 (f64 on the reference backend). See docs/performance.md.
+   */
+  bf16?: boolean;
 }
 
 /** Matrix products. `C = alpha·op(A)·op(B) + beta·C`, computed in f32 (cpu) or f64 (reference). */

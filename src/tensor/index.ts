@@ -3,7 +3,7 @@ export { bf16ToF32, f32ToBf16, f16ToF32, f32ToF16, DTYPE_BYTES } from "./dtype.j
 export { Tensor, numel, shapeString } from "./tensor.js";
 export type { Backend } from "./backend.js";
 export type { GemmOptions, GemmOps } from "./gemm-ops.js";
-export type { KernelOps, RopeConfig, AdamWHyper } from "./kernel-ops.js";
+export type { KernelOps, RopeConfig, AdamWHyper, CrossEntropyOptions } from "./kernel-ops.js";
 export { cpuBackend, nativeInfo, setKernelPath, setThreads } from "./cpu/index.js";
 export type { NativeInfo } from "./cpu/index.js";
 export { referenceBackend } from "./reference/index.js";

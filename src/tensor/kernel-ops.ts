@@ -81,6 +81,7 @@ export interface KernelOps {
     w: Tensor,
     targets: Tensor,
     gradScale?: number,
+    options?: CrossEntropyOptions,
   ): { lossSum: number; count: number; dh?: Tensor };
   /**
    * Inverted dropout as torch.nn.Dropout (multiply by 0 with probability p, scale the rest by 1/(1 − p)), with a
@@ -100,4 +101,9 @@ export interface KernelOps {
   gradNorm(grads: Tensor[]): number;
   /** Scales all grads in place by min(1, maxNorm / (norm + 1e-6)), as torch clip_grad_norm_; returns the norm. */
   clipGradNorm(grads: Tensor[], maxNorm: number): number;
+}
+
+export interface CrossEntropyOptions {
+  /** The bf16 compute mode for both lm_head products (GemmOptions.bf16); the softmax and the loss stay f32. */
+  bf16?: boolean;
 }

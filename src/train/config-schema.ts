@@ -80,7 +80,23 @@ export const trainConfigSchema = z.strictObject({
   /** Absent: on with `quantization` (as the QLoRA recipes run), off otherwise. */
   gradient_checkpointing: z.boolean().optional(),
   output_dir: z.string().min(1).default("output"),
+  /**
+   * Mixed precision, as TRL names it: the frozen projections and the lm_head compute on bf16 operands with f32
+   * sums; LoRA weights, gradients, optimizer state and the loss stay f32 (docs/performance.md).
+   */
+  bf16: z.boolean().optional(),
+  /** The same choice by name: "bf16" is `bf16: true`. */
+  compute_dtype: z.enum(["f32", "bf16"]).optional(),
+}).superRefine((c, ctx) => {
+  if (c.bf16 !== undefined && c.compute_dtype !== undefined && c.bf16 !== (c.compute_dtype === "bf16")) {
+    ctx.addIssue({ code: "custom", path: ["bf16"], message: `bf16: ${c.bf16} contradicts compute_dtype: ${c.compute_dtype}; keep one` });
+  }
 });
+
+/** The compute dtype a config asks for (`bf16` or `compute_dtype`; f32 when neither is set). */
+export function computeDtypeOf(config: Pick<TrainConfig, "bf16" | "compute_dtype">): "f32" | "bf16" {
+  return config.bf16 === true || config.compute_dtype === "bf16" ? "bf16" : "f32";
+}
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

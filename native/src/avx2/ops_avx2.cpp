@@ -6,13 +6,14 @@
 #include <cstring>
 
 #include "avx2/gemm_entry.h"
-#include "avx2/simd_avx2.h"
 #include "dispatch.h"
 #include "thread_pool.h"
 
 namespace lf {
 namespace avx2 {
 
+#include "avx2/simd_avx2.h"
+using Simd = SimdAvx2;
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"

@@ -1,13 +1,7 @@
-// AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Everything here
-// lives in lf::avx2 so no symbol compiled with AVX2 can stand in for a portable one at link time.
-#pragma once
-#include <immintrin.h>
-#include <math.h>
-
-#include <cstdint>
-#include <cstring>
-
-namespace lf::avx2 {
+// AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Included inside
+// the namespace of each path that compiles them (lf::avx2, lf::avx512), so no symbol compiled with one path's
+// flags can stand in for another path's at link time.
+// Requires before inclusion: <immintrin.h>, <math.h>, <cstdint>, <cstring>.
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -61,7 +55,8 @@ inline __m256 exp_ps(__m256 x) {
 
 inline float exp1(float x) { return _mm256_cvtss_f32(exp_ps(_mm256_set1_ps(x))); }
 
-struct Simd {
+// The avx2 path uses it as its Simd; the avx512 path derives its Simd from it (avx512/simd_avx512.h).
+struct SimdAvx2 {
   static float dot(const float* a, const float* b, int64_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int64_t i = 0;
@@ -261,4 +256,3 @@ struct Simd {
   }
 };
 
-}  // namespace lf::avx2

@@ -27,6 +27,21 @@ inline float bf16_to_f32(uint16_t h) {
   return f;
 }
 
+// f32 → bf16 bits as VCVTNEPS2BF16 rounds: nearest-even, subnormals to signed zero, NaN kept (quieted).
+inline uint16_t f32_to_bf16_bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7f800000u) == 0) return static_cast<uint16_t>((u >> 16) & 0x8000u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+// The bf16 compute mode on a path without bf16 products: a packed f32 panel rounded to bf16 values in place.
+inline void round_panel_to_bf16(float* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) p[i] = bf16_to_f32(f32_to_bf16_bits(p[i]));
+}
+
 template <typename T>
 inline float load_elem(const T* b, int64_t idx) {
   if constexpr (sizeof(T) == 2) {
@@ -226,8 +241,9 @@ struct GemmDriver {
     // Skinny shapes: an operand whose packed form would be used by only one or two tiles is read in place.
     const int64_t task_nslivers = ns1 - ns0;
     // (A stored K x M read in place steps by lda per k, which suits only a single sliver of columns.)
-    const bool direct_a = g.trans_a ? task_nslivers == 1 : task_nslivers <= 2;
-    const bool direct_b = !g.trans_b && g.b_type == DType::F32 && rows_total <= 3 * MR;
+    // (The bf16 compute mode rounds operands while packing, so it always packs.)
+    const bool direct_a = !g.bf16_ops && (g.trans_a ? task_nslivers == 1 : task_nslivers <= 2);
+    const bool direct_b = !g.bf16_ops && !g.trans_b && g.b_type == DType::F32 && rows_total <= 3 * MR;
 
     float* apack = direct_a ? nullptr : static_cast<float*>(thread_scratch(thread, SCRATCH_A, sizeof(float) * MC_MAX * KC_MAX));
     const int64_t nc_max = (task_nslivers < NC / NR ? task_nslivers : NC / NR) * NR;
@@ -246,9 +262,11 @@ struct GemmDriver {
           if (direct_b && cols == NR) continue;
           pack_b(g, j0, cols, p0, kc, bpack + (s - js0) * kc * NR);
         }
+        if (g.bf16_ops) round_panel_to_bf16(bpack, (js1 - js0) * kc * NR);
         for (int64_t i0 = i_begin; i0 < i_end; i0 += mc_step) {
           const int64_t mc = i_end - i0 < mc_step ? i_end - i0 : mc_step;
           if (!direct_a) pack_a(g, i0, mc, p0, kc, apack);
+          if (g.bf16_ops) round_panel_to_bf16(apack, (mc + MR - 1) / MR * MR * kc);
           Block blk{&g, i0, mc, p0, kc, js0, beta, direct_a, direct_b, apack, bpack};
           if (kc <= SHORT_K && kc * (js1 - js0) * NR <= BPANEL_L2_FLOATS) {
             // Short K is bound by C traffic, and the B panel fits in L2: walk C row strip by row strip, so C

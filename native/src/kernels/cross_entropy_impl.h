@@ -30,7 +30,7 @@ inline void cross_entropy_linear(const CrossEntropyArgs& a) {
       continue;
     }
     gemm(GemmArgs{rows, a.vocab, a.dim, a.h + r0 * a.dim, a.dim, false, a.w, a.dim, true, a.w_type, logits, a.vocab,
-                  1.0f, 0.0f});
+                  1.0f, 0.0f, a.bf16_ops});
     auto softmax = [&](int64_t r, int) {
       float* z = logits + r * a.vocab;
       if (tg[r] == -100) {
@@ -50,7 +50,7 @@ inline void cross_entropy_linear(const CrossEntropyArgs& a) {
     parallel_for(rows, softmax);
     if (a.dh) {
       gemm(GemmArgs{rows, a.dim, a.vocab, logits, a.vocab, false, a.w, a.dim, false, a.w_type, a.dh + r0 * a.dim,
-                    a.dim, 1.0f, 0.0f});
+                    a.dim, 1.0f, 0.0f, a.bf16_ops});
     }
   }
   double loss = 0.0;

@@ -41,7 +41,8 @@ float* panel_buffer(int64_t floats) {
   return buffer.get(static_cast<size_t>(floats > 0 ? floats : 1));
 }
 
-bool use_avx2() { return std::strcmp(kernels().name, "avx2") == 0; }
+// The avx512 path decodes with the AVX2 routines (it includes AVX2).
+bool use_avx2() { return std::strcmp(kernels().name, "portable") != 0; }
 Quant4DecodeFn decode_fn() { return use_avx2() ? quant4_decode_avx2 : quant4_decode_portable; }
 Quant4DotFn dot_fn() { return use_avx2() ? quant4_dot_avx2 : quant4_dot_portable; }
 

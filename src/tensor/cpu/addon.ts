@@ -27,6 +27,8 @@ export interface NativeAddon {
     ldc: number,
     alpha: number,
     beta: number,
+    /** The bf16 compute mode: both operands rounded to bf16, f32 accumulation (native/src/gemm.h). */
+    bf16Ops?: boolean,
   ): void;
   // Non-GEMM kernels (native/src/bind_ops.cpp): flat arrays, dimensions, outputs written in place.
   rmsNorm(x: Float32Array, w: Float32Array, eps: number, rows: number, dim: number, y: Float32Array, rstd: Float32Array): void;
@@ -100,6 +102,7 @@ export interface NativeAddon {
     vocab: number,
     gradScale: number,
     dh: Float32Array | null,
+    bf16Ops?: boolean,
   ): [number, number];
   dropout(x: Float32Array, key: number, threshold: number, scale: number, out: Float32Array): void;
   axpy(y: Float32Array, x: Float32Array, alpha: number): void;

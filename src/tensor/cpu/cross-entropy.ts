@@ -1,9 +1,16 @@
+import type { CrossEntropyOptions } from "../kernel-ops.js";
 import { checkCrossEntropy } from "../kernel-shapes.js";
 import { Tensor } from "../tensor.js";
 import { nativeAddon } from "./addon.js";
 import { f32, f32Data, weightArg } from "./common.js";
 
-export function cpuCrossEntropyLinear(h: Tensor, w: Tensor, targets: Tensor, gradScale?: number): { lossSum: number; count: number; dh?: Tensor } {
+export function cpuCrossEntropyLinear(
+  h: Tensor,
+  w: Tensor,
+  targets: Tensor,
+  gradScale?: number,
+  options: CrossEntropyOptions = {},
+): { lossSum: number; count: number; dh?: Tensor } {
   const { tokens, dim, vocab } = checkCrossEntropy(h, w, targets, gradScale);
   f32("crossEntropyLinear", { h });
   const weight = weightArg("crossEntropyLinear", { h, w, targets }, "w");
@@ -15,7 +22,7 @@ export function cpuCrossEntropyLinear(h: Tensor, w: Tensor, targets: Tensor, gra
     count = (targets.data as Int32Array).reduce((n, t) => n + (t === -100 ? 0 : 1), 0);
     lossSum = count * Math.log(vocab);
   } else {
-    [lossSum, count] = nativeAddon().crossEntropyLinear(f32Data(h), weight.data, weight.type, targets.data as Int32Array, tokens, dim, vocab, gradScale ?? 0, dh ? f32Data(dh) : null);
+    [lossSum, count] = nativeAddon().crossEntropyLinear(f32Data(h), weight.data, weight.type, targets.data as Int32Array, tokens, dim, vocab, gradScale ?? 0, dh ? f32Data(dh) : null, options.bf16 ?? false);
   }
   return dh ? { lossSum, count, dh } : { lossSum, count };
 }

@@ -29,6 +29,7 @@ export function cpuGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor
     s.n,
     s.alpha,
     s.beta,
+    options.bf16 ?? false,
   );
   return out;
 }

@@ -35,7 +35,7 @@ export const cpuBackend: Backend = {
 };
 
 export interface NativeInfo {
-  /** Kernel path in use: "portable" or "avx2". */
+  /** Kernel path in use: "portable", "avx2" or "avx512". */
   isa: string;
   /** Kernel paths this CPU can run. */
   isas: string[];
@@ -48,7 +48,7 @@ export function nativeInfo(): NativeInfo {
   return nativeAddon().info();
 }
 
-/** Picks the kernel path ("portable" | "avx2"); throws when this CPU cannot run it. */
+/** Picks the kernel path ("portable" | "avx2" | "avx512"); throws when this CPU cannot run it. */
 export function setKernelPath(isa: string): void {
   nativeAddon().setIsa(isa);
 }

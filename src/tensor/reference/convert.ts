@@ -1,3 +1,4 @@
+import { bf16ToF32, f32ToBf16 } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 
 /** The tensor's values as float64 (a copy, bf16/f16 decoded). */
@@ -6,4 +7,9 @@ export function toF64(t: Tensor): Float64Array {
   const out = new Float64Array(t.numel);
   for (let i = 0; i < out.length; i++) out[i] = t.get(i);
   return out;
+}
+
+/** The values rounded to bf16 (nearest-even), as the bf16 compute mode rounds its operands; a new array. */
+export function roundedToBf16(values: Float64Array): Float64Array {
+  return values.map((v) => bf16ToF32(f32ToBf16(v)));
 }

@@ -1,12 +1,24 @@
 import { checkCrossEntropy } from "../kernel-shapes.js";
 import { Tensor } from "../tensor.js";
-import { toF64 } from "./convert.js";
+import { f32ToBf16, bf16ToF32 } from "../dtype.js";
+import type { CrossEntropyOptions } from "../kernel-ops.js";
+import { roundedToBf16, toF64 } from "./convert.js";
 
-/** Cross-entropy of h·Wᵀ against targets, one logits row at a time; −100 targets are skipped. */
-export function referenceCrossEntropyLinear(h: Tensor, w: Tensor, targets: Tensor, gradScale?: number): { lossSum: number; count: number; dh?: Tensor } {
+/**
+ * Cross-entropy of h·Wᵀ against targets, one logits row at a time; −100 targets are skipped. bf16: h, W and the
+ * logits' gradient are rounded to bf16 before their products, as the bf16 compute mode does.
+ */
+export function referenceCrossEntropyLinear(
+  h: Tensor,
+  w: Tensor,
+  targets: Tensor,
+  gradScale?: number,
+  options: CrossEntropyOptions = {},
+): { lossSum: number; count: number; dh?: Tensor } {
   const { tokens, dim, vocab } = checkCrossEntropy(h, w, targets, gradScale);
-  const hv = toF64(h);
-  const wv = toF64(w);
+  const hv = options.bf16 ? roundedToBf16(toF64(h)) : toF64(h);
+  const wv = options.bf16 ? roundedToBf16(toF64(w)) : toF64(w);
+  const operand = (v: number) => (options.bf16 ? bf16ToF32(f32ToBf16(v)) : v);
   const dh = gradScale === undefined ? undefined : new Float64Array(tokens * dim);
   const logits = new Float64Array(vocab);
   let lossSum = 0;
@@ -28,7 +40,7 @@ export function referenceCrossEntropyLinear(h: Tensor, w: Tensor, targets: Tenso
     count++;
     if (!dh || gradScale === undefined) continue;
     for (let c = 0; c < vocab; c++) {
-      const g = gradScale * (Math.exp(logits[c] - lse) - (c === target ? 1 : 0));
+      const g = operand(gradScale * (Math.exp(logits[c] - lse) - (c === target ? 1 : 0)));
       for (let d = 0; d < dim; d++) dh[t * dim + d] += g * wv[c * dim + d];
     }
   }

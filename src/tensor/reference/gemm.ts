@@ -2,14 +2,14 @@ import { ShapeError } from "../../util/errors.js";
 import type { GemmOptions } from "../gemm-ops.js";
 import { resolveGemm } from "../gemm-ops.js";
 import { Tensor, shapeString } from "../tensor.js";
-import { toF64 } from "./convert.js";
+import { roundedToBf16, toF64 } from "./convert.js";
 
-/** C = alpha·op(A)·op(B) + beta·C in float64, the textbook triple loop. */
+/** C = alpha·op(A)·op(B) + beta·C in float64, the textbook triple loop (bf16: on operands rounded to bf16). */
 export function referenceGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor {
   const s = resolveGemm(a, b, options);
   if (a.dtype === "i32" || b.dtype === "i32") throw new ShapeError(`gemm: float operands needed, got ${shapeString(a)} and ${shapeString(b)}`);
-  const av = toF64(a);
-  const bv = toF64(b);
+  const av = options.bf16 ? roundedToBf16(toF64(a)) : toF64(a);
+  const bv = options.bf16 ? roundedToBf16(toF64(b)) : toF64(b);
   const out = options.out ?? Tensor.zeros([s.m, s.n], "f64");
   const lda = a.shape[1];
   const ldb = b.shape[1];
