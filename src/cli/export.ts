@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import fs from "node:fs";
 import { EXPORT_TYPES, driftReport, exportGguf, exportGgufAdapter, formatDrift, parseExportType } from "../export/index.js";
 import { ConfigError } from "../util/errors.js";
+import { registerExportOllama } from "./export-ollama.js";
 
 interface ExportGgufFlags {
   model: string;
@@ -24,9 +25,10 @@ function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-/** `loraforge export gguf` (and, registered beside it, the adapter and report subcommands). */
+/** `loraforge export gguf` (and, registered beside it, the adapter and Ollama subcommands). */
 export function registerExport(program: Command): void {
-  const exp = program.command("export").description("ship a model: GGUF for llama.cpp / Ollama, GGUF LoRA adapters");
+  const exp = program.command("export").description("ship a model: GGUF for llama.cpp / Ollama, GGUF LoRA adapters, an Ollama Modelfile");
+  registerExportOllama(exp);
   exp
     .command("gguf")
     .description("write a GGUF llama.cpp and Ollama load, optionally with a LoRA adapter merged in first")

@@ -1,27 +1,18 @@
-import type { Llama, LlamaModel, Token } from "node-llama-cpp";
-import { getLlama } from "node-llama-cpp";
+import type { Token } from "node-llama-cpp";
 import type { Model } from "../../src/model/index.js";
 import { forwardLogits, makeBatch } from "../../src/model/index.js";
+import { loadLlamaModel } from "../support/llama-cpp.js";
 
-/**
+/*
  * llama.cpp (node-llama-cpp 3.21.1, CPU build) as the judge of the GGUF files we write: its next-token
  * distributions with an f32 KV cache and no flash attention, so an f32 model is computed in f32 throughout.
  */
-let llamaPromise: Promise<Llama> | undefined;
 
-export function llamaCpp(): Promise<Llama> {
-  llamaPromise ??= getLlama({ gpu: false, build: "never", logLevel: "error" as never });
-  return llamaPromise;
-}
-
-export async function loadGguf(file: string, options: { vocabOnly?: boolean } = {}): Promise<LlamaModel> {
-  const llama = await llamaCpp();
-  return llama.loadModel({ modelPath: file, vocabOnly: options.vocabOnly ?? false });
-}
+export { loadLlamaModel as loadGguf };
 
 /** log p(next | prefix) for every position of each prompt, as llama.cpp computes it (rows of vocab values). */
 export async function llamaLogProbs(file: string, prompts: number[][], lora?: string): Promise<Float64Array[][]> {
-  const model = await loadGguf(file);
+  const model = await loadLlamaModel(file);
   try {
     const out: Float64Array[][] = [];
     for (const ids of prompts) {

@@ -10,8 +10,8 @@ export function llamaCpp(): Promise<Llama> {
   return llama;
 }
 
-export async function loadLlamaModel(modelPath: string): Promise<LlamaModel> {
-  return (await llamaCpp()).loadModel({ modelPath });
+export async function loadLlamaModel(modelPath: string, options: { vocabOnly?: boolean } = {}): Promise<LlamaModel> {
+  return (await llamaCpp()).loadModel({ modelPath, vocabOnly: options.vocabOnly ?? false });
 }
 
 export interface LlamaRunOptions {
