@@ -9,7 +9,6 @@ import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
-import type { TokenizedExample } from "../tokenizer/index.js";
 
 export const DEFAULT_MAX_SEQ_LENGTH = 2048;
 export const OUTPUT_FILES = ["train.jsonl", "val.jsonl"];
@@ -60,7 +59,8 @@ function stopOnProblems(problems: Problem[], what: string): void {
   });
 }
 
-function writeJsonl(target: string, examples: readonly TokenizedExample[]): void {
+/** Writes token records as prepared JSONL ({"input_ids", "labels"} per line), atomically. */
+export function writePreparedJsonl(target: string, examples: readonly { inputIds: number[] | Int32Array; labels: number[] | Int32Array }[]): void {
   writeFileAtomicWith(target, (fd) => {
     // Lines are gathered into ~1 MiB writes: one write per record would dominate for short records.
     let pending: string[] = [];
@@ -107,8 +107,8 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
   });
   if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected");
   mkdirSync(options.outDir, { recursive: true });
-  writeJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
-  writeJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
+  writePreparedJsonl(path.join(options.outDir, "train.jsonl"), tokenized.train);
+  writePreparedJsonl(path.join(options.outDir, "val.jsonl"), tokenized.val);
   const report = {
     loraforge: packageVersion(),
     cacheKey,

@@ -67,14 +67,13 @@ function hashRun(config: TrainConfig, train: readonly TrainRecord[], validation:
   return h.digest("hex").slice(0, 16);
 }
 
-/** Raw dataset files go through the data pipeline (cached) into output_dir/data, a prepared folder. */
-async function preparedSources(config: TrainConfig, sources: string[]): Promise<{ sources: string[]; validation?: string }> {
+/** Raw dataset files go through the data pipeline (cached) into `outDir`, a prepared folder. */
+async function preparedSources(config: TrainConfig, sources: string[], outDir: string): Promise<{ sources: string[]; validation?: string }> {
   const raw = sources.filter((s) => !isPreparedFolder(s) && !isPreparedFile(s));
   if (raw.length === 0) return { sources, validation: config.data.validation };
   if (raw.length !== sources.length) {
     throw new ConfigError("data.train mixes raw dataset files with prepared ones; give one kind", { hint: `raw: ${raw.join(", ")}` });
   }
-  const outDir = path.join(config.output_dir, "data");
   const prepare = prepareDataset(sources, {
     modelDir: config.model,
     outDir,
@@ -98,17 +97,14 @@ async function preparedSources(config: TrainConfig, sources: string[]): Promise<
   return { sources: [outDir] };
 }
 
-/** Loads the model, builds the adapter, reads (preparing raw files first) and splits the data. */
-export async function openSession(config: TrainConfig): Promise<TrainSession> {
-  const model = loadModel(config.model, { dtype: config.dtype, quantization: config.quantization });
-  if (config.max_seq_length > model.config.maxPositionEmbeddings) {
-    throw new ConfigError(
-      `max_seq_length ${config.max_seq_length} is beyond the model's context (max_position_embeddings ${model.config.maxPositionEmbeddings})`,
-    );
-  }
-  const vocab = model.config.vocabSize;
+/** The run's records as training sees them: raw files prepared, the validation split made, over-long rows truncated. */
+export async function readTrainData(
+  config: TrainConfig,
+  vocab: number,
+  preparedDir = path.join(config.output_dir, "data"),
+): Promise<{ train: TrainRecord[]; validation: TrainRecord[]; truncated: number }> {
   const given = Array.isArray(config.data.train) ? config.data.train : [config.data.train];
-  const { sources, validation: validationSource } = await preparedSources(config, given);
+  const { sources, validation: validationSource } = await preparedSources(config, given, preparedDir);
   let train = (await Promise.all(sources.map((s) => readRecords(s, "train", vocab)))).flat();
   let validation: TrainRecord[] = [];
   if (validationSource) validation = await readRecords(validationSource, "val", vocab);
@@ -123,6 +119,18 @@ export async function openSession(config: TrainConfig): Promise<TrainSession> {
   if (train.length === 0) throw new ConfigError(`no training records in ${sources.join(", ")}`);
   const t = truncateRecords(train, config);
   const v = truncateRecords(validation, config);
+  return { train: t.kept, validation: v.kept, truncated: t.truncated + v.truncated };
+}
+
+/** Loads the model, builds the adapter, reads (preparing raw files first) and splits the data. */
+export async function openSession(config: TrainConfig): Promise<TrainSession> {
+  const model = loadModel(config.model, { dtype: config.dtype, quantization: config.quantization });
+  if (config.max_seq_length > model.config.maxPositionEmbeddings) {
+    throw new ConfigError(
+      `max_seq_length ${config.max_seq_length} is beyond the model's context (max_position_embeddings ${model.config.maxPositionEmbeddings})`,
+    );
+  }
+  const data = await readTrainData(config, model.config.vocabSize);
   const adapter = buildLoraAdapter(
     model,
     loraConfig({
@@ -139,10 +147,8 @@ export async function openSession(config: TrainConfig): Promise<TrainSession> {
   return {
     model,
     adapter,
-    train: t.kept,
-    validation: v.kept,
-    runHash: hashRun(config, t.kept, v.kept),
-    truncated: t.truncated + v.truncated,
+    ...data,
+    runHash: hashRun(config, data.train, data.validation),
   };
 }
 
