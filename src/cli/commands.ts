@@ -8,8 +8,9 @@ import { registerImport } from "./import.js";
 import { registerInitModel } from "./init-model.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
+import { registerExportJob } from "./export-job.js";
 import { registerMerge } from "./merge.js";
 import { registerTrain } from "./train.js";
 
 /** Every CLI command, one register function per file. */
-export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerImport, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerMerge, registerExport];
+export const COMMANDS: Array<(program: Command) => void> = [registerDoctor, registerData, registerInitModel, registerImport, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo, registerMerge, registerExport, registerExportJob];
