@@ -63,9 +63,10 @@ Slurm, ${r.nodes} node(s) × ${r.gpus} GPU(s):
 
     sbatch slurm.sh
 
-A CPU smoke test (the check loraforge's interop suite runs, 2 processes over gloo; ddp exports only):
+A CPU smoke test (what loraforge's interop suite runs: 2 processes over gloo, for a ddp export made with --gpus 2;
+\`accelerate launch --cpu\` alone starts one process whatever --num_processes says):
 
-    accelerate launch --cpu --num_processes 2 train.py
+    ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 train.py
 
 ## Bring the adapter back
 The job ends with a PEFT adapter in \`output/adapter\` (adapter_config.json + adapter_model.safetensors):
