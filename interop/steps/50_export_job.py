@@ -10,6 +10,11 @@ The launch is ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_proces
 Checks:
   - per-step loss (the job's log_history at logging_steps 1) vs ours: |ours - job| / job <= 1e-3 on every step
   - final adapters (output/adapter vs ours): ||ours - job||_F / ||job||_F <= 1e-3 per tensor
+  - the QLoRA variant exported for every strategy (2 nodes x 2 GPUs; no GPU here, so none of these is launched):
+    accelerate_config.yaml loads as accelerate's ClusterConfig (unknown keys are refused there) with the distributed
+    type and process count asked; every fsdp_config / deepspeed_config key is an option of the pinned
+    `accelerate launch`; job.json builds trl.SFTConfig (bf16 switched off: it needs a GPU; SFTConfig's own checks,
+    e.g. best-model loading against the eval/save cadence, run), peft.LoraConfig and transformers.BitsAndBytesConfig.
 Writes test/golden/export_job.json, which test/export-job/job-golden.test.ts re-checks without Python.
 """
 import json
@@ -27,7 +32,11 @@ import trl
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
-from transformers import PreTrainedTokenizerFast
+from accelerate.commands.config.config_args import ClusterConfig
+from accelerate.commands.launch import launch_command_parser
+from peft import LoraConfig
+from transformers import BitsAndBytesConfig, PreTrainedTokenizerFast
+from trl import SFTConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DRIVER = os.path.join("test", "export-job", "interop", "job-driver.ts")
@@ -46,6 +55,30 @@ def save_word_tokenizer(model_dir, vocab_size, pad_id):
     fast = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(WordLevel(vocab, unk_token=f"t{pad_id}")))
     fast.pad_token = f"t{pad_id}"
     fast.save_pretrained(model_dir)
+
+
+def check_strategy(folder, name):
+    """What can be checked of a GPU job without a GPU; returns the list of checks that passed (raises otherwise)."""
+    config = ClusterConfig.from_yaml_file(os.path.join(folder, "accelerate_config.yaml"))
+    expected_type = {"ddp": "MULTI_GPU", "fsdp": "FSDP", "deepspeed-zero2": "DEEPSPEED", "deepspeed-zero3": "DEEPSPEED"}[name]
+    assert str(config.distributed_type).endswith(expected_type), f"{name}: distributed_type {config.distributed_type}"
+    assert (config.num_machines, config.num_processes) == (2, 4), f"{name}: {config.num_machines} machines, {config.num_processes} processes"
+    assert config.mixed_precision == "bf16" and config.downcast_bf16 == "no", f"{name}: {config.mixed_precision}, {config.downcast_bf16}"
+    checks = ["ClusterConfig.from_yaml_file"]
+    options = {a.dest for a in launch_command_parser()._actions}
+    for section in ("fsdp_config", "deepspeed_config"):
+        keys = set(getattr(config, section) or {})
+        unknown = sorted(k for k in keys if k not in options and f"fsdp_{k}" not in options)
+        assert not unknown, f"{name}: {section} keys that accelerate launch does not know: {unknown}"
+        if keys:
+            checks.append(f"{section} keys are accelerate launch options")
+    job = json.load(open(os.path.join(folder, "job.json")))
+    SFTConfig(**dict(job["sft"], output_dir=os.path.join(folder, "output"), bf16=False))
+    LoraConfig(**job["lora"])
+    quant = {k: getattr(torch, v) if k in ("bnb_4bit_compute_dtype", "bnb_4bit_quant_storage") else v for k, v in job["model"]["quantization"].items()}
+    BitsAndBytesConfig(**quant)
+    checks += ["SFTConfig(**sft, bf16=False)", "LoraConfig(**lora)", "BitsAndBytesConfig(**quantization)"]
+    return checks
 
 
 def rel(a, b):
@@ -71,6 +104,8 @@ def main():
         ours_final = load_file(os.path.join(ours["adapter_dir"], "adapter_model.safetensors"))
         job_final = load_file(os.path.join(job_dir, "output", "adapter", "adapter_model.safetensors"))
         adapter_config = json.load(open(os.path.join(job_dir, "output", "adapter", "adapter_config.json")))
+        strategies = sorted(os.listdir(os.path.join(work, "strategies")))
+        strategy_checks = {name: check_strategy(os.path.join(work, "strategies", name), name) for name in strategies}
 
     assert len(theirs) == len(ours["steps"]), f"{len(theirs)} logged steps"
     assert set(ours_final) == set(job_final) == set(initial), "adapter tensor names differ"
@@ -83,6 +118,9 @@ def main():
               f"grad_norm {o['grad_norm']:.4f}/{t.get('grad_norm', 0):.4f}")
     print(f"export_job: 2-process CPU job in {seconds:.1f} s; max per-step loss error {worst_loss:.2e}, max adapter error "
           f"{worst_adapter:.2e} (relative to the update: {worst_update:.2e}); adapter r={adapter_config['r']} alpha={adapter_config['lora_alpha']}")
+
+    for name, checks in strategy_checks.items():
+        print(f"export_job: {name} (QLoRA, 2 nodes x 2 GPUs, not launched): " + "; ".join(checks))
 
     def strided(t):
         flat = t.flatten()
@@ -98,6 +136,7 @@ def main():
         "gpus": ours["gpus"],
         "batch": ours["batch"],
         "job": {k: job_settings[k] for k in ("model", "lora", "sft", "early_stopping_patience")},
+        "strategy_checks": strategy_checks,
         "errors_at_generation": {"max_step_loss": worst_loss, "max_adapter": worst_adapter, "max_adapter_update": worst_update},
         "steps": [{"loss": t["loss"], "lr": t.get("learning_rate"), "grad_norm": t.get("grad_norm")} for t in theirs],
         "adapter": {k: {"norm": job_final[k].double().norm().item(),

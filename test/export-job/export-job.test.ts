@@ -51,8 +51,9 @@ function readJob(dir: string) {
   };
 }
 
+/** Read as accelerate reads it (PyYAML: YAML 1.1, where a bare `no` would be the boolean false). */
 function readAccelerate(dir: string): Record<string, unknown> {
-  return YAML.parse(fs.readFileSync(path.join(dir, "accelerate_config.yaml"), "utf8")) as Record<string, unknown>;
+  return YAML.parse(fs.readFileSync(path.join(dir, "accelerate_config.yaml"), "utf8"), { version: "1.1" }) as Record<string, unknown>;
 }
 
 before(() => {
@@ -147,6 +148,7 @@ describe("export-job: the job folder", () => {
       assert.equal(acc.num_processes, 8);
       assert.equal(acc.num_machines, 2);
       assert.equal(acc.mixed_precision, "bf16");
+      assert.equal(acc.downcast_bf16, "no", "a string, not YAML 1.1's boolean");
       assert.equal(job.sft.bf16, true);
       assert.equal(job.model.dtype, "bfloat16");
       // 8 rows per step over 8 processes: one row each, no accumulation.
@@ -183,12 +185,13 @@ describe("export-job: the job folder", () => {
 
   it("a single process is a plain (NO) launch; a Hub id stays a Hub id", async () => {
     const prepared = path.join(tmp, "prepared");
-    const config = writeConfig(tmp, "hub.yaml", { model: "HuggingFaceTB/SmolLM2-135M-Instruct", data: { train: prepared }, max_steps: 10 });
+    const config = writeConfig(tmp, "hub.yaml", { model: "HuggingFaceTB/SmolLM2-135M-Instruct", dtype: "f32", data: { train: prepared }, max_steps: 10 });
     const out = path.join(tmp, "job-hub");
     const r = await exportJob({ configFile: config, out });
     assert.equal(readJob(out).model_name_or_path, "HuggingFaceTB/SmolLM2-135M-Instruct");
     assert.equal(readJob(out).sft.max_steps, 10);
     assert.equal(readAccelerate(out).distributed_type, "NO");
+    assert.equal(readAccelerate(out).mixed_precision, "no", "a string, not YAML 1.1's boolean");
     assert.deepEqual(r.model, { kind: "hub", id: "HuggingFaceTB/SmolLM2-135M-Instruct" });
   });
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { exportJob } from "../../src/export/index.js";
+import { exportJob, STRATEGIES } from "../../src/export/index.js";
 import { makeCaseModel, TRL_CASE } from "../train/interop/trl-case.js";
 import type { TrlGolden } from "../train/interop/trl-golden-check.js";
 import { checkAgainstTrlGolden } from "../train/interop/trl-golden-check.js";
@@ -17,6 +17,7 @@ interface JobGolden extends TrlGolden {
   gpus: number;
   batch: unknown;
   job: Record<string, unknown>;
+  strategy_checks: Record<string, string[]>;
 }
 
 const file = path.join("test", "golden", "export_job.json");
@@ -42,6 +43,18 @@ describe("export-job golden file from the 2-process TRL + Accelerate job", () =>
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it("every strategy's QLoRA export passed the checks the interop suite can run without a GPU", () => {
+    const golden = readGolden();
+    assert.deepEqual(Object.keys(golden.strategy_checks).sort(), [...STRATEGIES].sort(), "a strategy without interop checks: rerun npm run test:interop");
+    for (const [name, checks] of Object.entries(golden.strategy_checks)) {
+      for (const check of ["ClusterConfig.from_yaml_file", "SFTConfig(**sft, bf16=False)", "LoraConfig(**lora)", "BitsAndBytesConfig(**quantization)"]) {
+        assert.ok(checks.includes(check), `${name}: ${check}`);
+      }
+    }
+    assert.ok(golden.strategy_checks.fsdp.includes("fsdp_config keys are accelerate launch options"));
+    assert.ok(golden.strategy_checks["deepspeed-zero3"].includes("deepspeed_config keys are accelerate launch options"));
   });
 
   it("loraforge's 20 steps match the job's per-step losses and final adapter", () => {

@@ -67,5 +67,6 @@ export function accelerateConfig(strategy: Strategy, config: TrainConfig, batch:
     tpu_use_sudo: false,
     use_cpu: false,
   };
-  return YAML.stringify(doc);
+  // YAML 1.1, as PyYAML reads it: there a bare `no` is false, so the 1.1 writer quotes such strings.
+  return YAML.stringify(doc, { version: "1.1" });
 }

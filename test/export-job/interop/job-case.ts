@@ -31,3 +31,25 @@ export function writeJobCase(work: string): string {
     output_dir: "ours",
   });
 }
+
+/**
+ * The QLoRA variant the strategy checks export (bf16 base in nf4, a validation split with early stopping): a config
+ * that exercises every part of accelerate_config.yaml and job.json a GPU run would read, over 2 nodes × 2 GPUs.
+ */
+export const STRATEGY_CHECK = { gpus: 2, nodes: 2 } as const;
+
+export function writeQloraCase(work: string): string {
+  const base = writeJobCase(work);
+  return writeConfig(work, "qlora.yaml", {
+    model: "model",
+    dtype: "bf16",
+    quantization: "nf4",
+    data: { train: "data/train.jsonl", val_fraction: 0.2 },
+    lora: { r: TRL_CASE.r, lora_alpha: TRL_CASE.loraAlpha, lora_dropout: 0.05 },
+    ...TRL_CASE.train,
+    eval_steps: 5,
+    save_steps: 5,
+    early_stopping_patience: 2,
+    output_dir: path.relative(work, path.join(path.dirname(base), "qlora-run")),
+  });
+}

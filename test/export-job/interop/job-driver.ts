@@ -1,12 +1,13 @@
 // Driven by interop/steps/50_export_job.py: `run WORK` writes the case's model (WORK/model), starting adapter
 // (WORK/initial), data and config, runs our 20 steps (WORK/ours) and exports the job with --gpus 2 (WORK/job);
-// WORK/ours.json holds our per-step losses and the job's batch plan.
+// WORK/ours.json holds our per-step losses and the job's batch plan. WORK/strategies/NAME: the QLoRA variant
+// exported for each strategy, for the checks that need no GPU.
 import fs from "node:fs";
 import path from "node:path";
-import { exportJob } from "../../../src/export/index.js";
+import { exportJob, STRATEGIES } from "../../../src/export/index.js";
 import { loadTrainConfig } from "../../../src/train/index.js";
 import { caseConfig, makeCaseModel, runOurs, TRL_CASE } from "../../train/interop/trl-case.js";
-import { JOB_GPUS, writeJobCase } from "./job-case.js";
+import { JOB_GPUS, STRATEGY_CHECK, writeJobCase, writeQloraCase } from "./job-case.js";
 
 const [command, work] = process.argv.slice(2);
 if (command !== "run" || !work) throw new Error("usage: job-driver.ts run WORK");
@@ -36,3 +37,6 @@ fs.writeFileSync(
     steps: steps.map((e) => ({ step: e.step, loss: e.loss, lr: e.learningRate, grad_norm: e.gradNorm, targets: e.targets })),
   }),
 );
+
+const qlora = writeQloraCase(work);
+for (const strategy of STRATEGIES) await exportJob({ configFile: qlora, out: path.join(work, "strategies", strategy), strategy, ...STRATEGY_CHECK });
