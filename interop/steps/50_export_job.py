@@ -10,6 +10,7 @@ The launch is ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_proces
 Checks:
   - per-step loss (the job's log_history at logging_steps 1) vs ours: |ours - job| / job <= 1e-3 on every step
   - final adapters (output/adapter vs ours): ||ours - job||_F / ||job||_F <= 1e-3 per tensor
+  - the job's adapter comes back: `loraforge merge` and `loraforge export gguf-adapter` take output/adapter
   - the QLoRA variant exported for every strategy (2 nodes x 2 GPUs; no GPU here, so none of these is launched):
     accelerate_config.yaml loads as accelerate's ClusterConfig (unknown keys are refused there) with the distributed
     type and process count asked; every fsdp_config / deepspeed_config key is an option of the pinned
@@ -104,6 +105,13 @@ def main():
         ours_final = load_file(os.path.join(ours["adapter_dir"], "adapter_model.safetensors"))
         job_final = load_file(os.path.join(job_dir, "output", "adapter", "adapter_model.safetensors"))
         adapter_config = json.load(open(os.path.join(job_dir, "output", "adapter", "adapter_config.json")))
+        cli = ["node", "--import", "tsx", os.path.join("test", "helpers", "cli-entry.ts")]
+        adapter_dir = os.path.join(job_dir, "output", "adapter")
+        back = [["merge", "--model", os.path.join(work, "model"), "--adapter", adapter_dir, "--out", os.path.join(work, "merged"), "--dtype", "f32"],
+                ["export", "gguf-adapter", "--model", os.path.join(work, "model"), "--adapter", adapter_dir, "--out", os.path.join(work, "adapter.gguf")]]
+        for args in back:
+            subprocess.run(cli + args, check=True, cwd=ROOT)
+        came_back = [f"loraforge {' '.join(a[:2] if a[0] == 'export' else a[:1])}" for a in back]
         strategies = sorted(os.listdir(os.path.join(work, "strategies")))
         strategy_checks = {name: check_strategy(os.path.join(work, "strategies", name), name) for name in strategies}
 
@@ -136,6 +144,7 @@ def main():
         "gpus": ours["gpus"],
         "batch": ours["batch"],
         "job": {k: job_settings[k] for k in ("model", "lora", "sft", "early_stopping_patience")},
+        "adapter_taken_by": came_back,
         "strategy_checks": strategy_checks,
         "errors_at_generation": {"max_step_loss": worst_loss, "max_adapter": worst_adapter, "max_adapter_update": worst_update},
         "steps": [{"loss": t["loss"], "lr": t.get("learning_rate"), "grad_norm": t.get("grad_norm")} for t in theirs],

@@ -18,6 +18,7 @@ interface JobGolden extends TrlGolden {
   batch: unknown;
   job: Record<string, unknown>;
   strategy_checks: Record<string, string[]>;
+  adapter_taken_by: string[];
 }
 
 const file = path.join("test", "golden", "export_job.json");
@@ -43,6 +44,10 @@ describe("export-job golden file from the 2-process TRL + Accelerate job", () =>
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
+  });
+
+  it("the job's adapter was taken by loraforge merge and export gguf-adapter", () => {
+    assert.deepEqual(readGolden().adapter_taken_by, ["loraforge merge", "loraforge export gguf-adapter"]);
   });
 
   it("every strategy's QLoRA export passed the checks the interop suite can run without a GPU", () => {
