@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import YAML from "yaml";
-import { exportJob, KEY_RULES, planBatch, STRATEGIES } from "../../src/export/index.js";
+import { exportJob, JOB_PINS, KEY_RULES, planBatch, STRATEGIES } from "../../src/export/index.js";
 import { planInitModel, writeInitModel } from "../../src/model/index.js";
 import { dataSchema, loraSchema, trainConfigSchema } from "../../src/train/config-schema.js";
 import { ConfigError } from "../../src/util/errors.js";
@@ -267,6 +267,17 @@ describe("export-job: refusals", () => {
     assert.equal(run.code, 0, run.out);
     assert.match(run.out, /approximation: save_steps 10 → 5/);
     assert.match(run.out, /2 process\(es\) × batch 4 × accumulation 1 = 8 rows per step/);
+  });
+});
+
+describe("requirements.txt pins", () => {
+  it("are the versions the interop suite checks loraforge against (interop/requirements.txt)", () => {
+    const interop = new Map(
+      fs.readFileSync("interop/requirements.txt", "utf8").split("\n").filter((l) => l.includes("==")).map((l) => l.trim().split("==") as [string, string]),
+    );
+    for (const name of ["torch", "transformers", "peft", "trl", "accelerate", "datasets", "safetensors"] as const) {
+      assert.equal(JOB_PINS[name], interop.get(name), name);
+    }
   });
 });
 
