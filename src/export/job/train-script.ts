@@ -17,6 +17,7 @@ import json
 import os
 
 import torch
+from accelerate import PartialState
 from datasets import load_dataset
 from peft import LoraConfig, PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, EarlyStoppingCallback
@@ -43,6 +44,9 @@ def load_model(job):
             if key in quant:
                 quant[key] = getattr(torch, quant[key])
         kwargs["quantization_config"] = BitsAndBytesConfig(**quant)
+        # 4-bit weights are placed on each process's own GPU at load; FSDP and ZeRO-3 place (and shard) them themselves.
+        if job["loraforge"]["strategy"] not in ("fsdp", "deepspeed-zero3"):
+            kwargs["device_map"] = {"": PartialState().local_process_index}
     return AutoModelForCausalLM.from_pretrained(job["model_name_or_path"], **kwargs)
 
 
@@ -90,9 +94,7 @@ def main():
     )
     trainer.train()
 
-    # With FSDP the adapter is gathered to one full state dict before saving.
-    if trainer.is_fsdp_enabled:
-        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
+    # FSDP gathers the adapter to one full state dict here (fsdp_state_dict_type FULL_STATE_DICT in the config).
     adapter_dir = os.path.join(sft["output_dir"], "adapter")
     trainer.save_model(adapter_dir)
     if trainer.accelerator.is_main_process:
