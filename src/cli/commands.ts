@@ -10,6 +10,7 @@ import { registerImport } from "./import.js";
 import { registerInitModel } from "./init-model.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
+import { registerExportJob } from "./export-job.js";
 import { registerMerge } from "./merge.js";
 import { registerPull } from "./pull.js";
 import { registerPush } from "./push.js";
@@ -19,5 +20,5 @@ import { registerTrain } from "./train.js";
 /** Every CLI command, one register function per file. */
 export const COMMANDS: Array<(program: Command) => void> = [
   registerDoctor, registerData, registerInitModel, registerImport, registerGenerate, registerTrain, registerEval, registerEstimate, registerDemo,
-  registerMerge, registerExport, registerPull, registerPush, registerServe, registerCheckAdapter, registerHubModelResolution,
+  registerMerge, registerExport, registerExportJob, registerPull, registerPush, registerServe, registerCheckAdapter, registerHubModelResolution,
 ];

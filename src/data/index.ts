@@ -7,7 +7,7 @@
  *   await inspectData(["chat.jsonl"], { modelDir, sample: 5 });     // examples with trained runs marked
  *   await loadRecords(files)                                        // → { records: TrainingRecord[], problems }
  */
-export { prepareDataset, DEFAULT_MAX_SEQ_LENGTH, type PrepareOptions, type PrepareResult } from "./prepare.js";
+export { prepareDataset, writePreparedJsonl, DEFAULT_MAX_SEQ_LENGTH, type PrepareOptions, type PrepareResult } from "./prepare.js";
 export { checkData, type CheckOptions, type CheckReport } from "./check.js";
 export { inspectData, type InspectOptions, type InspectedExample } from "./inspect.js";
 export { analyzeData, DEFAULT_SEED, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
+import { loadTokenizer, type TokenizedExample, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
 import { analyzeData, type AnalyzeOptions } from "./analyze.js";
@@ -9,7 +9,6 @@ import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
-import type { TokenizedExample } from "../tokenizer/index.js";
 
 export const DEFAULT_MAX_SEQ_LENGTH = 2048;
 export const OUTPUT_FILES = ["train.jsonl", "val.jsonl"];
@@ -62,7 +61,8 @@ function stopOnProblems(problems: Problem[], what: string, skipSwitch: string): 
   });
 }
 
-function writeJsonl(target: string, examples: readonly TokenizedExample[]): void {
+/** Writes token records as prepared JSONL ({"input_ids", "labels"} per line), atomically. */
+export function writePreparedJsonl(target: string, examples: readonly { inputIds: number[] | Int32Array; labels: number[] | Int32Array }[]): void {
   writeFileAtomicWith(target, (fd) => {
     // Lines are gathered into ~1 MiB writes: one write per record would dominate for short records.
     let pending: string[] = [];
@@ -92,8 +92,8 @@ function writeOutputs(outDir: string, tokenized: { train: readonly TokenizedExam
   try {
     mkdirSync(outDir, { recursive: true });
     rmSync(reportPath, { force: true });
-    writeJsonl(path.join(outDir, "train.jsonl"), tokenized.train);
-    writeJsonl(path.join(outDir, "val.jsonl"), tokenized.val);
+    writePreparedJsonl(path.join(outDir, "train.jsonl"), tokenized.train);
+    writePreparedJsonl(path.join(outDir, "val.jsonl"), tokenized.val);
     writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

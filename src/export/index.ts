@@ -29,3 +29,5 @@ export type { DriftOptions, DriftReport, StageDrift } from "./drift.js";
 export { driftReport, formatDrift } from "./drift.js";
 export type { GgufEngine } from "./llama-cpp-engine.js";
 export { llamaCppEngine } from "./llama-cpp-engine.js";
+// Export as a TRL + Accelerate job (docs/export-job.md).
+export * from "./job/index.js";

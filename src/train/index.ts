@@ -2,7 +2,7 @@
 export type { TrainConfig, TrainConfigInput } from "./config-schema.js";
 export { loadTrainConfig, resolveConfig, trainConfigJsonSchema } from "./config-load.js";
 export type { TrainPlan, TrainSession } from "./session.js";
-export { describePlan, openSession } from "./session.js";
+export { describePlan, openSession, readTrainData } from "./session.js";
 export type { EvalEvent, StepEvent, TrainEvents, TrainInputs, TrainResult } from "./trainer.js";
 export { DivergedError, runTraining } from "./trainer.js";
 export type { TrainRecord } from "./batches.js";

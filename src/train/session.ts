@@ -31,23 +31,30 @@ export interface TrainPlan {
 }
 
 /**
+ * The run's records as training sees them — raw files prepared (into `options.preparedDir`, default
+ * output_dir/data; nowhere lasting with `dryRun`), the validation split made, over-long rows truncated — without
+ * loading the model.
+ */
+export async function readTrainData(
+  config: TrainConfig,
+  vocabSize: number,
+  options: { dryRun?: boolean; preparedDir?: string } = {},
+): Promise<{ train: TrainRecord[]; validation: TrainRecord[]; truncated: number }> {
+  const data = await loadTrainingData(config, vocabSize, options);
+  const train = truncateRecords(data.train, config);
+  const validation = truncateRecords(data.validation, config);
+  return { train: train.kept, validation: validation.kept, truncated: train.truncated + validation.truncated };
+}
+
+/**
  * Loads the model, reads the data (preparing raw files first), truncates it and builds the adapter. With `dryRun`
  * nothing is written (the plan of `train --dry-run`).
  */
 export async function openSession(config: TrainConfig, options: { dryRun?: boolean } = {}): Promise<TrainSession> {
   const model = loadBaseModel(config);
-  const data = await loadTrainingData(config, model.config.vocabSize, options);
-  const train = truncateRecords(data.train, config);
-  const validation = truncateRecords(data.validation, config);
+  const data = await readTrainData(config, model.config.vocabSize, options);
   const adapter = buildRunAdapter(config, model);
-  return {
-    model,
-    adapter,
-    train: train.kept,
-    validation: validation.kept,
-    runHash: hashRun(config, train.kept, validation.kept),
-    truncated: train.truncated + validation.truncated,
-  };
+  return { model, adapter, ...data, runHash: hashRun(config, data.train, data.validation) };
 }
 
 export function describePlan(config: TrainConfig, session: TrainSession): TrainPlan {

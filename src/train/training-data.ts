@@ -44,10 +44,10 @@ async function readPrepared(config: TrainConfig, sources: string[], validationSo
 }
 
 /**
- * The run's tokenized training and validation records. Raw files are prepared into output_dir/data first — or,
- * for a dry run (which writes nothing), into a temporary folder removed afterwards.
+ * The run's tokenized training and validation records. Raw files are prepared into `preparedDir` (default
+ * output_dir/data) first — or, for a dry run (which writes nothing), into a temporary folder removed afterwards.
  */
-export async function loadTrainingData(config: TrainConfig, vocabSize: number, options: { dryRun?: boolean } = {}): Promise<TrainingData> {
+export async function loadTrainingData(config: TrainConfig, vocabSize: number, options: { dryRun?: boolean; preparedDir?: string } = {}): Promise<TrainingData> {
   const given = Array.isArray(config.data.train) ? config.data.train : [config.data.train];
   const raw = given.filter((s) => !isPreparedFolder(s) && !isPreparedFile(s));
   if (raw.length === 0) return readPrepared(config, given, config.data.validation, vocabSize);
@@ -55,7 +55,7 @@ export async function loadTrainingData(config: TrainConfig, vocabSize: number, o
     throw new ConfigError("data.train mixes raw dataset files with prepared ones; give one kind", { hint: `raw: ${raw.join(", ")}` });
   }
   if (!options.dryRun) {
-    const outDir = path.join(config.output_dir, "data");
+    const outDir = options.preparedDir ?? path.join(config.output_dir, "data");
     await prepareRaw(config, given, outDir);
     return readPrepared(config, [outDir], undefined, vocabSize);
   }
