@@ -60,17 +60,17 @@ export function registerServe(program: Command): void {
       const model = loadModelFromFlags({ model: flags.model, dtype: flags.dtype, quantization: flags.quantization });
       const tokenizer = loadTokenizer(flags.model, flags.chatTemplate ? { chatTemplate: flags.chatTemplate } : {});
       const server = createServer({ model, tokenizer, baseName: flags.servedModelName ?? flags.model, adapters, apiKey: flags.apiKey, limits });
+      // Listening for the signals before the port opens: a signal that comes as soon as the server answers is handled.
+      const signalled = new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
       const url = await server.listen(flags.host, port);
       const names = [server.context.registry.baseName, ...adapters.map((a) => a.name)];
       console.log(`loraforge serve: listening on ${url} (models: ${names.join(", ")}; playground: ${url}/)`);
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string) => {
-          console.log(`loraforge serve: ${signal}, finishing running requests (up to ${graceMs / 1000} s)`);
-          void server.stop(graceMs).then(resolve);
-        };
-        process.once("SIGINT", () => shutdown("SIGINT"));
-        process.once("SIGTERM", () => shutdown("SIGTERM"));
-      });
+      const signal = await signalled;
+      console.log(`loraforge serve: ${signal}, finishing running requests (up to ${graceMs / 1000} s)`);
+      await server.stop(graceMs);
       console.log("loraforge serve: stopped");
     });
 }

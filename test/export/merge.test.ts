@@ -48,7 +48,9 @@ describe("loraforge merge", () => {
       assert.equal(config.torch_dtype, dtype === "f32" ? "float32" : "bfloat16");
       for (const f of ["model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "README.md"]) assert.ok(fs.existsSync(path.join(out, f)), f);
       const card = fs.readFileSync(path.join(out, "README.md"), "utf8");
-      assert.match(card, /base_model: .*llama/);
+      // A local base is named in the text; base_model (front matter) takes Hub ids only, never a local path.
+      assert.doesNotMatch(card, /^base_model:/m);
+      assert.match(card, /\/llama with the LoRA adapter/);
       assert.match(card, /LoRA adapter `.*adapter` merged in \(W \+ s·B·A, s = 2, r = 8, 28 modules\)/);
     }
   });
