@@ -51,6 +51,6 @@ describe("loraforge estimate", () => {
     assert.ok(plan.total > plan.weights.total);
     assert.match((await runCliInProcess("estimate", "--model", "smollm2-135m", "--method", "dora")).out, /--method must be lora or qlora/);
     assert.match((await runCliInProcess("estimate", "--model", "smollm2-135m", "--budget", "lots")).out, /--budget lots/);
-    assert.match((await runCliInProcess("estimate", "--model", "/nope", "--method", "lora")).out, /neither a model folder nor a preset/);
+    assert.match((await runCliInProcess("estimate", "--model", "/nope", "--method", "lora")).out, /--model \/nope: neither a model \(folder, \.gguf, ollama:NAME\) nor a preset/);
   });
 });
