@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { generate } from "../../src/model/index.js";
-import { ARCHS, CASE, loadModel, logitsWith, lossAndGrads, oursAdapter, tempFolder } from "./interop/case.js";
+import { ARCHS, CASE, columns, loadModel, logitsWith, lossAndGrads, oursAdapter, relError, tempFolder } from "./interop/case.js";
 
 // Re-checks, without Python, what interop/steps/20_model_peft.py recorded from transformers + PEFT: logits of
 // the base model and with our seeded adapter (first 32 vocabulary columns), the loss, and per-module gradient
@@ -15,22 +15,6 @@ interface Golden {
   adapter_loss: number;
   adapter_grads: Record<string, Record<"A" | "B", { norm: number; head: number[] }>>;
   greedy: number[];
-}
-
-function relError(ours: number[], ref: number[]): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff += (ours[i] - ref[i]) ** 2;
-    norm += ref[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-function columns(logits: Float32Array, vocab: number, cols: number): number[] {
-  const out: number[] = [];
-  for (let row = 0; row < logits.length / vocab; row++) out.push(...logits.subarray(row * vocab, row * vocab + cols));
-  return out;
 }
 
 describe("model golden files from transformers + PEFT", () => {
