@@ -30,7 +30,7 @@
     {
       "target_name": "loraforge",
       "dependencies": ["kernels_portable", "kernels_avx2"],
-      "cflags_cc": ["-fexceptions"],
+      "cflags_cc": ["-fexceptions", "-ffp-contract=off"],
       "defines": ["NODE_ADDON_API_CPP_EXCEPTIONS"],
       "libraries": ["-lpthread"],
       "sources": [
@@ -42,7 +42,14 @@
         "native/src/dispatch.cpp",
         "native/src/kernels/rope_freq.cpp",
         "native/src/nf4/quant4_driver.cpp",
-        "native/src/bind_nf4.cpp"
+        "native/src/bind_nf4.cpp",
+        "native/src/ggml/ggml_codec.cpp",
+        "native/src/ggml/float_types.cpp",
+        "native/src/ggml/legacy_quants.cpp",
+        "native/src/ggml/kquants_decode.cpp",
+        "native/src/ggml/kquants_search.cpp",
+        "native/src/ggml/kquants_encode.cpp",
+        "native/src/bind_ggml.cpp"
       ]
     }
   ]

@@ -1,16 +1,22 @@
 // SFT benchmark: one epoch of LoRA fine-tuning (r = 16 on all seven projections) of a random-initialized
-// smollm2-135m folder on a synthetic prepared dataset of about 20k tokens, loraforge beside TRL's SFTTrainer + PEFT
+// smollm2-135m folder on a synthetic prepared dataset of about 20k tokens — or, with `--base smollm2-real`, of the
+// real SmolLM2-135M-Instruct (its GGUF imported to a bf16 folder) on the quickstart's JSON-extraction records
+// prepared with its own tokenizer and ChatML template — loraforge beside TRL's SFTTrainer + PEFT
 // on CPU torch from the same run. Same data (prompt masked, answer trained), LoRA config, schedule, batch size and
 // seed; both with 2 threads and OMP_WAIT_POLICY=PASSIVE, each in its own process. Reports the training time (the
 // loop alone), the process wall time (load, train, final validation), the final validation loss (Σ CE over the
 // validation records' counted targets / their count, computed the same way on both sides) and the ratios.
 //
-//   npm run bench -- sft [--records N] [--threads N] [--peer-bf16] [--no-peer]
+//   npm run bench -- sft [--base random|smollm2-real] [--records N] [--threads N] [--peer-bf16] [--no-peer]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PRETRAINED_KEYS, generateDataset, writeDataset as writeDemoDataset } from "../../src/demo/dataset.js";
+import { findSmolLM2 } from "../../src/demo/smollm2.js";
+import { prepareDataset } from "../../src/data/index.js";
+import { importGguf } from "../../src/gguf/index.js";
 import { planInitModel, writeInitModel } from "../../src/model/index.js";
 import { Rng } from "../../src/util/rng.js";
 import type { BenchSettings } from "./settings.js";
@@ -21,6 +27,7 @@ const option = (name: string, fallback: string) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const trainRecords = Number(option("--records", "400"));
+const baseName = option("--base", "random");
 const threads = Number(option("--threads", "2"));
 const noPeer = process.argv.includes("--no-peer");
 const peerBf16 = process.argv.includes("--peer-bf16");
@@ -73,6 +80,20 @@ function writeDataset(dir: string, train: number, val: number): { tokens: number
   return { tokens, targets };
 }
 
+/** The quickstart's records (8-key JSON answers) prepared for the real model; counts from the prepared train split. */
+async function writeRealDataset(dir: string, model: string, records: number): Promise<{ tokens: number; targets: number }> {
+  const raw = writeDemoDataset(path.join(dir, "raw"), generateDataset({ seed: 0, trainRecords: records, testRecords: 1 }), PRETRAINED_KEYS);
+  await prepareDataset([raw.train], { modelDir: model, outDir: dir, valFraction: 0.1, seed: 0, maxSeqLength: 256, force: true });
+  let tokens = 0;
+  let targets = 0;
+  for (const line of fs.readFileSync(path.join(dir, "train.jsonl"), "utf8").split("\n").filter(Boolean)) {
+    const r = JSON.parse(line) as { input_ids: number[]; labels: number[] };
+    tokens += r.input_ids.length;
+    targets += r.labels.filter((l) => l !== -100).length;
+  }
+  return { tokens, targets };
+}
+
 function measure(command: string, args: string[]): Result {
   const start = performance.now();
   const out = execFileSync(command, args, { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
@@ -92,9 +113,14 @@ function peerAvailable(): string | undefined {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "loraforge-bench-sft-"));
 try {
   const model = path.join(work, "model");
-  writeInitModel(model, planInitModel({ preset: "smollm2-135m", seed: 0 }));
   const data = path.join(work, "data");
-  const { tokens, targets } = writeDataset(data, trainRecords, Math.max(8, Math.round(trainRecords / 10)));
+  const real = baseName === "smollm2-real";
+  if (real) {
+    const file = findSmolLM2();
+    if (!file) throw new Error("--base smollm2-real needs the real model: npm run fetch-models");
+    importGguf(file, model, { dtype: "bf16" });
+  } else writeInitModel(model, planInitModel({ preset: "smollm2-135m", seed: 0 }));
+  const { tokens, targets } = real ? await writeRealDataset(data, model, trainRecords) : writeDataset(data, trainRecords, Math.max(8, Math.round(trainRecords / 10)));
   const batchSize = 8;
   const steps = Math.ceil(trainRecords / batchSize);
   const base: Omit<BenchSettings, "output_dir"> = {
@@ -113,7 +139,7 @@ try {
     max_grad_norm: 1,
     seed: 42,
     threads,
-    pad_id: 0,
+    pad_id: real ? 2 : 0, // SmolLM2's <|im_end|> is its pad token
     peer_bf16: peerBf16,
   };
   const settingsFile = (name: string) => {
@@ -122,7 +148,7 @@ try {
     return file;
   };
   console.log(
-    `SFT, one epoch: smollm2-135m (random init), ${trainRecords} records / ${tokens} tokens (${targets} trained), ` +
+    `SFT, one epoch: ${real ? "SmolLM2-135M-Instruct (real, from its GGUF), quickstart data" : "smollm2-135m (random init)"}, ${trainRecords} records / ${tokens} tokens (${targets} trained), ` +
       `batch ${batchSize}, ${steps} steps, LoRA r=16 all-linear, AdamW lr 5e-4 linear (warmup ${base.warmup_steps}), ${threads} threads`,
   );
   const skip = peerAvailable();

@@ -68,6 +68,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_gemm(env, exports);
   register_ops(env, exports);
   register_quant4(env, exports);
+  register_ggml(env, exports);
   return exports;
 }
 

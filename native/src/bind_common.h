@@ -24,6 +24,10 @@ struct I32View {
   int32_t* data;
   int64_t length;
 };
+struct U8View {
+  uint8_t* data;
+  int64_t length;
+};
 
 [[noreturn]] inline void throw_type(Napi::Env env, const std::string& op, const std::string& msg) {
   throw Napi::TypeError::New(env, op + ": " + msg);
@@ -76,6 +80,9 @@ inline U16View arg_u16(const Napi::CallbackInfo& info, size_t i, const char* op,
 inline I32View arg_i32(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
   return arg_array<I32View, napi_int32_array>(info, i, op, name, "Int32Array");
 }
+inline U8View arg_u8(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  return arg_array<U8View, napi_uint8_array>(info, i, op, name, "Uint8Array");
+}
 
 // Checks that a row-major matrix of `rows` x `cols` with row stride `ld`, starting at `offset`, lies inside an
 // array of `length` elements.
@@ -105,5 +112,6 @@ inline void check_span(Napi::Env env, const char* op, const char* name, int64_t 
 
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_ops(Napi::Env env, Napi::Object exports);
+void register_ggml(Napi::Env env, Napi::Object exports);
 
 }  // namespace lf

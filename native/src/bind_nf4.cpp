@@ -14,15 +14,6 @@
 namespace lf {
 namespace {
 
-struct U8View {
-  uint8_t* data;
-  int64_t length;
-};
-
-U8View arg_u8(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
-  return arg_array<U8View, napi_uint8_array>(info, i, op, name, "Uint8Array");
-}
-
 std::string count_msg(const char* name, int64_t got, int64_t want) {
   return std::string(name) + " holds " + std::to_string(got) + " values, expected " + std::to_string(want);
 }

@@ -26,8 +26,8 @@ function positive(flag: string, value: string): number {
 
 function modelConfig(model: string): ModelConfig {
   if ((PRESET_NAMES as readonly string[]).includes(model)) return presetConfig(model);
-  if (fs.existsSync(model)) return readModelFolder(model).config;
-  throw new ConfigError(`--model ${model}: neither a model folder nor a preset (${PRESET_NAMES.join(", ")})`);
+  if (fs.existsSync(model) || model.startsWith("ollama:")) return readModelFolder(model).config;
+  throw new ConfigError(`--model ${model}: neither a model (folder, .gguf, ollama:NAME) nor a preset (${PRESET_NAMES.join(", ")})`);
 }
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;

@@ -53,7 +53,12 @@ export interface DatasetOptions {
 }
 
 export const INSTRUCTION = "Extract the order as JSON.";
+/** A key of the JSON answer: a field read from the text, or a value copied from it. */
+export type AnswerKey = keyof OrderMentions | keyof OrderFields;
+/** The answer a random base can learn: fields only (copying unseen names would be spelling tokens it never saw). */
 export const FIELD_KEYS: readonly (keyof OrderFields)[] = ["quantity", "shipping", "payment", "gift", "contact"];
+/** The answer for a pretrained base, which can copy the held-out names, cities and items from the text. */
+export const PRETRAINED_KEYS: readonly AnswerKey[] = ["name", "city", "item", ...FIELD_KEYS];
 /** Share of orders that are gifts. */
 const GIFT_SHARE = 0.3;
 
@@ -113,27 +118,32 @@ export function generateDataset(options: DatasetOptions): DemoDataset {
   return { train, test, pools };
 }
 
+/** The record's value for each answer key. */
+export function answerValue(record: OrderRecord, key: AnswerKey): string | number | boolean {
+  return key in record.mentions ? record.mentions[key as keyof OrderMentions] : record.fields[key as keyof OrderFields];
+}
+
 /** The JSON answer, keys in a fixed order. */
-export function answerJson(fields: OrderFields): string {
-  return JSON.stringify(Object.fromEntries(FIELD_KEYS.map((k) => [k, fields[k]])));
+export function answerJson(record: OrderRecord, keys: readonly AnswerKey[] = FIELD_KEYS): string {
+  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, answerValue(record, k)])));
 }
 
 /** A chat record: the user gives the instruction and the text, the assistant answers with the JSON. */
-export function toChat(record: OrderRecord): { messages: Array<{ role: string; content: string }> } {
+export function toChat(record: OrderRecord, keys: readonly AnswerKey[] = FIELD_KEYS): { messages: Array<{ role: string; content: string }> } {
   return {
     messages: [
       { role: "user", content: `${INSTRUCTION}\n${record.text}` },
-      { role: "assistant", content: answerJson(record.fields) },
+      { role: "assistant", content: answerJson(record, keys) },
     ],
   };
 }
 
 /** Writes train.jsonl and test.jsonl (chat `messages` records) into `dir`; returns their paths. */
-export function writeDataset(dir: string, data: DemoDataset): { train: string; test: string } {
+export function writeDataset(dir: string, data: DemoDataset, keys: readonly AnswerKey[] = FIELD_KEYS): { train: string; test: string } {
   fs.mkdirSync(dir, { recursive: true });
   const write = (name: string, records: readonly OrderRecord[]) => {
     const file = path.join(dir, name);
-    fs.writeFileSync(file, records.map((r) => JSON.stringify(toChat(r))).join("\n") + "\n");
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(toChat(r, keys))).join("\n") + "\n");
     return file;
   };
   return { train: write("train.jsonl", data.train), test: write("test.jsonl", data.test) };

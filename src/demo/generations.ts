@@ -1,7 +1,7 @@
 import type { Model } from "../model/index.js";
 import { generate } from "../model/index.js";
 import type { LoraTokenizer } from "../tokenizer/index.js";
-import type { OrderRecord } from "./dataset.js";
+import type { AnswerKey, OrderRecord } from "./dataset.js";
 import { toChat } from "./dataset.js";
 
 /**
@@ -12,12 +12,12 @@ export function generateAnswers(
   model: Model,
   tokenizer: LoraTokenizer,
   records: readonly OrderRecord[],
-  options: { maxNewTokens: number; onRecord?: (done: number) => void },
+  options: { maxNewTokens: number; keys: readonly AnswerKey[]; onRecord?: (done: number) => void },
 ): string[] {
   const eos = [...new Set([...model.eosTokenIds, ...tokenizer.endOfTurnTokenIds])];
   const stop = new Set(eos);
   return records.map((record, i) => {
-    const { inputIds, labels } = tokenizer.tokenizeConversation(toChat(record).messages);
+    const { inputIds, labels } = tokenizer.tokenizeConversation(toChat(record, options.keys).messages);
     const first = labels.findIndex((l) => l !== -100);
     const prompt = Array.from(inputIds.slice(0, first));
     const result = generate(model, prompt, { maxNewTokens: options.maxNewTokens, eosTokenIds: eos });

@@ -1,30 +1,37 @@
-import type { HfFolder } from "../formats/index.js";
 import { CheckpointReader, readHfFolder } from "../formats/index.js";
-import type { Tensor } from "../tensor/index.js";
-import type { CheckpointTensors, Quant4Tensor, QuantizationName } from "../quant/index.js";
+import type { ModelLocation } from "../gguf/index.js";
+import { locateModel } from "../gguf/index.js";
+import type { CheckpointTensors, QuantizationName } from "../quant/index.js";
 import { bnbCompanionNames, bnbStateName, checkpointTensors, quantScheme, quantizeTensor, readBnb4bit } from "../quant/index.js";
 import { InputError } from "../util/errors.js";
 import type { ModelConfig } from "./config.js";
 import { parseModelConfig } from "./config.js";
-import type { DecoderLayerWeights } from "./decoder-layer.js";
-import { frozenLinear } from "./linear-layer.js";
 import type { DecoderWeights } from "./model.js";
-import type { LayerWeightKey, WeightSpec } from "./weight-schema.js";
+import type { WeightSpec } from "./weight-schema.js";
 import { weightSchema } from "./weight-schema.js";
+import type { GlobalTensors, LayerTensors } from "./weights-assemble.js";
+import { LINEAR_KEYS, assembleWeights } from "./weights-assemble.js";
+import { loadGgufWeights, readGgufModelConfig } from "./weights-gguf.js";
 
-/** A HF model folder's parsed config and files, before any weight is read. */
+/** A model's parsed config, before any weight is read. */
 export interface ModelFolder {
-  folder: HfFolder;
+  location: ModelLocation;
   config: ModelConfig;
   /** Where generation stops: generation_config.json's eos list (it includes end-of-turn), else config.json's. */
   eosTokenIds: number[];
 }
 
-export function readModelFolder(dir: string): ModelFolder {
-  const folder = readHfFolder(dir);
+/**
+ * Reads the config of a model reference: a Hugging Face folder, a .gguf file or `ollama:NAME` (a GGUF's
+ * metadata stands for its config.json; see src/gguf).
+ */
+export function readModelFolder(spec: string): ModelFolder {
+  const location = locateModel(spec);
+  if (location.kind === "gguf") return readGgufModelConfig(location);
+  const folder = readHfFolder(location.dir);
   const config = parseModelConfig(folder.config, folder.configFile);
   const eosTokenIds = folder.generationEosIds.length > 0 ? folder.generationEosIds : config.eosTokenIds;
-  return { folder, config, eosTokenIds };
+  return { location, config, eosTokenIds };
 }
 
 /** How the frozen weights are held in memory. Norm weights and biases are always f32 (they are tiny). */
@@ -38,8 +45,6 @@ export interface LoadWeightsOptions {
   quantization?: QuantizationName;
 }
 
-const LINEAR_KEYS = new Set<LayerWeightKey>(["q", "k", "v", "o", "gate", "up", "down"]);
-type LayerTensors = Partial<Record<LayerWeightKey, Tensor | Quant4Tensor>>;
 
 /** Buffers some exports carry that the model recomputes. */
 const IGNORED = /\.rotary_emb\.inv_freq$/;
@@ -48,7 +53,10 @@ const IGNORED = /\.rotary_emb\.inv_freq$/;
  * Reads the weights of a model folder by the config's schema, one tensor at a time (F32, BF16 or F16 on disk),
  * into the decoder's structure. Missing, unexpected or mis-shaped tensors are errors naming the file and tensor.
  */
-export function loadWeights(dir: string, config: ModelConfig, options: LoadWeightsOptions = {}): DecoderWeights {
+export function loadWeights(spec: string, config: ModelConfig, options: LoadWeightsOptions = {}): DecoderWeights {
+  const location = locateModel(spec);
+  if (location.kind === "gguf") return loadGgufWeights(location.file, config, options);
+  const dir = location.dir;
   const dtype = options.dtype ?? "f32";
   const scheme = options.quantization ? quantScheme(options.quantization) : undefined;
   const schema = weightSchema(config);
@@ -56,7 +64,7 @@ export function loadWeights(dir: string, config: ModelConfig, options: LoadWeigh
   const raw = checkpointTensors(reader);
   try {
     checkNames(reader, schema, config, raw);
-    const global: Partial<Record<"embedTokens" | "norm" | "lmHead", Tensor>> = {};
+    const global: GlobalTensors = {};
     const layers: LayerTensors[] = Array.from({ length: config.numLayers }, () => ({}));
     for (const spec of schema) {
       if (spec.slot.layer !== undefined && LINEAR_KEYS.has(spec.slot.key) && bnbStateName(raw, spec.name)) {
@@ -80,13 +88,7 @@ export function loadWeights(dir: string, config: ModelConfig, options: LoadWeigh
       if (spec.slot.layer === undefined) global[spec.slot.key] = t;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }
-    const embedTokens = global.embedTokens!;
-    return {
-      embedTokens,
-      layers: layers.map(assembleLayer),
-      norm: global.norm!,
-      lmHead: global.lmHead ?? embedTokens,
-    };
+    return assembleWeights(global, layers);
   } finally {
     raw.close();
     reader.close();
@@ -116,23 +118,3 @@ function checkNames(reader: CheckpointReader, schema: WeightSpec[], config: Mode
   }
 }
 
-function assembleLayer(w: LayerTensors): DecoderLayerWeights {
-  const dense = (t: Tensor | Quant4Tensor | undefined) => t as Tensor | undefined;
-  return {
-    inputLayernorm: dense(w.inputNorm)!,
-    postAttentionLayernorm: dense(w.postNorm)!,
-    attention: {
-      qProj: frozenLinear(w.q!, dense(w.qBias)),
-      kProj: frozenLinear(w.k!, dense(w.kBias)),
-      vProj: frozenLinear(w.v!, dense(w.vBias)),
-      oProj: frozenLinear(w.o!, dense(w.oBias)),
-      qNorm: dense(w.qNorm),
-      kNorm: dense(w.kNorm),
-    },
-    mlp: {
-      gateProj: frozenLinear(w.gate!, dense(w.gateBias)),
-      upProj: frozenLinear(w.up!, dense(w.upBias)),
-      downProj: frozenLinear(w.down!, dense(w.downBias)),
-    },
-  };
-}

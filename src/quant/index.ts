@@ -18,3 +18,4 @@ export type { MemoryPlan, PlanDims, PlanOptions } from "./memory-plan.js";
 export { linearDims, parseByteSize, planMemory, quant4Bytes } from "./memory-plan.js";
 export type { GgmlTypeInfo, GgmlTypeName } from "./ggml-types.js";
 export { GGML_TYPES, describeGgmlTypeId, ggmlByteSize, ggmlTypeById, ggmlTypeByName } from "./ggml-types.js";
+export { dequantizeGgml, quantizeGgml } from "./ggml-codec.js";

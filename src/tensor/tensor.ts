@@ -64,6 +64,13 @@ export class Tensor {
   to(dtype: DType): Tensor {
     if (dtype === this.dtype) return new Tensor(dtype, this.shape, this.data.slice());
     const out = Tensor.zeros(this.shape, dtype);
+    if (this.dtype === "f32" && dtype === "bf16") {
+      // The common load path (dequantized weights held as bf16): one typed loop, no per-element dispatch.
+      const src = this.data as Float32Array;
+      const bits = out.data as Uint16Array;
+      for (let i = 0; i < src.length; i++) bits[i] = f32ToBf16(src[i]);
+      return out;
+    }
     for (let i = 0; i < this.numel; i++) out.set(i, this.get(i));
     return out;
   }

@@ -10,7 +10,7 @@
  *   tok.tokenizeConversation(messages, { trainOn: "all" });    // → { inputIds, labels } (assistant-only, −100 elsewhere)
  *   tok.files;                                                 // tokenizer files to copy into another model folder
  */
-export { loadTokenizer, resolveChatTemplate, type LoadTokenizerOptions } from "./load.js";
+export { loadTokenizer, resolveChatTemplate, tokenizerContents, type LoadTokenizerOptions } from "./load.js";
 export { LoraTokenizer, type ConversationOptions, type TokenizedConversation } from "./tokenizer.js";
 export { type RenderOptions } from "./chat-template.js";
 export { BUILTIN_TEMPLATES } from "./builtin-templates.js";

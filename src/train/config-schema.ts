@@ -39,7 +39,7 @@ export const loraSchema = z.strictObject({
 });
 
 export const trainConfigSchema = z.strictObject({
-  /** A Hugging Face model folder. */
+  /** The base: a Hugging Face model folder, a .gguf file, or an Ollama model as ollama:NAME[:TAG]. */
   model: z.string().min(1),
   /** How the frozen base weights are held in memory. */
   dtype: z.enum(["f32", "bf16"]).default("bf16"),

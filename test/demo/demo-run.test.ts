@@ -6,13 +6,13 @@ import { test } from "node:test";
 import { FIELD_KEYS } from "../../src/demo/dataset.js";
 import { runCliInProcess } from "../helpers/cli.js";
 
-// A short run of `loraforge demo` (400 optimizer steps on 600 records, about 45 s on 2 cores): the whole pipeline,
-// and that its base and settings learn the task. Training is deterministic for the seed (any thread count), so
+// A short run of `loraforge demo --base random` (400 optimizer steps on 600 records, about 45 s on 2 cores): the
+// whole pipeline on the fallback base, and that its base and settings learn the task. Training is deterministic for the seed (any thread count), so
 // this either always passes or always fails for given code; the time budget is far away and plays no part.
-test("loraforge demo runs end to end and learns the task: held-out records go from 0% to ≥ 95% of fields", { timeout: 600_000 }, async () => {
+test("loraforge demo --base random runs end to end and learns the task: held-out records go from 0% to ≥ 95% of fields", { timeout: 600_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "loraforge-demo-"));
   try {
-    const r = await runCliInProcess("demo", "--out", out, "--train-records", "600", "--test-records", "20", "--max-steps", "400", "--minutes", "60");
+    const r = await runCliInProcess("demo", "--base", "random", "--out", out, "--train-records", "600", "--test-records", "20", "--max-steps", "400", "--minutes", "60");
     assert.equal(r.code, 0, r.out);
     for (const row of ["base model (random)", "majority baseline", "base + LoRA adapter", "JSON valid"]) assert.match(r.out, new RegExp(row.replace(/[()+]/g, "\\$&")));
     for (const file of ["model/config.json", "data/train.jsonl", "data/test.jsonl", "data/prepared/val.jsonl", "config.yaml", "run/adapter/adapter_config.json", "run/report.html"]) {

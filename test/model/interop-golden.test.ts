@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { withSafetensors } from "../../src/formats/index.js";
-import { ARCHS, CASE, greedyWith, loadAdapter, loadModel, logitsWith, lossAndGrads, oursAdapter, tempFolder } from "./interop/case.js";
+import { ARCHS, CASE, columns, greedyWith, loadAdapter, loadModel, logitsWith, lossAndGrads, oursAdapter, relError, tempFolder } from "./interop/case.js";
 
 // Re-checks, without Python, what interop/steps/20_model_peft.py recorded from transformers + PEFT: logits of
 // the base model, with our seeded adapter and with the adapter PEFT saved (first 32 vocabulary columns), the loss,
@@ -20,28 +20,12 @@ interface Golden {
   greedy: number[];
 }
 
-function relError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff += (ours[i] - ref[i]) ** 2;
-    norm += ref[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
 function worstEntry(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(ref[i]));
   let worst = 0;
   for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ours[i] - ref[i]) / (Math.abs(ref[i]) + 1e-3 * max));
   return worst;
-}
-
-function columns(logits: Float32Array, vocab: number, cols: number): number[] {
-  const out: number[] = [];
-  for (let row = 0; row < logits.length / vocab; row++) out.push(...logits.subarray(row * vocab, row * vocab + cols));
-  return out;
 }
 
 function readGolden(arch: string): Golden {

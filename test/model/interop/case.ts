@@ -94,4 +94,22 @@ export function greedyWith(model: Model, adapter: LoraAdapter): number[] {
   return tokens;
 }
 
+/** ‖ours − ref‖ / ‖ref‖ over the entries of `ref`. */
+export function relError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff += (ours[i] - ref[i]) ** 2;
+    norm += ref[i] ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+/** The first `cols` vocabulary columns of each row of row-major logits, flattened. */
+export function columns(logits: Float32Array, vocab: number, cols: number): number[] {
+  const out: number[] = [];
+  for (let row = 0; row < logits.length / vocab; row++) out.push(...logits.subarray(row * vocab, row * vocab + cols));
+  return out;
+}
+
 export { loadAdapter, loadModel };

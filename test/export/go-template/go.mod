@@ -1,0 +1,3 @@
+module loraforge.test/ollamatemplate
+
+go 1.22
