@@ -52,7 +52,7 @@ export function loadTokenizer(spec: string, options: LoadTokenizerOptions = {}):
   if (cached) return cached;
   const files = location.kind === "gguf" ? ggufTokenizerFiles(location.file) : readHfTokenizerFiles(location.dir);
   const template = options.chatTemplate !== undefined ? resolveChatTemplate(options.chatTemplate) : files.chatTemplate;
-  const tok = new LoraTokenizer(files, template, options.chatTemplate ?? files.chatTemplateFile);
+  const tok = new LoraTokenizer(files, template, options.chatTemplate ?? files.chatTemplateFile ?? source);
   loaded.set(key, tok);
   return tok;
 }

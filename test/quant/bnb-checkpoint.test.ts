@@ -11,7 +11,7 @@ import type { Quant4Tensor, RawTensor } from "../../src/quant/index.js";
 import { bitIdentical, relativeError } from "../helpers/numeric.js";
 
 // A tiny Qwen2 (hidden 64, intermediate 160, q/k/v biases) saved by transformers in bf16 and as bitsandbytes
-// 4-bit checkpoints (interop/steps/41_bnb_fixture.py, bitsandbytes 0.50.2 on CPU).
+// 4-bit checkpoints (interop/steps/61_bnb_fixture.py, bitsandbytes 0.50.2 on CPU).
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "bnb-tiny");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "loraforge-bnb-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

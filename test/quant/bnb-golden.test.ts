@@ -5,7 +5,7 @@ import { Tensor } from "../../src/tensor/index.js";
 import { dynamicMap8, quantizeTensor, quantScheme } from "../../src/quant/index.js";
 
 // Outputs of bitsandbytes' own quantize_4bit (CPU) on tensors with awkward shapes, written by
-// interop/steps/40_bnb_golden.py. Our quantizer must reproduce codes and scales bit for bit.
+// interop/steps/60_bnb_golden.py. Our quantizer must reproduce codes and scales bit for bit.
 interface Case {
   name: string;
   dtype: string;

@@ -62,7 +62,7 @@ describe("kill -9 at random moments", () => {
   });
 
   it("data prepare: train.jsonl, val.jsonl and report.json are absent or complete; a rerun gives the reference", { timeout: 600_000 }, async (t) => {
-    const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ messages: [{ role: "user", content: `question ${i}: what is ${i} times 3?` }, { role: "assistant", content: `${i * 3}` }] }));
+    const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ messages: [{ role: "user", content: `question ${i}: what is ${i} times 3?` }, { role: "assistant", content: `${i * 3}` }] }));
     const input = path.join(tmp, "chat.jsonl");
     fs.writeFileSync(input, lines.join("\n") + "\n");
     const args = (out: string) => ["data", "prepare", input, "--model", model, "--chat-template", "llama2", "--out", out];
