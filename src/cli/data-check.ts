@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkData, formatProblem, histogramLines, type CheckReport } from "../data/index.js";
+import { checkData, formatProblem, histogramLines, type AssistantFirstReport, type CheckReport } from "../data/index.js";
 import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
 
 /** Problems printed on the terminal before "… and N more" (--json prints all). */
@@ -12,6 +12,7 @@ function printReport(report: CheckReport): void {
   for (const c of report.details.conflicts.slice(0, MAX_PRINTED)) {
     console.log(`  conflict: ${c.first.file}:${c.first.line} and ${c.second.file}:${c.second.line} answer the same prompt differently`);
   }
+  printAssistantFirst(report.assistantFirst);
   console.log(`split: ${report.split.train} train, ${report.split.val} validation; leakage: ${report.leakage.length}`);
   for (const l of report.leakage.slice(0, MAX_PRINTED)) {
     console.log(`  leak (${l.kind}${l.jaccard ? ` ${l.jaccard}` : ""}): validation ${l.val.file}:${l.val.line} ~ train ${l.train.file}:${l.train.line}`);
@@ -25,6 +26,15 @@ function printReport(report: CheckReport): void {
     for (const p of report.problems.slice(0, MAX_PRINTED)) console.log(`  ${formatProblem(p)}`);
     if (report.problems.length > MAX_PRINTED) console.log(`  … and ${report.problems.length - MAX_PRINTED} more (--json lists all)`);
   }
+}
+
+/** The assistant-first warning: how many, what the policy did, and where the first few are. */
+export function printAssistantFirst(r: AssistantFirstReport): void {
+  if (r.records.length === 0) return;
+  const done = { keep: "first answers trained with no question", drop: "left out", "later-turns": "first answers kept as untrained context" }[r.policy];
+  console.log(`warning: ${r.records.length} conversations start with the assistant (--assistant-first ${r.policy}: ${done}; ${r.dropped} left out)`);
+  for (const at of r.records.slice(0, 5)) console.log(`  starts with the assistant: ${at.file}:${at.line}`);
+  if (r.records.length > 5) console.log(`  … and ${r.records.length - 5} more (--json lists all)`);
 }
 
 export function registerDataCheck(data: Command): void {

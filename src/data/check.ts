@@ -1,5 +1,5 @@
 import { loadTokenizer } from "../tokenizer/index.js";
-import { analyzeData, type AnalyzeOptions } from "./analyze.js";
+import { analyzeData, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
 import type { LengthStats } from "./length-stats.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { DataFormat, Problem } from "./types.js";
@@ -19,6 +19,8 @@ export interface CheckReport {
   details: Awaited<ReturnType<typeof analyzeData>>["duplicates"];
   leakage: Awaited<ReturnType<typeof analyzeData>>["leakage"];
   split: { train: number; val: number };
+  /** Conversations that start with the assistant (a warning, not an error), and what the policy did. */
+  assistantFirst: AnalyzedData["assistantFirst"];
   lengths?: { train: LengthStats; val: LengthStats };
   /** False when the report found errors (invalid records, or records the template rejects). */
   ok: boolean;
@@ -47,6 +49,7 @@ export async function checkData(files: readonly string[], options: CheckOptions 
     details: data.duplicates,
     leakage: data.leakage,
     split: { train: data.train.length, val: data.val.length },
+    assistantFirst: data.assistantFirst,
     lengths,
     ok: problems.length === 0,
   };

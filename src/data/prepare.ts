@@ -5,6 +5,7 @@ import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
 import { analyzeData, type AnalyzeOptions } from "./analyze.js";
 import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-write.js";
+import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { TruncationPolicy } from "./truncate.js";
@@ -50,6 +51,7 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
     threshold: o.threshold,
     nearDuplicates: o.nearDuplicates ?? true,
     skipInvalid: o.skipInvalid ?? false,
+    assistantFirst: o.assistantFirst ?? DEFAULT_ASSISTANT_FIRST,
   };
 }
 
@@ -122,6 +124,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
       pairs: data.duplicates,
     },
     leakage: data.leakage,
+    assistantFirst: data.assistantFirst,
     split: { train: tokenized.train.length, val: tokenized.val.length },
     truncation: tokenized.truncation,
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,

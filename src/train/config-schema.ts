@@ -25,6 +25,8 @@ export const dataSchema = z.strictObject({
   train_on: z.enum(["all", "last"]).default("all"),
   truncation: z.enum(["drop", "right", "left"]).default("right"),
   skip_invalid: z.boolean().default(false),
+  /** Conversations that start with the assistant: keep, drop, or train only the later turns (docs/data.md). */
+  assistant_first: z.enum(["keep", "drop", "later-turns"]).default("later-turns"),
 });
 
 export const loraSchema = z.strictObject({

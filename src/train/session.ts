@@ -84,6 +84,7 @@ async function preparedSources(config: TrainConfig, sources: string[]): Promise<
     maxSeqLength: config.max_seq_length,
     truncation: config.data.truncation,
     skipInvalid: config.data.skip_invalid,
+    assistantFirst: config.data.assistant_first,
     valFile: config.data.validation,
     valFraction: config.data.validation ? undefined : config.data.val_fraction,
     seed: config.seed,
