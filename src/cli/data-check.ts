@@ -8,6 +8,7 @@ const MAX_PRINTED = 50;
 function printReport(report: CheckReport): void {
   for (const f of report.files) console.log(`${f.file}: ${f.format ?? "format unknown"}, ${f.valid}/${f.rows} valid rows`);
   console.log(`formats: ${Object.entries(report.formats).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
+  printRoleAliases(report.roleAliases);
   console.log(`duplicates: ${report.duplicates.exact} exact, ${report.duplicates.near} near (removed); ${report.duplicates.conflicts} conflicts (kept)`);
   for (const c of report.details.conflicts.slice(0, MAX_PRINTED)) {
     console.log(`  conflict: ${c.first.file}:${c.first.line} and ${c.second.file}:${c.second.line} answer the same prompt differently`);
@@ -26,6 +27,12 @@ function printReport(report: CheckReport): void {
     for (const p of report.problems.slice(0, MAX_PRINTED)) console.log(`  ${formatProblem(p)}`);
     if (report.problems.length > MAX_PRINTED) console.log(`  … and ${report.problems.length - MAX_PRINTED} more (--json lists all)`);
   }
+}
+
+/** Which role names were read as which role, and how often. */
+export function printRoleAliases(aliases: CheckReport["roleAliases"]): void {
+  const mapped = Object.entries(aliases).map(([name, { role, count }]) => `${name} → ${role} ×${count}`);
+  if (mapped.length > 0) console.log(`role aliases: ${mapped.join(", ")}`);
 }
 
 /** The assistant-first warning: how many, what the policy did, and where the first few are. */

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, type AssistantFirstReport, type TruncationPolicy } from "../data/index.js";
-import { printAssistantFirst } from "./data-check.js";
+import { printAssistantFirst, printRoleAliases } from "./data-check.js";
 import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
 
 interface PrepareFlags extends ReadingFlags {
@@ -49,6 +49,7 @@ export function registerDataPrepare(data: Command): void {
     const invalid = (report.invalid as unknown[]).length;
     console.log(`${flags.out}: ${split.train} train, ${split.val} validation records`);
     console.log(`removed ${dup.exact} exact and ${dup.near} near duplicates; ${dup.conflicts} conflicts kept; ${invalid} invalid skipped`);
+    printRoleAliases(report.roleAliases as Parameters<typeof printRoleAliases>[0]);
     printAssistantFirst(report.assistantFirst as AssistantFirstReport);
     console.log(`truncation: ${JSON.stringify(report.truncation)}; details in ${flags.out}/report.json`);
   });

@@ -1,4 +1,5 @@
 import { applyAssistantFirst, DEFAULT_ASSISTANT_FIRST, type AssistantFirstPolicy, type AssistantFirstReport } from "./assistant-first.js";
+import { countAlias, type RoleAliasCounts } from "./clean.js";
 import { dedupe, DEFAULT_NEAR_DUPLICATE_THRESHOLD, type DedupeReport } from "./dedupe.js";
 import { loadRecords, type FileSummary, type LoadOptions } from "./load-records.js";
 import { findLeakage, splitRecords, type LeakagePair } from "./split.js";
@@ -27,6 +28,7 @@ export interface AnalyzedData {
   val: TrainingRecord[];
   leakage: LeakagePair[];
   assistantFirst: AssistantFirstReport;
+  roleAliases: RoleAliasCounts;
 }
 
 /** Read + validate + clean, dedupe (exact → conflicts → near), split, and find train/validation leakage. */
@@ -43,6 +45,7 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
   let problems = loaded.problems;
   if (options.valFile !== undefined) {
     const held = await loadRecords([options.valFile], options);
+    for (const [name, { role, count }] of Object.entries(held.roleAliases)) countAlias(loaded.roleAliases, name, role, count);
     const heldOpening = applyAssistantFirst(held.records, policy);
     opening.report.records.push(...heldOpening.report.records);
     opening.report.dropped += heldOpening.report.dropped;
@@ -60,5 +63,5 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
   // only a separate validation file (or dedupe turned off) can.
   const canLeak = options.valFile !== undefined || options.nearDuplicates === false;
   const leakage = canLeak ? findLeakage(train, val, threshold) : [];
-  return { files: summaries, problems, duplicates: report, train, val, leakage, assistantFirst: opening.report };
+  return { files: summaries, problems, duplicates: report, train, val, leakage, assistantFirst: opening.report, roleAliases: loaded.roleAliases };
 }

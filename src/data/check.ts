@@ -21,6 +21,8 @@ export interface CheckReport {
   split: { train: number; val: number };
   /** Conversations that start with the assistant (a warning, not an error), and what the policy did. */
   assistantFirst: AnalyzedData["assistantFirst"];
+  /** Role names mapped to a canonical role, with how many messages used each. */
+  roleAliases: AnalyzedData["roleAliases"];
   lengths?: { train: LengthStats; val: LengthStats };
   /** False when the report found errors (invalid records, or records the template rejects). */
   ok: boolean;
@@ -50,6 +52,7 @@ export async function checkData(files: readonly string[], options: CheckOptions 
     leakage: data.leakage,
     split: { train: data.train.length, val: data.val.length },
     assistantFirst: data.assistantFirst,
+    roleAliases: data.roleAliases,
     lengths,
     ok: problems.length === 0,
   };

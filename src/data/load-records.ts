@@ -1,5 +1,5 @@
 import { InputError } from "../util/errors.js";
-import type { CleanOptions } from "./clean.js";
+import type { CleanOptions, RoleAliasCounts } from "./clean.js";
 import { detectFormat, FORMAT_EXPECTATIONS, toRecord } from "./formats.js";
 import { readRows } from "./readers/index.js";
 import type { DataFormat, Problem, TrainingRecord } from "./types.js";
@@ -22,6 +22,8 @@ export interface LoadedData {
   /** Every row-level problem (malformed lines, wrong types, missing fields, …). */
   problems: Problem[];
   files: FileSummary[];
+  /** Role names mapped to a canonical role (gpt → assistant, …), with how many messages used each. */
+  roleAliases: RoleAliasCounts;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
   const records: TrainingRecord[] = [];
   const problems: Problem[] = [];
   const summaries: FileSummary[] = [];
+  const roleAliases: RoleAliasCounts = {};
   for (const file of files) {
     const summary: FileSummary = { file, format: options.format, rows: 0, valid: 0 };
     for await (const row of readRows(file)) {
@@ -48,7 +51,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
           line: row.line,
         }, { hint: "rename the columns/keys, or pass --format to say which format the file holds" });
       }
-      const converted = toRecord(row, summary.format, options);
+      const converted = toRecord(row, summary.format, options, roleAliases);
       if ("problems" in converted) problems.push(...converted.problems);
       else {
         records.push(converted.record);
@@ -57,7 +60,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
     }
     summaries.push(summary);
   }
-  return { records, problems, files: summaries };
+  return { records, problems, files: summaries, roleAliases };
 }
 
 /** The message of a located InputError without the "file, line N: " prefix (the Problem carries both). */

@@ -125,6 +125,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     },
     leakage: data.leakage,
     assistantFirst: data.assistantFirst,
+    roleAliases: data.roleAliases,
     split: { train: tokenized.train.length, val: tokenized.val.length },
     truncation: tokenized.truncation,
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,
