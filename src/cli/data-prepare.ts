@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, type AssistantFirstReport, type TruncationPolicy } from "../data/index.js";
+import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, DEFAULT_TRUNCATION, type TruncationReport, type AssistantFirstReport, type TruncationPolicy } from "../data/index.js";
 import { printAssistantFirst, printRoleAliases } from "./data-check.js";
 import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
 
@@ -15,6 +15,19 @@ interface PrepareFlags extends ReadingFlags {
   json?: boolean;
 }
 
+/** One line per policy (the chosen one marked): records, turns and trained tokens kept, cut or dropped. */
+export function truncationLines(t: TruncationReport): string[] {
+  const lines = [`truncation: ${t.overLength} records over ${t.maxSeqLength} tokens; what each policy keeps:`];
+  for (const [policy, o] of Object.entries(t.policies)) {
+    const r = o.records;
+    lines.push(
+      `${policy === t.policy ? "*" : " "} ${policy.padEnd(5)} records ${r.written} written (${r.whole} whole, ${r.split} split, ${r.cut} cut, ${r.dropped} dropped); ` +
+        `turns ${o.turns.kept} kept, ${o.turns.cut} cut, ${o.turns.dropped} dropped; trained tokens ${o.trainedTokens.kept} kept, ${o.trainedTokens.dropped} dropped`,
+    );
+  }
+  return lines;
+}
+
 export function registerDataPrepare(data: Command): void {
   addReadingOptions(
     data
@@ -25,7 +38,11 @@ export function registerDataPrepare(data: Command): void {
       .requiredOption("--out <dir>", "output folder")
       .addOption(new Option("--train-on <turns>", "train every assistant turn, or only the last").choices(["all", "last"]).default("all"))
       .option("--max-seq-length <n>", "longest record in tokens", numberOption("--max-seq-length", 1, Infinity, true), DEFAULT_MAX_SEQ_LENGTH)
-      .addOption(new Option("--truncation <policy>", "records over --max-seq-length: drop, or cut left/right").choices(TRUNCATION_POLICIES).default("drop"))
+      .addOption(
+        new Option("--truncation <policy>", "records over --max-seq-length: split at turn boundaries, drop, or cut left/right")
+          .choices(TRUNCATION_POLICIES)
+          .default(DEFAULT_TRUNCATION),
+      )
       .option("--skip-invalid", "leave invalid records out (listed in report.json) instead of stopping")
       .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
       .option("--force", "recompute even when the output folder holds a result for the same inputs and options")
@@ -51,6 +68,7 @@ export function registerDataPrepare(data: Command): void {
     console.log(`removed ${dup.exact} exact and ${dup.near} near duplicates; ${dup.conflicts} conflicts kept; ${invalid} invalid skipped`);
     printRoleAliases(report.roleAliases as Parameters<typeof printRoleAliases>[0]);
     printAssistantFirst(report.assistantFirst as AssistantFirstReport);
-    console.log(`truncation: ${JSON.stringify(report.truncation)}; details in ${flags.out}/report.json`);
+    for (const line of truncationLines(report.truncation as TruncationReport)) console.log(line);
+    console.log(`details in ${flags.out}/report.json`);
   });
 }

@@ -8,7 +8,7 @@ import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-w
 import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
-import type { TruncationPolicy } from "./truncate.js";
+import { DEFAULT_TRUNCATION, type TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
 import type { TokenizedExample } from "../tokenizer/index.js";
 
@@ -43,7 +43,7 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
     chatTemplate: o.chatTemplate,
     trainOn: o.trainOn ?? "all",
     maxSeqLength: o.maxSeqLength ?? DEFAULT_MAX_SEQ_LENGTH,
-    truncation: o.truncation ?? "drop",
+    truncation: o.truncation ?? DEFAULT_TRUNCATION,
     valFile: o.valFile,
     valFraction: o.valFraction,
     valSize: o.valSize,

@@ -8,6 +8,8 @@ export interface TokenizerSpec {
   modelDir: string;
   chatTemplate?: string;
   trainOn: TrainOn;
+  /** Conversations longer than this also get their split at turn boundaries. */
+  maxSeqLength?: number;
 }
 
 /** Below this many records, loading the tokenizer in each worker costs more than it saves. */
@@ -25,7 +27,7 @@ export async function tokenizeAll(
   workers?: number,
 ): Promise<TokenizeResult[]> {
   const count = Math.max(1, Math.min(workers ?? availableParallelism(), Math.ceil(records.length / BATCH)));
-  if (count === 1 || records.length < MIN_RECORDS_FOR_WORKERS) return records.map((r) => tokenizeRecord(tok, r, spec.trainOn));
+  if (count === 1 || records.length < MIN_RECORDS_FOR_WORKERS) return records.map((r) => tokenizeRecord(tok, r, spec.trainOn, spec.maxSeqLength));
   const results = new Array<TokenizeResult>(records.length);
   let next = 0;
   const pool = Array.from({ length: count }, () => startWorker(spec));
