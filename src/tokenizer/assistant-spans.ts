@@ -43,6 +43,9 @@ function findContent(text: string, content: string, from: number): { start: numb
  * render, and the content is searched after it — so headers and scaffolding the template adds before the
  * content (Qwen3's empty `<think></think>`) stay untrained. Templates that rewrite earlier turns are not
  * prefix-preserving; for them the content is searched turn by turn after the previous turn's content.
+ * Rendering every prefix costs turns × length (quadratic on long chats), so the generation header is first taken
+ * from a short window (system prompt + the turn before) and used when the full text has it right where the previous
+ * turn's content ends; only otherwise is the whole prefix rendered.
  */
 export function renderWithAssistantSpans(
   template: ChatTemplate,
@@ -62,9 +65,13 @@ export function renderWithAssistantSpans(
       if (found) cursor = found.end;
       return;
     }
-    const prompt = renderPromptOrUndefined(template, messages.slice(0, i), options);
-    if (prompt !== undefined && text.startsWith(prompt)) cursor = Math.max(cursor, prompt.length);
-    else prefixPreserving = false;
+    const header = generationHeader(template, messages, i, options);
+    if (header !== undefined && text.startsWith(header, cursor)) cursor += header.length;
+    else {
+      const prompt = renderPromptOrUndefined(template, messages.slice(0, i), options);
+      if (prompt !== undefined && text.startsWith(prompt)) cursor = Math.max(cursor, prompt.length);
+      else prefixPreserving = false;
+    }
     const hasToolCalls = (message.tool_calls?.length ?? 0) > 0;
     const found = findContent(text, message.content, cursor);
     if (!found && !(hasToolCalls && message.content.trim() === "")) {
@@ -78,6 +85,30 @@ export function renderWithAssistantSpans(
     cursor = span.end;
   });
   return { text, spans, prefixPreserving };
+}
+
+/**
+ * What the template prints between the end of turn i-1's content and turn i's answer (closing tags and the
+ * generation prompt), rendered from the system prompt and turn i-1 alone; undefined when that window is the whole
+ * prefix anyway, or the template refuses it, or turn i-1's content is not found in it.
+ */
+function generationHeader(
+  template: ChatTemplate,
+  messages: readonly ChatMessage[],
+  i: number,
+  options: Omit<RenderOptions, "addGenerationPrompt">,
+): string | undefined {
+  let lead = 0;
+  while (lead < i && messages[lead].role === "system") lead++;
+  if (i - 1 <= lead) return undefined;
+  const previous = messages[i - 1];
+  const prompt = renderPromptOrUndefined(template, [...messages.slice(0, lead), previous], options);
+  if (prompt === undefined) return undefined;
+  for (const candidate of [previous.content, previous.content.trim()]) {
+    const at = candidate.length > 0 ? prompt.lastIndexOf(candidate) : -1;
+    if (at >= 0) return prompt.slice(at + candidate.length);
+  }
+  return undefined;
 }
 
 function renderPromptOrUndefined(
