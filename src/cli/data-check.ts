@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { checkData, formatProblem, histogramLines, type AssistantFirstReport, type CheckReport } from "../data/index.js";
+import { DataProgress } from "./data-progress.js";
 import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
 
 /** Problems printed on the terminal before "… and N more" (--json prints all). */
@@ -54,7 +55,8 @@ export function registerDataCheck(data: Command): void {
       .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", 1, 256, true))
       .option("--json", "print one machine-readable report"),
   ).action(async (files: string[], flags: ReadingFlags & { model?: string; json?: boolean; workers?: number }) => {
-    const report = await checkData(files, { ...readingOptions(flags), modelDir: flags.model, workers: flags.workers });
+    const progress = new DataProgress();
+    const report = await checkData(files, { ...readingOptions(flags), modelDir: flags.model, workers: flags.workers, onProgress: progress.update }).finally(() => progress.stop());
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else printReport(report);
     if (!report.ok) process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_MAX_SEQ_LENGTH, prepareDataset, TRUNCATION_POLICIES, DEFAULT_TRUNCATION, type TruncationReport, type AssistantFirstReport, type TruncationPolicy } from "../data/index.js";
+import { DataProgress } from "./data-progress.js";
 import { printAssistantFirst, printRoleAliases } from "./data-check.js";
 import { addReadingOptions, numberOption, readingOptions, type ReadingFlags } from "./data-options.js";
 
@@ -48,6 +49,7 @@ export function registerDataPrepare(data: Command): void {
       .option("--force", "recompute even when the output folder holds a result for the same inputs and options")
       .option("--json", "print the report as JSON"),
   ).action(async (files: string[], flags: PrepareFlags) => {
+    const progress = new DataProgress();
     const { cached, report } = await prepareDataset(files, {
       ...readingOptions(flags),
       modelDir: flags.model,
@@ -58,7 +60,8 @@ export function registerDataPrepare(data: Command): void {
       skipInvalid: flags.skipInvalid,
       workers: flags.workers,
       force: flags.force,
-    });
+      onProgress: progress.update,
+    }).finally(() => progress.stop());
     if (flags.json) return console.log(JSON.stringify({ cached, ...report }, null, 2));
     if (cached) return console.log(`${flags.out}: up to date (same inputs and options; --force recomputes)`);
     const split = report.split as { train: number; val: number };

@@ -37,7 +37,7 @@ export async function checkData(files: readonly string[], options: CheckOptions 
     const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
     if ([...data.train, ...data.val].some((r) => r.kind === "chat")) tok.requireChatTemplate();
     const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const };
-    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers });
+    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers, onProgress: options.onProgress });
     problems.push(...tokenized.problems);
     lengths = tokenized.lengths;
   }

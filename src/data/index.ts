@@ -17,5 +17,6 @@ export { splitRecords, findLeakage, DEFAULT_VAL_FRACTION, type SplitOptions, typ
 export { type PolicyOutcome, type TruncationReport } from "./truncation-report.js";
 export { TRUNCATION_POLICIES, DEFAULT_TRUNCATION, emptyTruncationCounts, truncate, type TruncationCounts, type TruncationPolicy } from "./truncate.js";
 export { ASSISTANT_FIRST_POLICIES, DEFAULT_ASSISTANT_FIRST, applyAssistantFirst, type AssistantFirstPolicy, type AssistantFirstReport } from "./assistant-first.js";
+export { type DataProgressEvent, type DataProgressListener } from "./progress.js";
 export { histogramLines, type LengthStats } from "./length-stats.js";
 export { DATA_FORMATS, formatProblem, type DataFormat, type Problem, type TrainingRecord, type SourceLocation } from "./types.js";

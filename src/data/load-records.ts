@@ -1,12 +1,15 @@
 import { InputError } from "../util/errors.js";
 import type { CleanOptions, RoleAliasCounts } from "./clean.js";
 import { detectFormat, FORMAT_EXPECTATIONS, toRecord } from "./formats.js";
+import type { DataProgressListener } from "./progress.js";
 import { readRows } from "./readers/index.js";
 import type { DataFormat, Problem, TrainingRecord } from "./types.js";
 
 export interface LoadOptions extends CleanOptions {
   /** Skip detection and read every file as this format. */
   format?: DataFormat;
+  /** Told of the rows read, every 1000 and at the end. */
+  onProgress?: DataProgressListener;
 }
 
 export interface FileSummary {
@@ -35,10 +38,12 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
   const problems: Problem[] = [];
   const summaries: FileSummary[] = [];
   const roleAliases: RoleAliasCounts = {};
+  let read = 0;
   for (const file of files) {
     const summary: FileSummary = { file, format: options.format, rows: 0, valid: 0 };
     for await (const row of readRows(file)) {
       summary.rows++;
+      if (++read % 1000 === 0) options.onProgress?.({ phase: "read", records: read, done: false });
       if (row instanceof InputError) {
         problems.push({ file, line: row.line ?? 0, field: row.field, message: stripLocation(row) });
         continue;
@@ -60,6 +65,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
     }
     summaries.push(summary);
   }
+  options.onProgress?.({ phase: "read", records: read, done: true });
   return { records, problems, files: summaries, roleAliases };
 }
 

@@ -106,6 +106,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     maxSeqLength: settings.maxSeqLength as number,
     truncation: settings.truncation as TruncationPolicy,
     workers: options.workers,
+    onProgress: options.onProgress,
   });
   if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected");
   mkdirSync(options.outDir, { recursive: true });

@@ -1,4 +1,5 @@
 import { IGNORE_INDEX, type LoraTokenizer, type TokenizedExample } from "../tokenizer/index.js";
+import type { DataProgressListener } from "./progress.js";
 import { lengthStats, type LengthStats } from "./length-stats.js";
 import { tokenizeAll, type TokenizerSpec } from "./tokenize-all.js";
 import type { TruncationPolicy } from "./truncate.js";
@@ -9,6 +10,7 @@ export interface TokenizeSplitsOptions {
   maxSeqLength?: number;
   truncation: TruncationPolicy;
   workers?: number;
+  onProgress?: DataProgressListener;
 }
 
 export interface TokenizedSplits {
@@ -30,7 +32,7 @@ export async function tokenizeSplits(
   options: TokenizeSplitsOptions,
 ): Promise<TokenizedSplits> {
   const all = [...splits.train, ...splits.val];
-  const results = await tokenizeAll(all, tok, { ...spec, maxSeqLength: options.maxSeqLength }, options.workers);
+  const results = await tokenizeAll(all, tok, { ...spec, maxSeqLength: options.maxSeqLength }, options.workers, options.onProgress);
   const out: TokenizedSplits = {
     train: [],
     val: [],
