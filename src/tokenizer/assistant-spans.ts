@@ -44,8 +44,8 @@ function findContent(text: string, content: string, from: number): { start: numb
  * content (Qwen3's empty `<think></think>`) stay untrained. Templates that rewrite earlier turns are not
  * prefix-preserving; for them the content is searched turn by turn after the previous turn's content.
  * Rendering every prefix costs turns × length (quadratic on long chats), so the generation header is first taken
- * from a short window (system prompt + the turn before) and used when the full text has it right where the previous
- * turn's content ends; only otherwise is the whole prefix rendered.
+ * from a short window (system prompt + the turn before, cached by shape) and used when the full text has it right
+ * where the previous turn's content ends; only otherwise is the whole prefix rendered.
  */
 export function renderWithAssistantSpans(
   template: ChatTemplate,
@@ -87,10 +87,16 @@ export function renderWithAssistantSpans(
   return { text, spans, prefixPreserving };
 }
 
+/** Stands for turn i-1's content in the window, so one rendered header serves every turn of that shape. */
+const PLACEHOLDER = "loraforge window placeholder";
+const MAX_CACHED_HEADERS = 1024;
+const headerCache = new WeakMap<ChatTemplate, Map<string, string | undefined>>();
+
 /**
  * What the template prints between the end of turn i-1's content and turn i's answer (closing tags and the
- * generation prompt), rendered from the system prompt and turn i-1 alone; undefined when that window is the whole
- * prefix anyway, or the template refuses it, or turn i-1's content is not found in it.
+ * generation prompt), rendered from the system prompt and turn i-1 alone with a placeholder for its content, and
+ * cached per template for windows of the same shape; undefined when that window is the whole prefix anyway, or
+ * the template refuses it. The caller uses it only where the full text has it.
  */
 function generationHeader(
   template: ChatTemplate,
@@ -101,14 +107,17 @@ function generationHeader(
   let lead = 0;
   while (lead < i && messages[lead].role === "system") lead++;
   if (i - 1 <= lead) return undefined;
-  const previous = messages[i - 1];
-  const prompt = renderPromptOrUndefined(template, [...messages.slice(0, lead), previous], options);
-  if (prompt === undefined) return undefined;
-  for (const candidate of [previous.content, previous.content.trim()]) {
-    const at = candidate.length > 0 ? prompt.lastIndexOf(candidate) : -1;
-    if (at >= 0) return prompt.slice(at + candidate.length);
-  }
-  return undefined;
+  const window = [...messages.slice(0, lead), { ...messages[i - 1], content: PLACEHOLDER }];
+  const key = JSON.stringify([window, options]);
+  let cache = headerCache.get(template);
+  if (!cache) headerCache.set(template, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key);
+  const prompt = renderPromptOrUndefined(template, window, options);
+  const at = prompt?.lastIndexOf(PLACEHOLDER) ?? -1;
+  const header = prompt !== undefined && at >= 0 ? prompt.slice(at + PLACEHOLDER.length) : undefined;
+  if (cache.size >= MAX_CACHED_HEADERS) cache.clear();
+  cache.set(key, header);
+  return header;
 }
 
 function renderPromptOrUndefined(
