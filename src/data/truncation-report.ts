@@ -72,10 +72,11 @@ export function applyTruncation(
 ): TokenizedExample[] {
   const trained = countTrained(example.labels);
   if (maxLength === undefined || example.inputIds.length <= maxLength) {
+    const runs = trainedRuns(example.labels).length;
     for (const outcome of Object.values(report.policies)) {
       outcome.records.whole++;
       outcome.records.written++;
-      outcome.turns.kept += trainedRuns(example.labels).length;
+      outcome.turns.kept += runs;
       outcome.trainedTokens.kept += trained;
     }
     return [example];
