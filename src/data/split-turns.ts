@@ -5,7 +5,7 @@ import { TemplateError, type ChatMessage, type TokenizedExample } from "../token
  * boundaries. Each record starts a new run of trained turns, takes as many following turns as fit, then as much
  * preceding context as fits (those earlier answers untrained, as they are trained in the record before); the
  * leading system prompt is kept in every record. A turn (its question and answer) that does not fit even alone is
- * returned over-long, for the caller's fallback cut. Token counts are first estimated per message, then every
+ * returned over-long, for the caller's fallback cut; one the template refuses even alone is left out. Token counts are first estimated per message, then every
  * record is tokenized for real and shrunk (context first) until it fits. See docs/data.md.
  */
 export interface TurnPiece extends TokenizedExample {
@@ -65,11 +65,10 @@ export function splitByTurns(
     for (;;) {
       const example = tokenizeOrUndefined(build(first, start, end), tokenize);
       const fits = example !== undefined && example.inputIds.length <= maxLength;
-      if (example && (fits || (first === start && end === start))) {
-        pieces.push({ ...example, overLength: !fits });
-        break;
-      }
-      if (!example && first === start && end === start) throw new TemplateError(`turn ending at message ${groups[start].to + 1} cannot be templated on its own`);
+      const alone = first === start && end === start;
+      // A turn the template refuses even alone is left out (the report counts it dropped).
+      if (example && (fits || alone)) pieces.push({ ...example, overLength: !fits });
+      if (fits || alone) break;
       if (first < start) first++;
       else end--;
     }

@@ -91,12 +91,16 @@ export function applyTruncation(
     if (policy === "drop") {
       outcome.turns.dropped += trainedRuns(example.labels).length;
     } else if (policy === "turns" && pieces) {
+      const turnsBefore = outcome.turns.kept + outcome.turns.cut + outcome.turns.dropped;
       for (const piece of pieces) {
         const { overLength, ...tokens } = piece;
         const kept = cut(tokens, maxLength, "right", outcome);
         wasCut ||= overLength;
         if (kept) written.push(kept);
       }
+      // Turns in no piece (the template refused them alone) are dropped.
+      const seen = outcome.turns.kept + outcome.turns.cut + outcome.turns.dropped - turnsBefore;
+      outcome.turns.dropped += Math.max(0, trainedRuns(example.labels).length - seen);
     } else {
       const kept = cut(example, maxLength, policy, outcome);
       wasCut = true;

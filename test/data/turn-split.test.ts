@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { IGNORE_INDEX, loadTokenizer, type ChatMessage } from "../../src/tokenizer/index.js";
+import { IGNORE_INDEX, loadTokenizer, TemplateError, type ChatMessage } from "../../src/tokenizer/index.js";
+import { splitByTurns, type TurnPiece } from "../../src/data/split-turns.js";
 import type { TruncationReport } from "../../src/data/index.js";
 import { jsonl, LLAMA31, runCli, tempDir, writeFixture } from "./helpers.js";
 
@@ -77,4 +78,43 @@ test("turns: the long first turn is cut alone; the rest packs forward, then take
     turns: { kept: 4, cut: 0, dropped: 1 },
     trainedTokens: { kept: 2 + 53, dropped: full - 53 },
   });
+});
+
+/** A stand-in tokenizer: one token per message plus one per content character; trained = assistant, weight ≠ 0. */
+function fakeTokenize(refuse: (m: ChatMessage[]) => boolean) {
+  return (messages: ChatMessage[]) => {
+    if (refuse(messages)) throw new TemplateError("refused");
+    const inputIds: number[] = [];
+    const labels: number[] = [];
+    for (const m of messages) {
+      const trained = m.role === "assistant" && m.weight !== 0;
+      for (let i = 0; i <= m.content.length; i++) {
+        inputIds.push(1);
+        labels.push(trained && i > 0 ? 1 : IGNORE_INDEX);
+      }
+    }
+    return { inputIds, labels };
+  };
+}
+
+test("splitByTurns: estimates that are too low are corrected by shrinking (context first); a refused turn is left out", () => {
+  const m = (role: string, n: number, letter = "x"): ChatMessage => ({ role, content: letter.repeat(n) });
+  const messages = [m("system", 4), m("user", 5), m("assistant", 10, "y"), m("user", 5), m("assistant", 10), m("user", 5), m("assistant", 10), m("user", 3), m("assistant", 3)];
+  const trained = [2, 4, 6, 8];
+  // True sizes: system 5, the three long groups 6 + 11 = 17 each, the short one 4 + 4 = 8; estimated at half.
+  const half = (i: number) => (messages[i].content.length + 1) / 2;
+  const shape = (pieces: TurnPiece[]) => pieces.map((p) => [p.inputIds.length, p.labels.filter((l) => l !== IGNORE_INDEX).length, p.overLength]);
+  // Record 1 plans groups 0–2 (28 estimated), really 56: shrunk to group 0 (22). Record 2 plans groups 1–3, shrunk to
+  // group 1 (22). Record 3 plans groups 2–3 with group 1 as context (23.5 estimated, really 47): the context goes (30).
+  assert.deepEqual(shape(splitByTurns(messages, trained, 30, half, fakeTokenize(() => false))), [
+    [22, 10, false],
+    [22, 10, false],
+    [30, 13, false],
+  ]);
+  // A template that refuses any record where the "y" answer is trained: that turn is left out, the rest as before.
+  const refuse = (ms: ChatMessage[]) => ms.some((x) => x.content.startsWith("y") && x.weight !== 0);
+  assert.deepEqual(shape(splitByTurns(messages, trained, 30, half, fakeTokenize(refuse))), [
+    [22, 10, false],
+    [30, 13, false],
+  ]);
 });
