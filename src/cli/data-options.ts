@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { DATA_FORMATS } from "../data/index.js";
+import { ASSISTANT_FIRST_POLICIES, DATA_FORMATS, DEFAULT_ASSISTANT_FIRST, type AssistantFirstPolicy } from "../data/index.js";
 import { numberOption } from "./number-option.js";
 
 /** Options that every data command shares: how files are read and cleaned, split and deduplicated. */
@@ -13,7 +13,12 @@ export function addReadingOptions(command: Command): Command {
     .option("--val-file <file>", "use this file as the validation split instead of a random split")
     .option("--seed <n>", "seed of the split and of sampling (default 42)", numberOption("--seed", { min: 0, max: 2 ** 32 - 1, integer: true }))
     .option("--threshold <x>", "near-duplicate Jaccard threshold on word 3-gram shingles (default 0.9)", numberOption("--threshold", { min: 0.01, max: 1 }))
-    .option("--no-near-dedupe", "skip near-duplicate detection (exact duplicates are still removed)");
+    .option("--no-near-dedupe", "skip near-duplicate detection (exact duplicates are still removed)")
+    .addOption(
+      new Option("--assistant-first <policy>", "conversations that start with the assistant: keep, drop, or train only the later turns")
+        .choices(ASSISTANT_FIRST_POLICIES)
+        .default(DEFAULT_ASSISTANT_FIRST),
+    );
 }
 
 export interface ReadingFlags {
@@ -26,6 +31,7 @@ export interface ReadingFlags {
   seed?: number;
   threshold?: number;
   nearDedupe: boolean;
+  assistantFirst: AssistantFirstPolicy;
 }
 
 /** The analyze options the reading flags stand for. */
@@ -40,5 +46,6 @@ export function readingOptions(flags: ReadingFlags) {
     seed: flags.seed,
     threshold: flags.threshold,
     nearDuplicates: flags.nearDedupe,
+    assistantFirst: flags.assistantFirst,
   };
 }

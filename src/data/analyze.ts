@@ -1,3 +1,5 @@
+import { applyAssistantFirst, DEFAULT_ASSISTANT_FIRST, type AssistantFirstPolicy, type AssistantFirstReport } from "./assistant-first.js";
+import { countAlias, type RoleAliasCounts } from "./clean.js";
 import { dedupe, DEFAULT_NEAR_DUPLICATE_THRESHOLD, type DedupeReport } from "./dedupe.js";
 import { loadRecords, type FileSummary, type LoadOptions } from "./load-records.js";
 import { findLeakage, splitRecords, type LeakagePair } from "./split.js";
@@ -14,6 +16,8 @@ export interface AnalyzeOptions extends LoadOptions {
   /** Near-duplicate Jaccard threshold (default 0.9); `nearDuplicates: false` turns the search off. */
   threshold?: number;
   nearDuplicates?: boolean;
+  /** Conversations that start with a trained assistant turn: keep, drop, or train only later turns (default). */
+  assistantFirst?: AssistantFirstPolicy;
 }
 
 export interface AnalyzedData {
@@ -23,21 +27,29 @@ export interface AnalyzedData {
   train: TrainingRecord[];
   val: TrainingRecord[];
   leakage: LeakagePair[];
+  assistantFirst: AssistantFirstReport;
+  roleAliases: RoleAliasCounts;
 }
 
 /** Read + validate + clean, dedupe (exact → conflicts → near), split, and find train/validation leakage. */
 export async function analyzeData(files: readonly string[], options: AnalyzeOptions = {}): Promise<AnalyzedData> {
   const threshold = options.threshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
   const dedupeOptions = { threshold, nearDuplicates: options.nearDuplicates };
+  const policy = options.assistantFirst ?? DEFAULT_ASSISTANT_FIRST;
   const loaded = await loadRecords(files, options);
-  const { kept, report } = dedupe(loaded.records, dedupeOptions);
+  const opening = applyAssistantFirst(loaded.records, policy);
+  const { kept, report } = dedupe(opening.kept, dedupeOptions);
   let train: TrainingRecord[];
   let val: TrainingRecord[];
   let summaries = loaded.files;
   let problems = loaded.problems;
   if (options.valFile !== undefined) {
     const held = await loadRecords([options.valFile], options);
-    const heldOut = dedupe(held.records, dedupeOptions);
+    for (const [name, { role, count }] of Object.entries(held.roleAliases)) countAlias(loaded.roleAliases, name, role, count);
+    const heldOpening = applyAssistantFirst(held.records, policy);
+    opening.report.records.push(...heldOpening.report.records);
+    opening.report.dropped += heldOpening.report.dropped;
+    const heldOut = dedupe(heldOpening.kept, dedupeOptions);
     [train, val] = [kept, heldOut.kept];
     summaries = [...summaries, ...held.files];
     problems = [...problems, ...held.problems];
@@ -51,5 +63,5 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
   // only a separate validation file (or dedupe turned off) can.
   const canLeak = options.valFile !== undefined || options.nearDuplicates === false;
   const leakage = canLeak ? findLeakage(train, val, threshold) : [];
-  return { files: summaries, problems, duplicates: report, train, val, leakage };
+  return { files: summaries, problems, duplicates: report, train, val, leakage, assistantFirst: opening.report, roleAliases: loaded.roleAliases };
 }

@@ -1,5 +1,5 @@
 import { loadTokenizer } from "../tokenizer/index.js";
-import { analyzeData, type AnalyzeOptions } from "./analyze.js";
+import { analyzeData, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
 import type { LengthStats } from "./length-stats.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { DataFormat, Problem } from "./types.js";
@@ -19,6 +19,10 @@ export interface CheckReport {
   details: Awaited<ReturnType<typeof analyzeData>>["duplicates"];
   leakage: Awaited<ReturnType<typeof analyzeData>>["leakage"];
   split: { train: number; val: number };
+  /** Conversations that start with the assistant (a warning, not an error), and what the policy did. */
+  assistantFirst: AnalyzedData["assistantFirst"];
+  /** Role names mapped to a canonical role, with how many messages used each. */
+  roleAliases: AnalyzedData["roleAliases"];
   lengths?: { train: LengthStats; val: LengthStats };
   /** False when the report found errors (invalid records, or records the template rejects). */
   ok: boolean;
@@ -33,7 +37,7 @@ export async function checkData(files: readonly string[], options: CheckOptions 
     const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
     if ([...data.train, ...data.val].some((r) => r.kind === "chat")) tok.requireChatTemplate();
     const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const };
-    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers });
+    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers, onProgress: options.onProgress });
     problems.push(...tokenized.problems);
     lengths = tokenized.lengths;
   }
@@ -47,6 +51,8 @@ export async function checkData(files: readonly string[], options: CheckOptions 
     details: data.duplicates,
     leakage: data.leakage,
     split: { train: data.train.length, val: data.val.length },
+    assistantFirst: data.assistantFirst,
+    roleAliases: data.roleAliases,
     lengths,
     ok: problems.length === 0,
   };

@@ -20,7 +20,7 @@ export interface DuplicatePair {
 export interface DedupeReport {
   exact: DuplicatePair[];
   near: DuplicatePair[];
-  /** The same prompt with different answers: both records are kept. */
+  /** The same prompt (with at least one user turn) with different answers: both records are kept. */
   conflicts: Array<{ first: SourceLocation; second: SourceLocation }>;
 }
 

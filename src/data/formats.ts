@@ -1,5 +1,5 @@
 import type { ChatMessage } from "../tokenizer/index.js";
-import { canonicalRole, cleanText, KNOWN_ROLES, type CleanOptions } from "./clean.js";
+import { canonicalRole, cleanText, countAlias, KNOWN_ROLES, type CleanOptions, type RoleAliasCounts } from "./clean.js";
 import type { DataFormat, Problem, RawRow, TrainingRecord } from "./types.js";
 
 /** The keys that identify each format, in detection order. */
@@ -37,6 +37,7 @@ function messagesFrom(
   keys: { role: string; content: string },
   problems: RowProblems,
   clean: CleanOptions,
+  aliases: RoleAliasCounts,
 ): ChatMessage[] {
   if (!Array.isArray(list)) {
     problems.add(field, `expected a list of messages, got ${describe(list)}`);
@@ -55,6 +56,7 @@ function messagesFrom(
     const role = typeof rawRole === "string" ? canonicalRole(rawRole) : undefined;
     if (typeof rawRole !== "string") problems.add(`${at}.${keys.role}`, `expected a role string, got ${describe(rawRole)}`);
     else if (!role) problems.add(`${at}.${keys.role}`, `unknown role "${rawRole}" (expected ${KNOWN_ROLES.join(", ")} or an alias)`);
+    else countAlias(aliases, rawRole, role);
     const toolCalls = Array.isArray(m.tool_calls) && m.tool_calls.length > 0 ? (m.tool_calls as unknown[]) : undefined;
     const rawContent = m[keys.content] ?? (toolCalls ? "" : undefined);
     if (typeof rawContent !== "string") {
@@ -97,8 +99,11 @@ function stringField(value: Record<string, unknown>, key: string, problems: RowP
   return text;
 }
 
-/** One raw row as a TrainingRecord of the given format, or the list of what is wrong with it. */
-export function toRecord(row: RawRow, format: DataFormat, clean: CleanOptions = {}): Conversion {
+/**
+ * One raw row as a TrainingRecord of the given format, or the list of what is wrong with it. Role aliases it maps
+ * are counted into `aliases`.
+ */
+export function toRecord(row: RawRow, format: DataFormat, clean: CleanOptions = {}, aliases: RoleAliasCounts = {}): Conversion {
   const problems = new RowProblems(row);
   if (row.value === null || typeof row.value !== "object" || Array.isArray(row.value)) {
     problems.add(undefined, `expected a JSON object (a ${format} record), got ${describe(row.value)}`);
@@ -115,7 +120,7 @@ export function toRecord(row: RawRow, format: DataFormat, clean: CleanOptions = 
   if (format === "messages" || format === "sharegpt") {
     const field = format === "messages" ? "messages" : "conversations";
     const keys = format === "messages" ? { role: "role", content: "content" } : { role: "from", content: "value" };
-    const messages = messagesFrom(value[field], field, keys, problems, clean);
+    const messages = messagesFrom(value[field], field, keys, problems, clean, aliases);
     requireAssistant(messages, field, problems);
     const tools = Array.isArray(value.tools) ? (value.tools as unknown[]) : undefined;
     record = { source, format, kind: "chat", messages, ...(tools ? { tools } : {}) };
@@ -136,8 +141,8 @@ export function toRecord(row: RawRow, format: DataFormat, clean: CleanOptions = 
       if (value.completion.trim() === "") problems.add("completion", "empty");
       record = { source, format, kind: "completion", prompt: value.prompt.normalize("NFC"), completion: value.completion.normalize("NFC") };
     } else if (Array.isArray(value.prompt) && Array.isArray(value.completion)) {
-      const prompt = messagesFrom(value.prompt, "prompt", { role: "role", content: "content" }, problems, clean);
-      const completion = messagesFrom(value.completion, "completion", { role: "role", content: "content" }, problems, clean);
+      const prompt = messagesFrom(value.prompt, "prompt", { role: "role", content: "content" }, problems, clean, aliases);
+      const completion = messagesFrom(value.completion, "completion", { role: "role", content: "content" }, problems, clean, aliases);
       requireAssistant(completion, "completion", problems);
       const untrainedPrompt = prompt.map((m) => (m.role === "assistant" ? { ...m, weight: 0 as const } : m));
       record = { source, format, kind: "chat", messages: [...untrainedPrompt, ...completion] };

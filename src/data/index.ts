@@ -14,7 +14,10 @@ export { analyzeData, DEFAULT_SEED, type AnalyzeOptions, type AnalyzedData } fro
 export { loadRecords, type LoadOptions, type LoadedData } from "./load-records.js";
 export { dedupe, DEFAULT_NEAR_DUPLICATE_THRESHOLD, type DedupeOptions, type DedupeReport } from "./dedupe.js";
 export { heldOutIndices, splitRecords, findLeakage, DEFAULT_VAL_FRACTION, type SplitOptions, type LeakagePair } from "./split.js";
-export { TRUNCATION_POLICIES, emptyTruncationCounts, truncate, type TruncationCounts, type TruncationPolicy } from "./truncate.js";
+export { type PolicyOutcome, type TruncationReport } from "./truncation-report.js";
+export { TRUNCATION_POLICIES, DEFAULT_TRUNCATION, emptyTruncationCounts, truncate, type TruncationCounts, type TruncationPolicy } from "./truncate.js";
+export { ASSISTANT_FIRST_POLICIES, DEFAULT_ASSISTANT_FIRST, applyAssistantFirst, type AssistantFirstPolicy, type AssistantFirstReport } from "./assistant-first.js";
+export { type DataProgressEvent, type DataProgressListener } from "./progress.js";
 export { histogramLines, type LengthStats } from "./length-stats.js";
 export { DATA_FORMATS, formatProblem, type DataFormat, type Problem, type TrainingRecord, type SourceLocation } from "./types.js";
 export { isPreparedFile, isPreparedFolder, parsePreparedLine, readPreparedFile, readPreparedLines, type PreparedRecord } from "./prepared-data.js";

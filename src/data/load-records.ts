@@ -1,12 +1,15 @@
 import { InputError } from "../util/errors.js";
-import type { CleanOptions } from "./clean.js";
+import type { CleanOptions, RoleAliasCounts } from "./clean.js";
 import { detectFormat, FORMAT_EXPECTATIONS, toRecord } from "./formats.js";
+import type { DataProgressListener } from "./progress.js";
 import { readRows } from "./readers/index.js";
 import type { DataFormat, Problem, TrainingRecord } from "./types.js";
 
 export interface LoadOptions extends CleanOptions {
   /** Skip detection and read every file as this format. */
   format?: DataFormat;
+  /** Told of the rows read, every 1000 and at the end. */
+  onProgress?: DataProgressListener;
 }
 
 export interface FileSummary {
@@ -22,6 +25,8 @@ export interface LoadedData {
   /** Every row-level problem (malformed lines, wrong types, missing fields, …). */
   problems: Problem[];
   files: FileSummary[];
+  /** Role names mapped to a canonical role (gpt → assistant, …), with how many messages used each. */
+  roleAliases: RoleAliasCounts;
 }
 
 /**
@@ -32,10 +37,13 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
   const records: TrainingRecord[] = [];
   const problems: Problem[] = [];
   const summaries: FileSummary[] = [];
+  const roleAliases: RoleAliasCounts = {};
+  let read = 0;
   for (const file of files) {
     const summary: FileSummary = { file, format: options.format, rows: 0, valid: 0 };
     for await (const row of readRows(file)) {
       summary.rows++;
+      if (++read % 1000 === 0) options.onProgress?.({ phase: "read", records: read, done: false });
       if (row instanceof InputError) {
         problems.push({ file, line: row.line ?? 0, field: row.field, message: stripLocation(row) });
         continue;
@@ -48,7 +56,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
           line: row.line,
         }, { hint: "rename the columns/keys, or pass --format to say which format the file holds" });
       }
-      const converted = toRecord(row, summary.format, options);
+      const converted = toRecord(row, summary.format, options, roleAliases);
       if ("problems" in converted) problems.push(...converted.problems);
       else {
         records.push(converted.record);
@@ -57,7 +65,8 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
     }
     summaries.push(summary);
   }
-  return { records, problems, files: summaries };
+  options.onProgress?.({ phase: "read", records: read, done: true });
+  return { records, problems, files: summaries, roleAliases };
 }
 
 /** The message of a located InputError without the "file, line N: " prefix (the Problem carries both). */

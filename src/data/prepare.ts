@@ -5,9 +5,10 @@ import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
 import { analyzeData, type AnalyzeOptions } from "./analyze.js";
 import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-write.js";
+import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
-import type { TruncationPolicy } from "./truncate.js";
+import { DEFAULT_TRUNCATION, type TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
 
 export const DEFAULT_MAX_SEQ_LENGTH = 2048;
@@ -43,7 +44,7 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
     chatTemplate: o.chatTemplate,
     trainOn: o.trainOn ?? "all",
     maxSeqLength: o.maxSeqLength ?? DEFAULT_MAX_SEQ_LENGTH,
-    truncation: o.truncation ?? "drop",
+    truncation: o.truncation ?? DEFAULT_TRUNCATION,
     valFile: o.valFile,
     valFraction: o.valFraction,
     valSize: o.valSize,
@@ -51,6 +52,7 @@ function outputOptions(files: readonly string[], o: PrepareOptions): Record<stri
     threshold: o.threshold,
     nearDuplicates: o.nearDuplicates ?? true,
     skipInvalid: o.skipInvalid ?? false,
+    assistantFirst: o.assistantFirst ?? DEFAULT_ASSISTANT_FIRST,
   };
 }
 
@@ -130,6 +132,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     maxSeqLength: settings.maxSeqLength as number,
     truncation: settings.truncation as TruncationPolicy,
     workers: options.workers,
+    onProgress: options.onProgress,
   });
   if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
   const report = {
@@ -145,6 +148,8 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
       pairs: data.duplicates,
     },
     leakage: data.leakage,
+    assistantFirst: data.assistantFirst,
+    roleAliases: data.roleAliases,
     split: { train: tokenized.train.length, val: tokenized.val.length },
     truncation: tokenized.truncation,
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,

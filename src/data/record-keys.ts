@@ -22,12 +22,19 @@ export function exactKey(record: TrainingRecord): string {
   return `text\u0000${fold(record.text)}`;
 }
 
-/** The prompt and the answer of a record (everything before the last assistant turn, and that turn). */
+/**
+ * The prompt and the answer of a record (everything before the last assistant turn, and that turn), or undefined
+ * when there is no real prompt to share: a conversation that starts with the assistant (a chunk of a longer chat)
+ * or holds only a system prompt before its answer asks nothing, so two of them are not a conflict.
+ */
 export function promptAndAnswer(record: TrainingRecord): { prompt: string; answer: string } | undefined {
-  if (record.kind === "completion") return { prompt: fold(record.prompt), answer: fold(record.completion) };
+  if (record.kind === "completion") {
+    const prompt = fold(record.prompt);
+    return prompt === "" ? undefined : { prompt, answer: fold(record.completion) };
+  }
   if (record.kind !== "chat") return undefined;
   const last = record.messages.map((m) => m.role).lastIndexOf("assistant");
-  if (last < 0) return undefined;
+  if (last < 0 || !record.messages.slice(0, last).some((m) => m.role === "user" && m.content.trim() !== "")) return undefined;
   const prompt = record.messages.slice(0, last).map((m) => `${m.role}\u0001${fold(m.content)}`).join("\u0002");
   return { prompt, answer: fold(record.messages[last].content) };
 }

@@ -1,16 +1,22 @@
-import { TemplateError, type LoraTokenizer, type TrainOn } from "../tokenizer/index.js";
+import { TemplateError, trainedTurns, type LoraTokenizer, type TrainOn } from "../tokenizer/index.js";
+import { splitByTurns, type TurnPiece } from "./split-turns.js";
 import type { TrainingRecord } from "./types.js";
 
 export type TokenizeResult =
-  | { ok: true; inputIds: number[]; labels: number[]; turnsWithoutEndOfTurn: number }
+  | { ok: true; inputIds: number[]; labels: number[]; turnsWithoutEndOfTurn: number; pieces?: TurnPiece[] }
   | { ok: false; message: string };
 
-/** One record's tokens and labels: assistant-only for chat, completion-only for completion, all for text. */
-export function tokenizeRecord(tok: LoraTokenizer, record: TrainingRecord, trainOn: TrainOn): TokenizeResult {
+/**
+ * One record's tokens and labels: assistant-only for chat, completion-only for completion, all for text. A
+ * conversation longer than `maxSeqLength` also comes with its split at turn boundaries (the `turns` policy).
+ */
+export function tokenizeRecord(tok: LoraTokenizer, record: TrainingRecord, trainOn: TrainOn, maxSeqLength?: number): TokenizeResult {
   try {
     if (record.kind === "chat") {
       const r = tok.tokenizeConversation(record.messages, { trainOn, tools: record.tools });
-      return { ok: true, inputIds: r.inputIds, labels: r.labels, turnsWithoutEndOfTurn: r.turnsWithoutEndOfTurn };
+      const result = { ok: true as const, inputIds: r.inputIds, labels: r.labels, turnsWithoutEndOfTurn: r.turnsWithoutEndOfTurn };
+      if (maxSeqLength === undefined || r.inputIds.length <= maxSeqLength) return result;
+      return { ...result, pieces: turnPieces(tok, record, trainOn, maxSeqLength, r.inputIds.length) };
     }
     const r = record.kind === "completion" ? tok.tokenizePromptCompletion(record.prompt, record.completion) : tok.tokenizeText(record.text);
     return { ok: true, ...r, turnsWithoutEndOfTurn: 0 };
@@ -19,4 +25,12 @@ export function tokenizeRecord(tok: LoraTokenizer, record: TrainingRecord, train
     if (err instanceof TemplateError) return { ok: false, message: err.message };
     throw err;
   }
+}
+
+/** Per-message estimates: the content's own tokens plus an equal share of what the template adds around them. */
+function turnPieces(tok: LoraTokenizer, record: Extract<TrainingRecord, { kind: "chat" }>, trainOn: TrainOn, maxSeqLength: number, total: number): TurnPiece[] {
+  const content = record.messages.map((m) => tok.encode(m.content, { addSpecialTokens: false }).length);
+  const overhead = Math.max(0, total - content.reduce((s, n) => s + n, 0)) / record.messages.length;
+  const tokenize = (messages: typeof record.messages) => tok.tokenizeConversation(messages, { trainOn: "all", tools: record.tools });
+  return splitByTurns(record.messages, trainedTurns(record.messages, trainOn), maxSeqLength, (i) => content[i] + overhead, tokenize);
 }

@@ -8,5 +8,5 @@ import type { TrainingRecord } from "./types.js";
 const spec = workerData as TokenizerSpec;
 const tok = loadTokenizer(spec.modelDir, { chatTemplate: spec.chatTemplate });
 parentPort!.on("message", (batch: { id: number; records: TrainingRecord[] }) => {
-  parentPort!.postMessage({ id: batch.id, results: batch.records.map((r) => tokenizeRecord(tok, r, spec.trainOn)) });
+  parentPort!.postMessage({ id: batch.id, results: batch.records.map((r) => tokenizeRecord(tok, r, spec.trainOn, spec.maxSeqLength)) });
 });

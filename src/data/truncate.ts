@@ -1,8 +1,19 @@
 import { IGNORE_INDEX } from "../tokenizer/index.js";
 
-/** What to do with a record longer than max_seq_length: drop it, or keep its first (right) / last (left) tokens. */
-export type TruncationPolicy = "drop" | "left" | "right";
-export const TRUNCATION_POLICIES: readonly TruncationPolicy[] = ["drop", "left", "right"];
+/**
+ * What to do with a record longer than max_seq_length: split a conversation at turn boundaries into several
+ * records (turns, see split-turns.ts; anything else, and a turn too long alone, is cut as by right), drop it, or
+ * keep its first (right) / last (left) tokens.
+ */
+export type TruncationPolicy = "turns" | "drop" | "left" | "right";
+export const TRUNCATION_POLICIES: readonly TruncationPolicy[] = ["turns", "drop", "left", "right"];
+/** The policy that loses least: every assistant turn that fits its own context is kept. */
+export const DEFAULT_TRUNCATION: TruncationPolicy = "turns";
+
+/** The [from, to) token window a cut keeps: the first (right, turns) or last (left) maxLength tokens. */
+export function cutWindow(length: number, maxLength: number, policy: TruncationPolicy): [number, number] {
+  return policy === "left" ? [Math.max(0, length - maxLength), length] : [0, Math.min(length, maxLength)];
+}
 
 export interface TruncationCounts {
   /** Records over the limit. */
@@ -34,7 +45,7 @@ export function truncate(
     counts.dropped++;
     return undefined;
   }
-  const [from, to] = policy === "right" ? [0, maxLength] : [inputIds.length - maxLength, inputIds.length];
+  const [from, to] = cutWindow(inputIds.length, maxLength, policy);
   const lost = [...labels.slice(0, from), ...labels.slice(to)].filter((l) => l !== IGNORE_INDEX);
   if (lost.length > 0) counts.lostTrainedTokens++;
   if (lost.some((id) => endOfTurn.has(id))) counts.lostEndOfTurn++;

@@ -43,6 +43,9 @@ function findContent(text: string, content: string, from: number): { start: numb
  * render, and the content is searched after it — so headers and scaffolding the template adds before the
  * content (Qwen3's empty `<think></think>`) stay untrained. Templates that rewrite earlier turns are not
  * prefix-preserving; for them the content is searched turn by turn after the previous turn's content.
+ * Rendering every prefix costs turns × length (quadratic on long chats), so the generation header is first taken
+ * from a short window (system prompt + the turn before, cached by shape) and used when the full text has it right
+ * where the previous turn's content ends; only otherwise is the whole prefix rendered.
  */
 export function renderWithAssistantSpans(
   template: ChatTemplate,
@@ -62,9 +65,13 @@ export function renderWithAssistantSpans(
       if (found) cursor = found.end;
       return;
     }
-    const prompt = renderPromptOrUndefined(template, messages.slice(0, i), options);
-    if (prompt !== undefined && text.startsWith(prompt)) cursor = Math.max(cursor, prompt.length);
-    else prefixPreserving = false;
+    const header = generationHeader(template, messages, i, options);
+    if (header !== undefined && text.startsWith(header, cursor)) cursor += header.length;
+    else {
+      const prompt = renderPromptOrUndefined(template, messages.slice(0, i), options);
+      if (prompt !== undefined && text.startsWith(prompt)) cursor = Math.max(cursor, prompt.length);
+      else prefixPreserving = false;
+    }
     const hasToolCalls = (message.tool_calls?.length ?? 0) > 0;
     const found = findContent(text, message.content, cursor);
     if (!found && !(hasToolCalls && message.content.trim() === "")) {
@@ -78,6 +85,39 @@ export function renderWithAssistantSpans(
     cursor = span.end;
   });
   return { text, spans, prefixPreserving };
+}
+
+/** Stands for turn i-1's content in the window, so one rendered header serves every turn of that shape. */
+const PLACEHOLDER = "loraforge window placeholder";
+const MAX_CACHED_HEADERS = 1024;
+const headerCache = new WeakMap<ChatTemplate, Map<string, string | undefined>>();
+
+/**
+ * What the template prints between the end of turn i-1's content and turn i's answer (closing tags and the
+ * generation prompt), rendered from the system prompt and turn i-1 alone with a placeholder for its content, and
+ * cached per template for windows of the same shape; undefined when that window is the whole prefix anyway, or
+ * the template refuses it. The caller uses it only where the full text has it.
+ */
+function generationHeader(
+  template: ChatTemplate,
+  messages: readonly ChatMessage[],
+  i: number,
+  options: Omit<RenderOptions, "addGenerationPrompt">,
+): string | undefined {
+  let lead = 0;
+  while (lead < i && messages[lead].role === "system") lead++;
+  if (i - 1 <= lead) return undefined;
+  const window = [...messages.slice(0, lead), { ...messages[i - 1], content: PLACEHOLDER }];
+  const key = JSON.stringify([window, options]);
+  let cache = headerCache.get(template);
+  if (!cache) headerCache.set(template, (cache = new Map()));
+  if (cache.has(key)) return cache.get(key);
+  const prompt = renderPromptOrUndefined(template, window, options);
+  const at = prompt?.lastIndexOf(PLACEHOLDER) ?? -1;
+  const header = prompt !== undefined && at >= 0 ? prompt.slice(at + PLACEHOLDER.length) : undefined;
+  if (cache.size >= MAX_CACHED_HEADERS) cache.clear();
+  cache.set(key, header);
+  return header;
 }
 
 function renderPromptOrUndefined(

@@ -18,4 +18,4 @@ export { TOKENIZER_FILE_NAMES, tokenizerFilePaths } from "./hf-files.js";
 export { TemplateError } from "./errors.js";
 export { FIXED_TEMPLATE_DATE } from "./template-globals.js";
 export { IGNORE_INDEX, type ChatMessage, type TokenizedExample } from "./types.js";
-export { type TrainOn } from "./assistant-spans.js";
+export { trainedTurns, type TrainOn } from "./assistant-spans.js";

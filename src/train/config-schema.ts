@@ -25,8 +25,10 @@ export const dataSchema = z.strictObject({
   chat_template: z.string().min(1).optional(),
   /** Train every assistant turn, or only the last (chat data is always trained on assistant turns only). */
   train_on: z.enum(["all", "last"]).default("all"),
-  truncation: z.enum(["drop", "right", "left"]).default("right"),
+  truncation: z.enum(["turns", "drop", "right", "left"]).default("turns"),
   skip_invalid: z.boolean().default(false),
+  /** Conversations that start with the assistant: keep, drop, or train only the later turns (docs/data.md). */
+  assistant_first: z.enum(["keep", "drop", "later-turns"]).default("later-turns"),
 });
 
 export const loraSchema = z.strictObject({

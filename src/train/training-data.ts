@@ -27,6 +27,7 @@ async function prepareRaw(config: TrainConfig, files: string[], outDir: string):
     truncation: config.data.truncation,
     skipInvalid: config.data.skip_invalid,
     skipInvalidSwitch: "set data.skip_invalid: true",
+    assistantFirst: config.data.assistant_first,
     valFile: config.data.validation,
     valFraction: config.data.validation ? undefined : config.data.val_fraction,
     seed: config.seed,

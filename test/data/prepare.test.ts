@@ -5,7 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { loadTokenizer, IGNORE_INDEX } from "../../src/tokenizer/index.js";
 import { tokenizeAll } from "../../src/data/tokenize-all.js";
-import type { TrainingRecord } from "../../src/data/index.js";
+import type { TrainingRecord, TruncationReport } from "../../src/data/index.js";
 import { chat, jsonl, LLAMA31, runCli, tempDir, writeFixture } from "./helpers.js";
 
 const dir = tempDir();
@@ -59,23 +59,25 @@ test("the same inputs and seed give byte-identical outputs", async () => {
   }
 });
 
-test("truncation policies: drop, and cut right/left with lost trained tokens counted", async () => {
+test("truncation policies: drop, and cut right/left with cut turns counted", async () => {
   const long = writeFixture(dir, "long.jsonl", jsonl([chat("short question", "a fairly long answer ".repeat(20).trim()), chat("q", "tiny")]));
   const run = async (policy: string) => {
     const out = path.join(dir, `trunc-${policy}`);
     const r = await runCli("data", "prepare", long, "--model", LLAMA31, "--out", out, "--max-seq-length", "30", "--truncation", policy, "--val-fraction", "0", "--json");
     assert.equal(r.code, 0, r.stderr);
-    return { report: JSON.parse(r.stdout) as { truncation: Record<string, number> }, train: readJsonl(path.join(out, "train.jsonl")) };
+    return { report: JSON.parse(r.stdout) as { truncation: TruncationReport }, train: readJsonl(path.join(out, "train.jsonl")) };
   };
   const drop = await run("drop");
-  assert.deepEqual(drop.report.truncation, { overLength: 1, dropped: 1, lostTrainedTokens: 0, lostEndOfTurn: 0 });
+  assert.equal(drop.report.truncation.overLength, 1);
+  assert.deepEqual(drop.report.truncation.policies.drop.records, { whole: 1, split: 0, cut: 0, dropped: 1, written: 1 });
   assert.equal(drop.train.length, 1);
   const right = await run("right");
-  assert.deepEqual(right.report.truncation, { overLength: 1, dropped: 0, lostTrainedTokens: 1, lostEndOfTurn: 1 });
+  assert.deepEqual(right.report.truncation.policies.right.turns, { kept: 1, cut: 1, dropped: 0 });
   assert.ok(right.train.every((r) => r.input_ids.length <= 30));
+  assert.notEqual(right.train.find((r) => r.input_ids.length === 30)!.input_ids.at(-1), tok.tokenToId("<|eot_id|>"));
   const left = await run("left");
   assert.equal(left.train[0].input_ids.at(-1), tok.tokenToId("<|eot_id|>"));
-  assert.equal(left.report.truncation.lostEndOfTurn, 0);
+  assert.deepEqual(left.report.truncation.policies.left.turns, { kept: 1, cut: 1, dropped: 0 });
 });
 
 test("--skip-invalid continues and lists the invalid records in report.json", async () => {
