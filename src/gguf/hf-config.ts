@@ -27,10 +27,16 @@ export function hfConfigFromGguf(gguf: GgufFile, storageDtype: "bfloat16" | "flo
     });
   }
   const key = (name: string) => `${arch}.${name}`;
-  const hidden = md.u32(key("embedding_length"));
-  const heads = md.u32(key("attention.head_count"));
-  const kvHeads = md.optU32(key("attention.head_count_kv")) ?? heads;
-  const headDim = md.optU32(key("attention.key_length")) ?? hidden / heads;
+  // Sizes that shape tensors must be positive; a zero would become a division by zero downstream.
+  const positive = (name: string, value: number) => {
+    if (!(Number.isInteger(value) && value > 0)) throw new InputError(`${value} is not a positive integer`, { file: gguf.file, field: key(name) });
+    return value;
+  };
+  const hidden = positive("embedding_length", md.u32(key("embedding_length")));
+  const heads = positive("attention.head_count", md.u32(key("attention.head_count")));
+  const kvHeads = positive("attention.head_count_kv", md.optU32(key("attention.head_count_kv")) ?? heads);
+  if (heads % kvHeads !== 0) throw new InputError(`${kvHeads} KV heads do not divide ${heads} heads`, { file: gguf.file, field: key("attention.head_count_kv") });
+  const headDim = positive("attention.key_length", md.optU32(key("attention.key_length")) ?? hidden / heads);
   const ropeDims = md.optU32(key("rope.dimension_count"));
   if (ropeDims !== undefined && ropeDims !== headDim) {
     throw new InputError(`RoPE over ${ropeDims} of ${headDim} head dimensions (partial rotary) is not supported`, { file: gguf.file, field: key("rope.dimension_count") });
@@ -43,8 +49,8 @@ export function hfConfigFromGguf(gguf: GgufFile, storageDtype: "bfloat16" | "flo
     model_type: target.modelType,
     hidden_act: "silu",
     hidden_size: hidden,
-    intermediate_size: md.u32(key("feed_forward_length")),
-    num_hidden_layers: md.u32(key("block_count")),
+    intermediate_size: positive("feed_forward_length", md.u32(key("feed_forward_length"))),
+    num_hidden_layers: positive("block_count", md.u32(key("block_count"))),
     num_attention_heads: heads,
     num_key_value_heads: kvHeads,
     head_dim: headDim,
