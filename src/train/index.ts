@@ -1,5 +1,6 @@
 // The public face of src/train: config, session (model + adapter + data), the loop, evaluation, report.
 export type { TrainConfig, TrainConfigInput } from "./config-schema.js";
+export { computeDtypeOf } from "./config-schema.js";
 export { loadTrainConfig, resolveConfig, trainConfigJsonSchema } from "./config-load.js";
 export type { TrainPlan, TrainSession } from "./session.js";
 export { describePlan, openSession, readTrainData } from "./session.js";

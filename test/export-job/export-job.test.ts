@@ -208,6 +208,17 @@ describe("export-job: the job folder", () => {
     assert.deepEqual([s.save_strategy, s.save_steps], ["steps", 500]);
     assert.equal(fs.readFileSync(path.join(out, "val.jsonl"), "utf8"), "");
   });
+
+  it("loraforge's bf16 compute mode (bf16: true or compute_dtype: bf16) becomes SFTConfig bf16 over an f32 base", async () => {
+    const prepared = path.join(tmp, "prepared");
+    for (const [name, key] of [["bf16", { bf16: true }], ["compute", { compute_dtype: "bf16" }], ["off", {}]] as const) {
+      const config = writeConfig(tmp, `${name}.yaml`, { model, dtype: "f32", data: { train: prepared }, ...key });
+      const out = path.join(tmp, `job-${name}`);
+      await exportJob({ configFile: config, out });
+      assert.equal(readJob(out).sft.bf16, name !== "off", name);
+      assert.equal(readJob(out).model.dtype, "float32", name);
+    }
+  });
 });
 
 describe("export-job: every config key is mapped, approximated or refused", () => {

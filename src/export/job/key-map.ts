@@ -1,4 +1,5 @@
 import type { TrainConfig } from "../../train/index.js";
+import { computeDtypeOf } from "../../train/index.js";
 import { ConfigError } from "../../util/errors.js";
 import type { BatchPlan } from "./batch-plan.js";
 import type { Strategy } from "./strategies.js";
@@ -55,6 +56,10 @@ export const KEY_RULES: Record<string, KeyRule> = {
         : undefined;
     },
   },
+  // loraforge's bf16 compute mode (bf16 operands, f32 accumulation, f32 LoRA and optimizer) is what bf16 autocast
+  // does; both spellings of the key set it, after `dtype` above has had its say.
+  bf16: { kind: "mapped", apply: ({ config }, out) => (computeDtypeOf(config) === "bf16" ? set(out.sft, "bf16", true) : undefined) },
+  compute_dtype: { kind: "mapped", apply: ({ config }, out) => (computeDtypeOf(config) === "bf16" ? set(out.sft, "bf16", true) : undefined) },
   quantization: {
     kind: "mapped",
     apply: ({ config, strategy }, out) => {
@@ -80,6 +85,7 @@ export const KEY_RULES: Record<string, KeyRule> = {
   "data.train_on": preparedData,
   "data.truncation": preparedData,
   "data.skip_invalid": preparedData,
+  "data.assistant_first": preparedData,
   "lora.r": { kind: "mapped", apply: ({ config }, out) => set(out.lora, "r", config.lora.r) },
   "lora.lora_alpha": { kind: "mapped", apply: ({ config }, out) => set(out.lora, "lora_alpha", config.lora.lora_alpha) },
   "lora.lora_dropout": { kind: "mapped", apply: ({ config }, out) => set(out.lora, "lora_dropout", config.lora.lora_dropout) },

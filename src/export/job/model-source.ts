@@ -27,7 +27,8 @@ export function modelSource(model: string, configDir: string): ModelSource {
     }
     return { kind: "folder", path: model };
   }
-  const asWritten = path.relative(configDir, model).split(path.sep).join("/");
+  // A Hub id stays as written; older configs had it resolved against the config's folder like a path.
+  const asWritten = path.isAbsolute(model) ? path.relative(configDir, model).split(path.sep).join("/") : model;
   if (HUB_ID.test(asWritten)) return { kind: "hub", id: asWritten };
   throw new ConfigError(`model ${model}: no such folder, and not a Hub id (owner/name)`);
 }
