@@ -76,7 +76,7 @@ function summary(result: TrainResult, config: TrainConfig): string {
   const base = config.quantization ? `${config.model} --quantization ${config.quantization}` : config.model;
   lines.push(`  generate: loraforge generate --model ${base} --adapter ${result.adapterDir} --chat --prompt "..."`);
   lines.push(`  python:   PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), "${result.adapterDir}")`);
-  lines.push(`  merge:    the same PeftModel, then .merge_and_unload().save_pretrained("merged") gives a standalone model`);
+  lines.push(`  ship:     loraforge merge --model ${config.model} --adapter ${result.adapterDir} --out merged   ·   loraforge export ollama|gguf … (README "Ship it")`);
   lines.push(`report: ${path.join(config.output_dir, "report.html")} (curves in loss.png)`);
   return lines.join("\n");
 }
