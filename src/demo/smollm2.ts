@@ -23,9 +23,9 @@ export function modelCacheDirs(): string[] {
   return [process.env.LORAFORGE_MODELS_DIR, path.join(PACKAGE_ROOT, ".cache", "models"), user].filter((d): d is string => !!d);
 }
 
-/** The cached GGUF, if a complete one is present (checked by size; fetching checks the SHA-256). */
-export function findSmolLM2(): string | undefined {
-  return modelCacheDirs()
+/** The cached GGUF in the first of `dirs` that holds a complete one (checked by size; fetching checks the SHA-256). */
+export function findSmolLM2(dirs: readonly string[] = modelCacheDirs()): string | undefined {
+  return dirs
     .map((dir) => path.join(dir, SMOLLM2.file))
     .find((file) => fs.statSync(file, { throwIfNoEntry: false })?.size === SMOLLM2.bytes);
 }
