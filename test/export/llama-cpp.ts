@@ -1,7 +1,6 @@
-import type { Token } from "node-llama-cpp";
 import type { Model } from "../../src/model/index.js";
 import { forwardLogits, makeBatch } from "../../src/model/index.js";
-import { loadLlamaModel } from "../support/llama-cpp.js";
+import { llamaProbabilityRows, loadLlamaModel } from "../support/llama-cpp.js";
 
 /*
  * llama.cpp (node-llama-cpp 3.21.1, CPU build) as the judge of the GGUF files we write: its next-token
@@ -16,34 +15,10 @@ export async function llamaLogProbs(file: string, prompts: number[][], lora?: st
   try {
     const out: Float64Array[][] = [];
     for (const ids of prompts) {
-      const context = await model.createContext({
-        contextSize: 128,
-        batchSize: 128,
-        // One thread: on a machine shared with other work, llama.cpp's spinning workers slow each other down badly.
-        threads: 1,
-        flashAttention: false,
-        experimentalKvCacheKeyType: "F32",
-        experimentalKvCacheValueType: "F32",
-        ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}),
-      });
-      try {
-        const seq = context.getSequence();
-        const res = await seq.controlledEvaluate(ids.map((id): [Token, { generateNext: { probabilities: true } }] => [id as Token, { generateNext: { probabilities: true } }]));
-        out.push(
-          ids.map((_, p) => {
-            const probs = res[p]?.next.probabilities;
-            if (!probs) throw new Error(`llama.cpp returned no probabilities at position ${p}`);
-            const logp = new Float64Array(probs.size).fill(NaN);
-            for (const [token, prob] of probs) logp[token] = Math.log(prob);
-            if (logp.some(Number.isNaN)) throw new Error(`llama.cpp left out token ids among its ${probs.size} probabilities`);
-            // llama.cpp normalizes in f32 (a sum over the whole vocabulary); renormalize in f64 so that only the
-            // logits' differences are compared.
-            return logSoftmax(logp);
-          }),
-        );
-      } finally {
-        await context.dispose();
-      }
+      const rows = await llamaProbabilityRows(model, ids, ids.map((_, p) => p), { exactF32: true, loraFiles: lora ? [lora] : undefined });
+      // llama.cpp normalizes in f32 (a sum over the whole vocabulary); renormalize in f64 so that only the
+      // logits' differences are compared.
+      out.push(rows.map((probs) => logSoftmax(probs.map(Math.log))));
     }
     return out;
   } finally {

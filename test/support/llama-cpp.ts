@@ -17,6 +17,8 @@ export async function loadLlamaModel(modelPath: string, options: { vocabOnly?: b
 export interface LlamaRunOptions {
   /** GGUF LoRA adapters applied at scale 1 (llama.cpp's --lora). */
   loraFiles?: string[];
+  /** An f32 KV cache and no flash attention, so an f32 model is computed in f32 throughout. */
+  exactF32?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ async function withSequence<T>(model: LlamaModel, tokens: number, options: Llama
     sequences: 1,
     threads: 1,
     lora: options.loraFiles ? { adapters: options.loraFiles.map((filePath) => ({ filePath })) } : undefined,
+    ...(options.exactF32 ? { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" } : {}),
   });
   try {
     return await fn(context.getSequence());
@@ -39,20 +42,30 @@ async function withSequence<T>(model: LlamaModel, tokens: number, options: Llama
   }
 }
 
-/** llama.cpp's next-token probability distribution after `tokens` (softmax at temperature 1, nothing cut). */
-export async function llamaNextTokenProbs(model: LlamaModel, tokens: readonly number[], options: LlamaRunOptions = {}): Promise<Float64Array> {
+/**
+ * llama.cpp's next-token probability distributions (softmax at temperature 1, nothing cut) after each prefix of
+ * `tokens` that ends at one of `positions`, one dense row per position.
+ */
+export async function llamaProbabilityRows(model: LlamaModel, tokens: readonly number[], positions: readonly number[], options: LlamaRunOptions = {}): Promise<Float64Array[]> {
   return withSequence(model, tokens.length, options, async (seq) => {
-    const last = tokens.length - 1;
-    const input = tokens.map((t, i) =>
-      i === last ? ([t, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }] as const) : t,
-    );
-    const out = await seq.controlledEvaluate(input as never);
-    const probs = out[last]?.next?.probabilities;
-    if (!probs) throw new Error("llama.cpp returned no probabilities");
-    const dense = new Float64Array(model.fileInfo.metadata.tokenizer.ggml.tokens.length);
-    for (const [id, p] of probs) dense[id] = p;
-    return dense;
+    const wanted = new Set(positions);
+    const next = { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } };
+    const out = await seq.controlledEvaluate(tokens.map((t, i) => (wanted.has(i) ? [t, next] : t)) as never);
+    const vocab = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+    return positions.map((p) => {
+      const probs = out[p]?.next?.probabilities;
+      if (!probs) throw new Error(`llama.cpp returned no probabilities at position ${p}`);
+      if (probs.size !== vocab) throw new Error(`llama.cpp returned ${probs.size} of ${vocab} token probabilities at position ${p}`);
+      const dense = new Float64Array(vocab);
+      for (const [id, prob] of probs) dense[id] = prob;
+      return dense;
+    });
   });
+}
+
+/** llama.cpp's next-token probability distribution after `tokens`. */
+export async function llamaNextTokenProbs(model: LlamaModel, tokens: readonly number[], options: LlamaRunOptions = {}): Promise<Float64Array> {
+  return (await llamaProbabilityRows(model, tokens, [tokens.length - 1], options))[0];
 }
 
 /** llama.cpp's greedy continuation of `tokens` (temperature 0), `count` tokens, stopping at none. */
