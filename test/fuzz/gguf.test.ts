@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { GgufModel } from "../../src/gguf/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import type { Meta, RawTensor } from "../support/gguf-bytes.js";
-import { f32Bytes, ggufBytes } from "../support/gguf-bytes.js";
+import { f32Bytes, ggufBytes, tinyLlamaMeta } from "../support/gguf-bytes.js";
 import { fuzz, mutated, ownErrorOnly, scratchDir } from "./harness.js";
 
 const dir = scratchDir("gguf");
@@ -27,22 +27,7 @@ function readAll(file: string): void {
 /** A valid one-layer llama with tensors of several ggml types (F32, F16, Q8_0, Q4_0) and a 5-token BPE vocabulary. */
 function sample(): Uint8Array {
   const H = 32;
-  const meta: Meta[] = [
-    ["general.architecture", "string", "llama"],
-    ["llama.embedding_length", "u32", H],
-    ["llama.feed_forward_length", "u32", 32],
-    ["llama.block_count", "u32", 1],
-    ["llama.attention.head_count", "u32", 2],
-    ["llama.context_length", "u32", 64],
-    ["llama.attention.layer_norm_rms_epsilon", "f32", 1e-5],
-    ["tokenizer.ggml.model", "string", "gpt2"],
-    ["tokenizer.ggml.pre", "string", "smollm"],
-    ["tokenizer.ggml.tokens", "string[]", ["H", "e", "He", "<s>", "</s>"]],
-    ["tokenizer.ggml.token_type", "i32[]", [1, 1, 1, 3, 3]],
-    ["tokenizer.ggml.merges", "string[]", ["H e"]],
-    ["tokenizer.ggml.bos_token_id", "u32", 3],
-    ["tokenizer.ggml.eos_token_id", "u32", 4],
-  ];
+  const meta = tinyLlamaMeta({ hidden: H, ffn: 32, heads: 2, kvHeads: 2, pre: "smollm", tokens: ["H", "e", "He", "<s>", "</s>"], merges: ["H e"] });
   const f32 = (name: string, ne: number[]): RawTensor => ({ name, ne, type: 0, data: f32Bytes(Array.from({ length: ne.reduce((a, b) => a * b) }, (_, i) => (i % 5) / 4)) });
   const quant = (name: string, ne: number[], type: number, blockBytes: number): RawTensor => ({
     name, ne, type, data: Uint8Array.from({ length: (ne.reduce((a, b) => a * b) / 32) * blockBytes }, (_, i) => (i * 37) % 251),

@@ -7,7 +7,7 @@ import { GgufFile, GgufModel, locateModel } from "../../src/gguf/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { InputError, LoraforgeError } from "../../src/util/errors.js";
 import type { Meta, RawTensor } from "../support/gguf-bytes.js";
-import { f32Bytes, ggufBytes } from "../support/gguf-bytes.js";
+import { f32Bytes, ggufBytes, tinyLlamaMeta } from "../support/gguf-bytes.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gguf-reader-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -28,23 +28,7 @@ const inputError = (file: string, pattern: RegExp) => (err: unknown) => {
 function tinyLlama(overrides: { meta?: Meta[]; drop?: string[]; tensors?: RawTensor[] } = {}): Buffer {
   const H = 4;
   const tokens = ["a", "b", "ab", "<s>", "</s>"];
-  const base: Meta[] = [
-    ["general.architecture", "string", "llama"],
-    ["llama.embedding_length", "u32", H],
-    ["llama.feed_forward_length", "u32", 8],
-    ["llama.block_count", "u32", 1],
-    ["llama.attention.head_count", "u32", 2],
-    ["llama.attention.head_count_kv", "u32", 1],
-    ["llama.attention.layer_norm_rms_epsilon", "f32", 1e-5],
-    ["llama.context_length", "u32", 64],
-    ["tokenizer.ggml.model", "string", "gpt2"],
-    ["tokenizer.ggml.pre", "string", "gpt-2"],
-    ["tokenizer.ggml.tokens", "string[]", tokens],
-    ["tokenizer.ggml.token_type", "i32[]", [1, 1, 1, 3, 3]],
-    ["tokenizer.ggml.merges", "string[]", ["a b"]],
-    ["tokenizer.ggml.bos_token_id", "u32", 3],
-    ["tokenizer.ggml.eos_token_id", "u32", 4],
-  ];
+  const base = tinyLlamaMeta({ hidden: H, ffn: 8, heads: 2, kvHeads: 1, pre: "gpt-2", tokens, merges: ["a b"] });
   // Overrides replace a key's entry (or add it); `drop` removes keys.
   const byKey = new Map(base.map((m) => [m[0], m]));
   for (const m of overrides.meta ?? []) byKey.set(m[0], m);

@@ -88,3 +88,28 @@ export function ggufBytes(meta: Meta[], tensors: RawTensor[] = [], alignment = 3
 export function f32Bytes(values: number[]): Uint8Array {
   return new Uint8Array(new Float32Array(values).buffer);
 }
+
+/**
+ * The metadata a one-layer `llama` GGUF with a small byte-level BPE vocabulary needs: hyper-parameters and
+ * tokenizer keys. Tokens after the first three normal ones are control tokens; `bos`/`eos` are the last two.
+ */
+export function tinyLlamaMeta(o: { hidden: number; ffn: number; heads: number; kvHeads: number; pre: string; tokens: string[]; merges: string[] }): Meta[] {
+  const n = o.tokens.length;
+  return [
+    ["general.architecture", "string", "llama"],
+    ["llama.embedding_length", "u32", o.hidden],
+    ["llama.feed_forward_length", "u32", o.ffn],
+    ["llama.block_count", "u32", 1],
+    ["llama.attention.head_count", "u32", o.heads],
+    ["llama.attention.head_count_kv", "u32", o.kvHeads],
+    ["llama.attention.layer_norm_rms_epsilon", "f32", 1e-5],
+    ["llama.context_length", "u32", 64],
+    ["tokenizer.ggml.model", "string", "gpt2"],
+    ["tokenizer.ggml.pre", "string", o.pre],
+    ["tokenizer.ggml.tokens", "string[]", o.tokens],
+    ["tokenizer.ggml.token_type", "i32[]", o.tokens.map((_, i) => (i < 3 ? 1 : 3))],
+    ["tokenizer.ggml.merges", "string[]", o.merges],
+    ["tokenizer.ggml.bos_token_id", "u32", n - 2],
+    ["tokenizer.ggml.eos_token_id", "u32", n - 1],
+  ];
+}
