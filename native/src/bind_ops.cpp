@@ -159,23 +159,24 @@ Napi::Value Rope(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// swiglu(gate, up, out)
-Napi::Value Swiglu(const Napi::CallbackInfo& info) {
+// swiglu(gate, up, out) and geglu(gate, up, out): one binding shape for both gated activations.
+using GatedForward = void (*)(const float*, const float*, int64_t, float*);
+using GatedBackward = void (*)(const float*, const float*, const float*, int64_t, float*, float*);
+
+Napi::Value GatedActivation(const Napi::CallbackInfo& info, const char* op, GatedForward OpKernels::*kernel) {
   Napi::Env env = info.Env();
-  const char* op = "swiglu";
   F32View gate = arg_f32(info, 0, op, "gate");
   F32View up = arg_f32(info, 1, op, "up");
   F32View out = arg_f32(info, 2, op, "out");
   if (up.length != gate.length || out.length != gate.length) throw_range(env, op, "gate, up and out must have equal lengths");
   std::lock_guard<std::mutex> lock(kernel_mutex());
-  kernels().ops.swiglu(gate.data, up.data, gate.length, out.data);
+  (kernels().ops.*kernel)(gate.data, up.data, gate.length, out.data);
   return env.Undefined();
 }
 
-// swigluBackward(dy, gate, up, dGate, dUp)
-Napi::Value SwigluBackward(const Napi::CallbackInfo& info) {
+// swigluBackward / gegluBackward(dy, gate, up, dGate, dUp)
+Napi::Value GatedActivationBackward(const Napi::CallbackInfo& info, const char* op, GatedBackward OpKernels::*kernel) {
   Napi::Env env = info.Env();
-  const char* op = "swigluBackward";
   F32View dy = arg_f32(info, 0, op, "dy");
   F32View gate = arg_f32(info, 1, op, "gate");
   F32View up = arg_f32(info, 2, op, "up");
@@ -186,8 +187,17 @@ Napi::Value SwigluBackward(const Napi::CallbackInfo& info) {
     throw_range(env, op, "dy, gate, up, dGate and dUp must have equal lengths");
   }
   std::lock_guard<std::mutex> lock(kernel_mutex());
-  kernels().ops.swiglu_backward(dy.data, gate.data, up.data, n, d_gate.data, d_up.data);
+  (kernels().ops.*kernel)(dy.data, gate.data, up.data, n, d_gate.data, d_up.data);
   return env.Undefined();
+}
+
+Napi::Value Swiglu(const Napi::CallbackInfo& info) { return GatedActivation(info, "swiglu", &OpKernels::swiglu); }
+Napi::Value SwigluBackward(const Napi::CallbackInfo& info) {
+  return GatedActivationBackward(info, "swigluBackward", &OpKernels::swiglu_backward);
+}
+Napi::Value Geglu(const Napi::CallbackInfo& info) { return GatedActivation(info, "geglu", &OpKernels::geglu); }
+Napi::Value GegluBackward(const Napi::CallbackInfo& info) {
+  return GatedActivationBackward(info, "gegluBackward", &OpKernels::geglu_backward);
 }
 
 // embedding(w, wType, ids, vocab, dim, out)
@@ -469,6 +479,8 @@ void register_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("rope", Napi::Function::New(env, Rope));
   exports.Set("swiglu", Napi::Function::New(env, Swiglu));
   exports.Set("swigluBackward", Napi::Function::New(env, SwigluBackward));
+  exports.Set("geglu", Napi::Function::New(env, Geglu));
+  exports.Set("gegluBackward", Napi::Function::New(env, GegluBackward));
   exports.Set("embedding", Napi::Function::New(env, Embedding));
   exports.Set("embeddingBackward", Napi::Function::New(env, EmbeddingBackward));
   exports.Set("attention", Napi::Function::New(env, Attention));

@@ -1,4 +1,4 @@
-// Signatures of the non-GEMM kernels (norms, RoPE, SwiGLU, embedding, attention, fused loss, optimizers).
+// Signatures of the non-GEMM kernels (norms, RoPE, SwiGLU, GeGLU, embedding, attention, fused loss, optimizers).
 // Each ISA path fills an OpKernels table; the bindings validate every argument and then call through it.
 // All buffers are dense row-major f32 unless noted. Work is split into tasks by fixed block sizes (never by the
 // thread count), and every reduction runs in a fixed order inside its task, so results are bit-identical for
@@ -65,6 +65,9 @@ struct OpKernels {
   void (*swiglu)(const float* gate, const float* up, int64_t n, float* out);
   void (*swiglu_backward)(const float* dy, const float* gate, const float* up, int64_t n, float* d_gate,
                           float* d_up);
+  void (*geglu)(const float* gate, const float* up, int64_t n, float* out);
+  void (*geglu_backward)(const float* dy, const float* gate, const float* up, int64_t n, float* d_gate,
+                         float* d_up);
   // w is f32 or bf16; ids already checked to lie in [0, vocab).
   void (*embedding)(const void* w, DType w_type, const int32_t* ids, int64_t tokens, int64_t dim, float* out);
   // dw [vocab, dim] is overwritten.

@@ -40,6 +40,9 @@ export interface KernelOps {
   /** silu(gate) * up, elementwise. */
   swiglu(gate: Tensor, up: Tensor): Tensor;
   swigluBackward(dy: Tensor, gate: Tensor, up: Tensor): { dGate: Tensor; dUp: Tensor };
+  /** gelu_pytorch_tanh(gate) * up, elementwise (Gemma's GeGLU). */
+  geglu(gate: Tensor, up: Tensor): Tensor;
+  gegluBackward(dy: Tensor, gate: Tensor, up: Tensor): { dGate: Tensor; dUp: Tensor };
 
   /** Rows of weight [V, D] gathered by ids i32 [T] → [T, D]. */
   embedding(weight: Tensor, ids: Tensor): Tensor;

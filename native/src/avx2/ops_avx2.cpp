@@ -26,7 +26,7 @@ const KernelTable& avx2_kernels() {
   using namespace avx2;
   static const KernelTable table{
       "avx2", "-O3 -mavx2 -mfma -mf16c", avx2::gemm,
-      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, embedding, embedding_backward, attention,
+      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, geglu, geglu_backward, embedding, embedding_backward, attention,
                 attention_backward, cross_entropy_linear, dropout, axpy, scale, adamw, sgd, sum_squares}};
   return table;
 }

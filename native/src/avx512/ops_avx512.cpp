@@ -28,7 +28,7 @@ const KernelTable& avx512_kernels() {
   using namespace avx512;
   static const KernelTable table{
       "avx512", "-O3 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512bf16", avx512::gemm,
-      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, embedding, embedding_backward, attention,
+      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, geglu, geglu_backward, embedding, embedding_backward, attention,
                 attention_backward, cross_entropy_linear, dropout, axpy, scale, adamw, sgd, sum_squares}};
   return table;
 }

@@ -1,4 +1,4 @@
-// RMSNorm, RoPE, SwiGLU and embedding kernels, shared by the ISA paths: each ISA translation unit includes this
+// RMSNorm, RoPE, SwiGLU, GeGLU and embedding kernels, shared by the ISA paths: each ISA translation unit includes this
 // file inside its own namespace after defining Simd, imin/imax and bf16_bits_to_f32 (see simd_*.h).
 // Rows are independent, so how they are grouped into tasks never changes a result.
 
@@ -88,6 +88,44 @@ inline void swiglu_backward(const float* dy, const float* gate, const float* up,
       const float s = d_gate[i], g = gate[i];
       d_up[i] = dy[i] * (g * s);
       d_gate[i] = dy[i] * up[i] * (s * (1.0f + g * (1.0f - s)));
+    }
+  };
+  parallel_for(elem_tasks(n), body);
+}
+
+// GeGLU with gelu_pytorch_tanh: gelu(g) = ½·g·(1 + tanh(u)), u = √(2/π)·(g + 0.044715·g³). ½·(1 + tanh(u)) is
+// sigmoid(2u), so the kernel reuses the ISA's sigmoid (docs/models/gemma3.md).
+constexpr float kGeluC = 0.7978845608028654f;  // √(2/π)
+constexpr float kGeluA = 0.044715f;
+
+inline void geglu(const float* gate, const float* up, int64_t n, float* out) {
+  auto body = [&](int64_t task, int) {
+    const int64_t i0 = task * kElemBlock, len = imin(n, i0 + kElemBlock) - i0;
+    for (int64_t i = i0; i < i0 + len; ++i) {
+      const float g = gate[i];
+      out[i] = 2.0f * kGeluC * (g + kGeluA * g * g * g);
+    }
+    Simd::sigmoid(out + i0, out + i0, len);
+    for (int64_t i = i0; i < i0 + len; ++i) out[i] = gate[i] * out[i] * up[i];
+  };
+  parallel_for(elem_tasks(n), body);
+}
+
+// d/dg gelu(g) = s + g·s·(1 − s)·2√(2/π)·(1 + 3·0.044715·g²), s = sigmoid(2u)
+inline void geglu_backward(const float* dy, const float* gate, const float* up, int64_t n, float* d_gate,
+                           float* d_up) {
+  auto body = [&](int64_t task, int) {
+    const int64_t i0 = task * kElemBlock, len = imin(n, i0 + kElemBlock) - i0;
+    for (int64_t i = i0; i < i0 + len; ++i) {
+      const float g = gate[i];
+      d_gate[i] = 2.0f * kGeluC * (g + kGeluA * g * g * g);
+    }
+    Simd::sigmoid(d_gate + i0, d_gate + i0, len);  // d_gate holds s until overwritten below
+    for (int64_t i = i0; i < i0 + len; ++i) {
+      const float s = d_gate[i], g = gate[i];
+      const float du = 2.0f * kGeluC * (1.0f + 3.0f * kGeluA * g * g);
+      d_up[i] = dy[i] * (g * s);
+      d_gate[i] = dy[i] * up[i] * (s + g * s * (1.0f - s) * du);
     }
   };
   parallel_for(elem_tasks(n), body);

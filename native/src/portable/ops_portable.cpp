@@ -24,7 +24,7 @@ const KernelTable& portable_kernels() {
   using namespace portable;
   static const KernelTable table{
       "portable", "-O3", portable::gemm,
-      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, embedding, embedding_backward, attention,
+      OpKernels{rms_norm, rms_norm_backward, rope, swiglu, swiglu_backward, geglu, geglu_backward, embedding, embedding_backward, attention,
                 attention_backward, cross_entropy_linear, dropout, axpy, scale, adamw, sgd, sum_squares}};
   return table;
 }

@@ -47,6 +47,8 @@ export interface NativeAddon {
   ): void;
   swiglu(gate: Float32Array, up: Float32Array, out: Float32Array): void;
   swigluBackward(dy: Float32Array, gate: Float32Array, up: Float32Array, dGate: Float32Array, dUp: Float32Array): void;
+  geglu(gate: Float32Array, up: Float32Array, out: Float32Array): void;
+  gegluBackward(dy: Float32Array, gate: Float32Array, up: Float32Array, dGate: Float32Array, dUp: Float32Array): void;
   embedding(w: Float32Array | Uint16Array, wType: 0 | 1, ids: Int32Array, vocab: number, dim: number, out: Float32Array): void;
   embeddingBackward(dy: Float32Array, ids: Int32Array, vocab: number, dim: number, dw: Float32Array): void;
   attention(

@@ -8,7 +8,7 @@ import { cpuGemm } from "./gemm.js";
 import { cpuRmsNorm, cpuRmsNormBackward } from "./norm.js";
 import { cpuAdamwStep, cpuAxpy, cpuClipGradNorm, cpuGradNorm, cpuSgdStep } from "./optim.js";
 import { cpuRope, cpuRopeBackward } from "./rope.js";
-import { cpuSwiglu, cpuSwigluBackward } from "./swiglu.js";
+import { cpuGeglu, cpuGegluBackward, cpuSwiglu, cpuSwigluBackward } from "./gated.js";
 
 /** The native CPU backend (f32 compute; weights f32 or bf16). */
 export const cpuBackend: Backend = {
@@ -20,6 +20,8 @@ export const cpuBackend: Backend = {
   ropeBackward: cpuRopeBackward,
   swiglu: cpuSwiglu,
   swigluBackward: cpuSwigluBackward,
+  geglu: cpuGeglu,
+  gegluBackward: cpuGegluBackward,
   embedding: cpuEmbedding,
   embeddingBackward: cpuEmbeddingBackward,
   attention: cpuAttention,

@@ -8,6 +8,7 @@ import { referenceRmsNorm, referenceRmsNormBackward } from "./norm.js";
 import { referenceAdamwStep, referenceAxpy, referenceClipGradNorm, referenceGradNorm, referenceSgdStep } from "./optim.js";
 import { referenceRope, referenceRopeBackward } from "./rope.js";
 import { referenceSwiglu, referenceSwigluBackward } from "./swiglu.js";
+import { referenceGeglu, referenceGegluBackward } from "./geglu.js";
 
 /**
  * The float64 reference backend: plain TypeScript, slow and exact. It imports nothing from the native side,
@@ -22,6 +23,8 @@ export const referenceBackend: Backend = {
   ropeBackward: referenceRopeBackward,
   swiglu: referenceSwiglu,
   swigluBackward: referenceSwigluBackward,
+  geglu: referenceGeglu,
+  gegluBackward: referenceGegluBackward,
   embedding: referenceEmbedding,
   embeddingBackward: referenceEmbeddingBackward,
   attention: referenceAttention,

@@ -19,12 +19,14 @@ function rejects(call: (b: typeof cpuBackend) => unknown, ...patterns: RegExp[])
 }
 
 describe("bad calls throw ShapeError naming the op and the shapes", () => {
-  it("rmsNorm, rope, swiglu, embedding", () => {
+  it("rmsNorm, rope, swiglu, geglu, embedding", () => {
     rejects((b) => b.rmsNorm(f32([2, 3]), f32([4]), 1e-5), /^rmsNorm: x f32\[2, 3\], weight f32\[4\]/, /weight must be \[3\]/);
     rejects((b) => b.rmsNormBackward(f32([2, 3]), f32([2, 3]), f32([3]), f32([3])), /rmsNormBackward: .*rstd f32\[3\]/, /rstd must be \[2\]/);
     rejects((b) => b.rope(f32([2, 1, 8]), i32([0, 1, 2]), { theta: 1e4, headDim: 8 }), /rope: x f32\[2, 1, 8\], positions i32\[3\]/);
     rejects((b) => b.rope(f32([2, 1, 8]), i32([0, 1]), { theta: 1e4, headDim: 7 }), /config.headDim 7 must be even/);
     rejects((b) => b.swiglu(f32([2, 3]), f32([3, 2])), /swiglu: gate f32\[2, 3\], up f32\[3, 2\]/);
+    rejects((b) => b.geglu(f32([2, 3]), f32([3, 2])), /geglu: gate f32\[2, 3\], up f32\[3, 2\]/);
+    rejects((b) => b.gegluBackward(f32([2, 3]), f32([2, 3]), f32([3, 2])), /gegluBackward: dy f32\[2, 3\], gate f32\[2, 3\], up f32\[3, 2\]/);
     rejects((b) => b.embedding(f32([4, 2]), i32([0, 4])), /embedding: .*id 4 at position 1 is outside \[0, 4\)/);
     rejects((b) => b.embeddingBackward(f32([2, 2]), i32([0, -1]), 3), /embeddingBackward: .*id -1/);
   });
@@ -66,6 +68,8 @@ describe("native entry points refuse bad arguments instead of touching memory ou
     assert.throws(() => addon.attentionDecode(a(12), a(40), a(40), 10, 11, 3, 1, 4, 0.5, a(12)), /length must lie in \[1, capacity\]/);
     assert.throws(() => addon.crossEntropyLinear(a(6), a(9), 0, new Int32Array(2), 2, 3, 4, 1, null), /crossEntropyLinear: w: needs 12/);
     assert.throws(() => addon.swiglu(a(4), a(4), a(3)), RangeError);
+    assert.throws(() => addon.geglu(a(4), a(4), a(3)), /geglu: gate, up and out must have equal lengths/);
+    assert.throws(() => addon.gegluBackward(a(4), a(4), a(4), a(4), a(3)), /gegluBackward: dy, gate, up, dGate and dUp/);
     assert.throws(() => addon.adamw(a(4), a(4), a(4), a(3), 1e-3, 0.9, 0.999, 1e-8, 0, 1), RangeError);
   });
 

@@ -43,7 +43,7 @@ describe("kernels are bit-identical for 1, 2 and 3 threads", () => {
     });
   });
 
-  it("norms, rope, swiglu, embedding backward with repeated ids, optimizer steps", () => {
+  it("norms, rope, swiglu, geglu, embedding backward with repeated ids, optimizer steps", () => {
     const x = randomTensor([50, 700], 8);
     const w = randomTensor([700], 9);
     const ids = new Tensor("i32", [50], Int32Array.from({ length: 50 }, (_, i) => (i * 13) % 11));
@@ -60,6 +60,8 @@ describe("kernels are bit-identical for 1, 2 and 3 threads", () => {
         cpu.rmsNormBackward(y, x, w, rstd),
         cpu.rope(x.reshape([50, 7, 100]), pos, { theta: 10000, headDim: 100 }),
         cpu.swiglu(x, y),
+        cpu.geglu(x, y),
+        cpu.gegluBackward(x, y, x).dGate,
         cpu.embeddingBackward(x, ids, 11),
         p,
       ];

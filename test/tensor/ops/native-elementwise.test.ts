@@ -62,6 +62,24 @@ describe("elementwise ops: native vs float64 reference", () => {
     });
   });
 
+  it("geglu (gelu_pytorch_tanh) forward and backward, including large |gate|, on every path and thread count", () => {
+    const gate = randomTensor([3, 16411], 23, "f32", 30);
+    const up = randomTensor([3, 16411], 24);
+    const dy = randomTensor([3, 16411], 25);
+    versusReference("geglu", (b) => {
+      const { dGate, dUp } = b.gegluBackward(dy, gate, up);
+      return [b.geglu(gate, up), dGate, dUp];
+    });
+    // Gates within ±3, where gelu's curvature (the g³ term) matters most.
+    const g = randomTensor([5, 301], 26, "f32", 3);
+    const u = randomTensor([5, 301], 27);
+    const d = randomTensor([5, 301], 28);
+    versusReference("geglu |gate| ≤ 3", (b) => {
+      const { dGate, dUp } = b.gegluBackward(d, g, u);
+      return [b.geglu(g, u), dGate, dUp];
+    });
+  });
+
   it("embedding gather (f32 and bf16) and scatter-add backward with repeated ids", () => {
     const ids = new Tensor("i32", [9], Int32Array.from([3, 0, 3, 99, 3, 7, 0, 50, 99]));
     const dy = randomTensor([9, 130], 30);

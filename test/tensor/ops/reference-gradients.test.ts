@@ -48,6 +48,15 @@ describe("reference backward vs finite differences", () => {
     expectClose("dUp", dUp, finiteDifference(up, () => dot(ref.swiglu(gate, up), dy)));
   });
 
+  it("geglu: dGate and dUp", () => {
+    const gate = f64([4, 5], 16, 3);
+    const up = f64([4, 5], 17);
+    const dy = f64([4, 5], 18);
+    const { dGate, dUp } = ref.gegluBackward(dy, gate, up);
+    expectClose("dGate", dGate, finiteDifference(gate, () => dot(ref.geglu(gate, up), dy)));
+    expectClose("dUp", dUp, finiteDifference(up, () => dot(ref.geglu(gate, up), dy)));
+  });
+
   it("embedding: dWeight with repeated ids", () => {
     const w = f64([6, 3], 9);
     const ids = new Tensor("i32", [5], Int32Array.from([2, 0, 2, 5, 2]));
