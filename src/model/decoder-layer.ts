@@ -6,15 +6,26 @@ import type { MlpAdapters, MlpSaved, MlpWeights } from "./mlp-block.js";
 import { mlpBackward, mlpForward } from "./mlp-block.js";
 import type { ModelBackend } from "./model-backend.js";
 
-/** One decoder block's frozen weights. */
+/**
+ * One decoder block's frozen weights. With `sandwich` (Gemma) post_attention_layernorm normalizes the attention
+ * OUTPUT before the residual add, and the MLP sits between pre_feedforward_layernorm and post_feedforward_layernorm;
+ * without it (Llama, Qwen) post_attention_layernorm is the MLP's input norm.
+ */
 export interface DecoderLayerWeights {
   inputLayernorm: Tensor;
   postAttentionLayernorm: Tensor;
+  sandwich?: { preFeedforwardLayernorm: Tensor; postFeedforwardLayernorm: Tensor };
   attention: AttentionWeights;
   mlp: MlpWeights;
 }
 
 export type LayerAdapters = AttentionAdapters & MlpAdapters;
+
+/** A norm's input and rstd, what its backward reads. */
+interface NormSaved {
+  x: Tensor;
+  rstd: Tensor;
+}
 
 /** Everything the layer's backward reads: its input, the residual in the middle, the norms' rstd, the blocks. */
 export interface LayerSaved {
@@ -24,10 +35,13 @@ export interface LayerSaved {
   h: Tensor;
   rstd2: Tensor;
   mlp: MlpSaved;
+  /** The sandwich norms' inputs (attention and MLP outputs) and rstd. */
+  sandwich?: { attentionOut: NormSaved; mlpOut: NormSaved };
 }
 
 /**
- * h = x + attention(input_layernorm(x)); y = h + mlp(post_attention_layernorm(h)). x [T, D] → y [T, D].
+ * h = x + attention(input_layernorm(x)); y = h + mlp(post_attention_layernorm(h)), or with sandwich norms
+ * h = x + post_attention_layernorm(attention(input_layernorm(x))); y = h + post_ff(mlp(pre_ff(h))). x [T, D] → y [T, D].
  * `saved` is present only when the call keeps activations for backward (no cache).
  */
 export function layerForward(
@@ -40,16 +54,23 @@ export function layerForward(
   call: AdapterCall,
   cacheWrite?: CacheWrite,
 ): { y: Tensor; saved?: LayerSaved } {
-  const n1 = backend.rmsNorm(x, w.inputLayernorm, shape.rmsNormEps);
+  const eps = shape.rmsNormEps;
+  const n1 = backend.rmsNorm(x, w.inputLayernorm, eps);
   const attention = attentionForward(backend, n1.y, w.attention, shape, adapters, layout, call, cacheWrite);
-  const h = attention.y;
+  const postAttention = w.sandwich ? backend.rmsNorm(attention.y, w.postAttentionLayernorm, eps) : undefined;
+  const h = postAttention?.y ?? attention.y;
   backend.axpy(h, x, 1);
-  const n2 = backend.rmsNorm(h, w.postAttentionLayernorm, shape.rmsNormEps);
+  const n2 = backend.rmsNorm(h, w.sandwich?.preFeedforwardLayernorm ?? w.postAttentionLayernorm, eps);
   const mlp = mlpForward(backend, n2.y, w.mlp, adapters, call);
-  const y = mlp.y;
+  const postMlp = w.sandwich ? backend.rmsNorm(mlp.y, w.sandwich.postFeedforwardLayernorm, eps) : undefined;
+  const y = postMlp?.y ?? mlp.y;
   backend.axpy(y, h, 1);
   if (!attention.saved) return { y };
-  return { y, saved: { x, rstd1: n1.rstd, attention: attention.saved, h, rstd2: n2.rstd, mlp: mlp.saved } };
+  const saved: LayerSaved = { x, rstd1: n1.rstd, attention: attention.saved, h, rstd2: n2.rstd, mlp: mlp.saved };
+  if (postAttention && postMlp) {
+    saved.sandwich = { attentionOut: { x: attention.y, rstd: postAttention.rstd }, mlpOut: { x: mlp.y, rstd: postMlp.rstd } };
+  }
+  return { y, saved };
 }
 
 /** dy [T, D] → dx [T, D] (or nothing for the first layer, whose input is the frozen embedding). */
@@ -62,12 +83,19 @@ export function layerBackward(
   layout: TokenLayout,
   dx: "none" | "new",
 ): Tensor | undefined {
-  const dn2 = mlpBackward(backend, dy, w.mlp, saved.mlp);
-  const dh = backend.rmsNormBackward(dn2, saved.h, w.postAttentionLayernorm, saved.rstd2);
+  const { sandwich } = saved;
+  const dMlpOut = sandwich && w.sandwich ? normBackward(backend, dy, w.sandwich.postFeedforwardLayernorm, sandwich.mlpOut) : dy;
+  const dn2 = mlpBackward(backend, dMlpOut, w.mlp, saved.mlp);
+  const dh = backend.rmsNormBackward(dn2, saved.h, w.sandwich?.preFeedforwardLayernorm ?? w.postAttentionLayernorm, saved.rstd2);
   backend.axpy(dh, dy, 1);
-  const dn1 = attentionBackward(backend, dh, w.attention, shape, saved.attention, layout, dx);
+  const dAttentionOut = sandwich ? normBackward(backend, dh, w.postAttentionLayernorm, sandwich.attentionOut) : dh;
+  const dn1 = attentionBackward(backend, dAttentionOut, w.attention, shape, saved.attention, layout, dx);
   if (!dn1) return undefined;
   const dxOut = backend.rmsNormBackward(dn1, saved.x, w.inputLayernorm, saved.rstd1);
   backend.axpy(dxOut, dh, 1);
   return dxOut;
+}
+
+function normBackward(backend: ModelBackend, dy: Tensor, weight: Tensor, saved: NormSaved): Tensor {
+  return backend.rmsNormBackward(dy, saved.x, weight, saved.rstd);
 }

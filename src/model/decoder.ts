@@ -6,6 +6,7 @@ import type { KvCache } from "./kv-cache.js";
 import type { AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { Model } from "./model.js";
 import { ConfigError } from "../util/errors.js";
+import { embeddingScale, scaleRows } from "./embedding-scale.js";
 import { layerAdapters } from "./model.js";
 
 /**
@@ -31,7 +32,7 @@ export interface DecoderTape {
 }
 
 /**
- * Embedding → decoder layers → final RMSNorm, over ids i32 [T] → hidden [T, D]. With `cached` each sequence's
+ * Embedding (× √hidden_size for Gemma) → decoder layers → final RMSNorm, over ids i32 [T] → hidden [T, D]. With `cached` each sequence's
  * k/v are appended to its cache at its `length` (and the call keeps nothing for backward).
  */
 export function decoderForward(
@@ -47,6 +48,7 @@ export function decoderForward(
   const adapters = cached?.adapters ?? model.adapters;
   checkSlidingWindow(model, layout.positions);
   let x = backend.embedding(weights.embedTokens, ids);
+  if (config.scaleEmbeddings) scaleRows(x, embeddingScale(config.hiddenSize, weights.embedTokens.dtype));
   const layers: DecoderTape["layers"] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const cacheWrite = cached?.sequences.map(({ cache, rows }) => ({ cache: cache.layers[i], start: cache.length, rows }));

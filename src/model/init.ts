@@ -20,7 +20,7 @@ import { weightSchema } from "./weight-schema.js";
  */
 export interface InitModelOptions {
   preset: string;
-  /** llama | mistral | qwen2 | qwen3: the same shapes as another architecture. */
+  /** llama | mistral | qwen2 | qwen3 | gemma3: the same shapes as another architecture. */
   arch?: string;
   /** A folder whose tokenizer files are copied; its vocabulary and special tokens then define the model's. */
   tokenizer?: string;
@@ -91,23 +91,24 @@ export function initHeader(config: ModelConfig): Uint8Array {
 }
 
 /**
- * Each tensor generated only when the writer reaches it: norms are ones (the final norm `finalNormWeight`),
- * everything else N(0, 0.02²).
+ * Each tensor generated only when the writer reaches it: norms multiply by one (the final norm by
+ * `finalNormWeight`; Gemma stores a multiplier m as m − 1), everything else N(0, 0.02²).
  */
 export function initWeightSources(config: ModelConfig, seed: number, finalNormWeight = 1): TensorSource[] {
+  const normOffset = config.rmsNormUnitOffset ? 1 : 0;
   return weightSchema(config).map((spec) => ({
     name: spec.name,
     dtype: "bf16",
     shape: spec.shape,
-    load: () => initTensor(spec, seed, finalNormWeight),
+    load: () => initTensor(spec, seed, finalNormWeight, normOffset),
   }));
 }
 
-function initTensor(spec: WeightSpec, seed: number, finalNormWeight: number): Tensor {
+function initTensor(spec: WeightSpec, seed: number, finalNormWeight: number, normOffset: number): Tensor {
   const t = Tensor.zeros(spec.shape, "bf16");
   const bits = t.data as Uint16Array;
   if (spec.name.endsWith("norm.weight")) {
-    bits.fill(f32ToBf16(spec.slot.layer === undefined ? finalNormWeight : 1));
+    bits.fill(f32ToBf16((spec.slot.layer === undefined ? finalNormWeight : 1) - normOffset));
     return t;
   }
   // One stream per tensor, seeded by its name: the values do not depend on the order tensors are written in.

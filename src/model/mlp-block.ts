@@ -1,14 +1,16 @@
 import type { Tensor } from "../tensor/index.js";
+import type { HiddenAct } from "./config.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
 import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { ModelBackend } from "./model-backend.js";
 
-/** The frozen weights of a SwiGLU MLP: down(silu(gate(x)) * up(x)). */
+/** The frozen weights of a gated MLP: down(act(gate(x)) * up(x)), SwiGLU (silu) or GeGLU (gelu_pytorch_tanh). */
 export interface MlpWeights {
   gateProj: FrozenLinear;
   upProj: FrozenLinear;
   downProj: FrozenLinear;
+  activation: HiddenAct;
 }
 
 export type MlpAdapters = Partial<Record<"gate_proj" | "up_proj" | "down_proj", LinearAdapter>>;
@@ -25,7 +27,8 @@ export interface MlpSaved {
 export function mlpForward(backend: ModelBackend, x: Tensor, w: MlpWeights, adapters: MlpAdapters, call: AdapterCall): { y: Tensor; saved: MlpSaved } {
   const gate = linearForward(backend, x, w.gateProj, adapters.gate_proj, call);
   const up = linearForward(backend, x, w.upProj, adapters.up_proj, call);
-  const down = linearForward(backend, backend.swiglu(gate.y, up.y), w.downProj, adapters.down_proj, call);
+  const act = w.activation === "silu" ? backend.swiglu(gate.y, up.y) : backend.geglu(gate.y, up.y);
+  const down = linearForward(backend, act, w.downProj, adapters.down_proj, call);
   return {
     y: down.y,
     saved: { gate: gate.y, up: up.y, gateBack: gate.adapterBackward, upBack: up.adapterBackward, downBack: down.adapterBackward },
@@ -35,7 +38,7 @@ export function mlpForward(backend: ModelBackend, x: Tensor, w: MlpWeights, adap
 /** dy [T, D] → dx [T, D], accumulating the adapters' gradients. */
 export function mlpBackward(backend: ModelBackend, dy: Tensor, w: MlpWeights, saved: MlpSaved): Tensor {
   const dAct = linearBackward(backend, dy, w.downProj, saved.downBack, "new");
-  const { dGate, dUp } = backend.swigluBackward(dAct, saved.gate, saved.up);
+  const { dGate, dUp } = w.activation === "silu" ? backend.swigluBackward(dAct, saved.gate, saved.up) : backend.gegluBackward(dAct, saved.gate, saved.up);
   const dx = linearBackward(backend, dGate, w.gateProj, saved.gateBack, "new");
   linearBackward(backend, dUp, w.upProj, saved.upBack, dx);
   return dx;

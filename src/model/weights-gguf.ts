@@ -51,7 +51,7 @@ export function loadGgufWeights(file: string, config: ModelConfig, options: Load
       if (spec.slot.layer === undefined) global[spec.slot.key] = t as Tensor;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }
-    return assembleWeights(global, layers);
+    return assembleWeights(global, layers, config.hiddenAct);
   } finally {
     model.close();
   }

@@ -10,7 +10,7 @@ import type { DecoderWeights } from "./model.js";
 import type { WeightSpec } from "./weight-schema.js";
 import { weightSchema } from "./weight-schema.js";
 import type { GlobalTensors, LayerTensors } from "./weights-assemble.js";
-import { LINEAR_KEYS, assembleWeights } from "./weights-assemble.js";
+import { LINEAR_KEYS, assembleWeights, isNormSlot, toUnitOffsetMultiplier } from "./weights-assemble.js";
 import { loadGgufWeights, readGgufModelConfig } from "./weights-gguf.js";
 
 /** A model's parsed config, before any weight is read. */
@@ -84,11 +84,13 @@ export function loadWeights(spec: string, config: ModelConfig, options: LoadWeig
         layers[spec.slot.layer][spec.slot.key] = quantizeTensor(source, scheme);
         continue;
       }
-      const t = reader.read(spec.name, spec.shape.length === 1 ? "f32" : dtype);
+      const stored = reader.read(spec.name, spec.shape.length === 1 ? "f32" : dtype);
+      // Gemma's norms are held as their multiplier 1 + w (config.ts rmsNormUnitOffset).
+      const t = config.rmsNormUnitOffset && isNormSlot(spec.slot.key) ? toUnitOffsetMultiplier(stored) : stored;
       if (spec.slot.layer === undefined) global[spec.slot.key] = t;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }
-    return assembleWeights(global, layers);
+    return assembleWeights(global, layers, config.hiddenAct);
   } finally {
     raw.close();
     reader.close();

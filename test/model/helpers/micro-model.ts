@@ -8,7 +8,7 @@ import { Rng } from "../../../src/util/rng.js";
  * A micro config of a real architecture: hidden 24, 2 layers, 4 query / 2 kv heads of width 8 (≠ 24/4, as
  * Qwen3 allows), intermediate 40, vocabulary 50.
  */
-export function microConfig(arch: "llama" | "qwen2" | "qwen3" | "mistral", overrides: Partial<ModelConfig> = {}): ModelConfig {
+export function microConfig(arch: "llama" | "qwen2" | "qwen3" | "mistral" | "gemma3", overrides: Partial<ModelConfig> = {}): ModelConfig {
   return {
     ...presetConfig("tiny", arch),
     vocabSize: 50,
@@ -52,7 +52,8 @@ export function randomWeights(config: ModelConfig, seed: number, dtype: DType = 
         oProj: lin(d, h * hd, config.oBias),
         ...(config.qkNorm ? { qNorm: norm(hd), kNorm: norm(hd) } : {}),
       },
-      mlp: { gateProj: lin(f, d, config.mlpBias), upProj: lin(f, d, config.mlpBias), downProj: lin(d, f, config.mlpBias) },
+      ...(config.sandwichNorms ? { sandwich: { preFeedforwardLayernorm: norm(d), postFeedforwardLayernorm: norm(d) } } : {}),
+      mlp: { gateProj: lin(f, d, config.mlpBias), upProj: lin(f, d, config.mlpBias), downProj: lin(d, f, config.mlpBias), activation: config.hiddenAct },
     });
   }
   const normW = norm(d);
