@@ -258,7 +258,7 @@ AttentionDims attention_dims(const Napi::CallbackInfo& info, size_t first, const
   return d;
 }
 
-// attention(q, k, v, segmentIds, tokens, heads, kvHeads, headDim, scale, out, lse)
+// attention(q, k, v, segmentIds, tokens, heads, kvHeads, headDim, scale, out, lse, window)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attention";
@@ -270,6 +270,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   const float scale = finite_float(info, 8, op, "scale");
   F32View out = arg_f32(info, 9, op, "out");
   F32View lse = arg_f32(info, 10, op, "lse");
+  const int64_t window = arg_int(info, 11, op, "window");
   const int64_t nq = product(env, op, {d.tokens, d.heads, d.head_dim});
   const int64_t nk = product(env, op, {d.tokens, d.kv_heads, d.head_dim});
   need(env, op, "q", q.length, nq);
@@ -280,13 +281,13 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   need(env, op, "lse", lse.length, product(env, op, {d.heads, d.tokens}));
   const Segments s = segment_bounds(seg.data, d.tokens);
   const AttentionArgs a{d.tokens, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale};
+                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention(a, out.data, lse.data);
   return env.Undefined();
 }
 
-// attentionBackward(dOut, q, k, v, out, lse, segmentIds, tokens, heads, kvHeads, headDim, scale, dq, dk, dv)
+// attentionBackward(dOut, q, k, v, out, lse, segmentIds, tokens, heads, kvHeads, headDim, scale, dq, dk, dv, window)
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attentionBackward";
@@ -302,6 +303,7 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   F32View dq = arg_f32(info, 12, op, "dq");
   F32View dk = arg_f32(info, 13, op, "dk");
   F32View dv = arg_f32(info, 14, op, "dv");
+  const int64_t window = arg_int(info, 15, op, "window");
   const int64_t nq = product(env, op, {d.tokens, d.heads, d.head_dim});
   const int64_t nk = product(env, op, {d.tokens, d.kv_heads, d.head_dim});
   need(env, op, "dOut", d_out.length, nq);
@@ -316,14 +318,14 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   need(env, op, "dv", dv.length, nk);
   const Segments s = segment_bounds(seg.data, d.tokens);
   const AttentionArgs a{d.tokens, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale};
+                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window};
   const AttentionGrads g{d_out.data, out.data, lse.data, dq.data, dk.data, dv.data};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention_backward(a, g);
   return env.Undefined();
 }
 
-// attentionDecode(q, kCache, vCache, capacity, length, heads, kvHeads, headDim, scale, out)
+// attentionDecode(q, kCache, vCache, capacity, length, heads, kvHeads, headDim, scale, out, window)
 Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attentionDecode";
@@ -334,6 +336,7 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   const AttentionDims d = attention_dims(info, 4, op);  // tokens = length
   const float scale = finite_float(info, 8, op, "scale");
   F32View out = arg_f32(info, 9, op, "out");
+  const int64_t window = arg_int(info, 10, op, "window");
   if (d.tokens < 1 || d.tokens > capacity) throw_range(env, op, "length must lie in [1, capacity]");
   const int64_t nq = product(env, op, {d.heads, d.head_dim});
   const int64_t nk = product(env, op, {capacity, d.kv_heads, d.head_dim});
@@ -343,7 +346,7 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   need(env, op, "out", out.length, nq);
   std::vector<float> lse(static_cast<size_t>(d.heads));  // not returned: decode needs no backward
   const AttentionArgs a{1, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, nullptr, nullptr, scale};
+                        d.kv_heads * d.head_dim, nullptr, nullptr, scale, window};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention(a, out.data, lse.data());
   return env.Undefined();

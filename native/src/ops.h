@@ -22,6 +22,8 @@ struct AttentionArgs {
   const int32_t* seg_start;
   const int32_t* seg_end;
   float scale;
+  // Sliding window: query position p sees keys (p − window, p] only; 0 = unlimited (see docs/architecture.md).
+  int64_t window;
 };
 
 struct AttentionGrads {

@@ -54,9 +54,10 @@ export interface KernelOps {
    * segmentIds[j] = segmentIds[i] (segments must be contiguous runs: an id that resumes after another segment is
    * a ShapeError). q [T, H, hd], k and v [T, Hkv, hd], H a
    * multiple of Hkv (query head h uses kv head floor(h / (H/Hkv))). Scale = 1/sqrt(hd) unless given.
-   * Returns out [T, H, hd] and the log-sum-exp of each softmax row, lse [H, T], for backward.
+   * A sliding `window` W > 0 further limits token i to keys with i − j < W (W keys counting itself); undefined or
+   * 0 = unlimited. Returns out [T, H, hd] and the log-sum-exp of each softmax row, lse [H, T], for backward.
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number): { out: Tensor; lse: Tensor };
+  attention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number, window?: number): { out: Tensor; lse: Tensor };
   attentionBackward(
     dOut: Tensor,
     q: Tensor,
@@ -66,12 +67,14 @@ export interface KernelOps {
     lse: Tensor,
     segmentIds: Tensor,
     scale?: number,
+    window?: number,
   ): { dq: Tensor; dk: Tensor; dv: Tensor };
   /**
    * One decoding step: q [H, hd] against the first `length` positions of a KV cache kCache/vCache
-   * [capacity, Hkv, hd] (the new token's k/v already written at length-1) → out [H, hd].
+   * [capacity, Hkv, hd] (the new token's k/v already written at length-1) → out [H, hd]. With a sliding `window`
+   * W > 0 the query sees cache rows max(0, length − W) … length − 1 only.
    */
-  attentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number): Tensor;
+  attentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number, window?: number): Tensor;
 
   /**
    * Fused lm_head + cross-entropy in token chunks, never holding [T, V] logits. h [T, D], w [V, D],

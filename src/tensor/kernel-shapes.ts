@@ -131,6 +131,8 @@ export interface AttentionShape {
   kvHeads: number;
   headDim: number;
   scale: number;
+  /** Sliding window in keys (0 = unlimited). */
+  window: number;
 }
 
 function resolveScale(op: string, headDim: number, scale: number | undefined): number {
@@ -139,11 +141,17 @@ function resolveScale(op: string, headDim: number, scale: number | undefined): n
   return s;
 }
 
+function resolveWindow(op: string, window: number | undefined): number {
+  const w = window ?? 0;
+  if (!Number.isSafeInteger(w) || w < 0) throw new ShapeError(`${op}: window must be a non-negative integer (0 = unlimited), got ${w}`);
+  return w;
+}
+
 function checkHeads(op: string, ts: Record<string, Tensor>, heads: number, kvHeads: number): void {
   if (kvHeads === 0 || heads % kvHeads !== 0) fail(op, ts, `query heads ${heads} must be a multiple of kv heads ${kvHeads}`);
 }
 
-export function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale: number | undefined): AttentionShape {
+export function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale: number | undefined, window: number | undefined): AttentionShape {
   const ts = { q, k, v, segmentIds };
   requireFloat(op, { q, k, v });
   requireI32(op, ts, "segmentIds");
@@ -156,7 +164,7 @@ export function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, segm
   checkHeads(op, ts, heads, kvHeads);
   if (headDim === 0) fail(op, ts, "head_dim must be positive");
   requireContiguousSegments(op, ts, segmentIds);
-  return { tokens, heads, kvHeads, headDim, scale: resolveScale(op, headDim, scale) };
+  return { tokens, heads, kvHeads, headDim, scale: resolveScale(op, headDim, scale), window: resolveWindow(op, window) };
 }
 
 /** Segments must be contiguous runs: an id that ended may not come back later. */
@@ -170,8 +178,8 @@ function requireContiguousSegments(op: string, ts: Record<string, Tensor>, segme
   }
 }
 
-export function checkAttentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, segmentIds: Tensor, scale: number | undefined): AttentionShape {
-  const s = checkAttention("attentionBackward", q, k, v, segmentIds, scale);
+export function checkAttentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, segmentIds: Tensor, scale: number | undefined, window: number | undefined): AttentionShape {
+  const s = checkAttention("attentionBackward", q, k, v, segmentIds, scale, window);
   const ts = { dOut, q, k, v, out, lse };
   requireFloat("attentionBackward", ts);
   requireShape("attentionBackward", ts, "dOut", q.shape);
@@ -187,9 +195,10 @@ export interface DecodeShape {
   capacity: number;
   length: number;
   scale: number;
+  window: number;
 }
 
-export function checkAttentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale: number | undefined): DecodeShape {
+export function checkAttentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale: number | undefined, window: number | undefined): DecodeShape {
   const op = "attentionDecode";
   const ts = { q, kCache, vCache };
   requireFloat(op, ts);
@@ -201,7 +210,7 @@ export function checkAttentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, 
   checkHeads(op, ts, heads, kvHeads);
   if (headDim === 0) fail(op, ts, "head_dim must be positive");
   if (!Number.isInteger(length) || length < 1 || length > capacity) fail(op, ts, `length ${length} must be an integer in [1, ${capacity}]`);
-  return { heads, kvHeads, headDim, capacity, length, scale: resolveScale(op, headDim, scale) };
+  return { heads, kvHeads, headDim, capacity, length, scale: resolveScale(op, headDim, scale), window: resolveWindow(op, window) };
 }
 
 export function checkCrossEntropy(h: Tensor, w: Tensor, targets: Tensor, gradScale: number | undefined): { tokens: number; dim: number; vocab: number } {

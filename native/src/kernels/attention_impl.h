@@ -3,7 +3,10 @@
 //
 // Forward: one task per (query head, block of kQ queries); keys stream through in blocks of kK with an online
 // softmax, so memory is O(kQ·hd) per task and O(T) for the log-sum-exp, never O(T²). Query row i (absolute
-// position i + tk − tq) sees keys [seg_start, position], one contiguous range per key block.
+// position i + tk − tq) sees keys [max(seg_start, position − window + 1), position], one contiguous range per key
+// block. Both ends of that range never decrease with i, so a query block starts at its first row's first key and a
+// key block ends at its last key's last query: blocks wholly outside a sliding window are never visited, and the
+// work is O(T·window) rather than O(T²).
 // Backward recomputes the probabilities from lse in two passes that each own their outputs (no atomics, so the
 // result does not depend on the thread count): dQ per (query head, query block), dK and dV per (kv head, key
 // block) summing over the query heads of its group.
@@ -21,8 +24,14 @@ struct AttnRange {
 // Keys [j0, j1) that query row i may attend to.
 inline AttnRange attn_row_range(const AttentionArgs& a, int64_t i, int64_t j0, int64_t j1) {
   const int64_t abs = i + a.tk - a.tq;
-  const int64_t start = a.seg_start ? a.seg_start[abs] : 0;
+  const int64_t start = imax(a.seg_start ? a.seg_start[abs] : 0, a.window > 0 ? abs - a.window + 1 : 0);
   return AttnRange{imax(j0, start), imin(j1, abs + 1)};
+}
+
+// One past the last query position that sees key j: the end of its segment, cut by the window.
+inline int64_t attn_key_end(const AttentionArgs& a, int64_t j) {
+  const int64_t end = a.seg_end ? a.seg_end[j] : a.tk;
+  return a.window > 0 ? imin(end, j + a.window) : end;
 }
 
 // Block b of head h of a [t][heads][hd] tensor (rows `stride` floats apart), transposed to [hd][bs] — a
@@ -82,7 +91,7 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
     }
     std::memset(o, 0, sizeof(float) * nq * hd);
     const float* qb = a.q + i0 * q_stride + h * hd;
-    const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // segment starts never decrease
+    const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // row starts never decrease
     const int64_t last = i1 + a.tk - a.tq;
     for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
       const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
@@ -189,9 +198,9 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
     std::memset(acc, 0, sizeof(float) * 2 * kK * hd);
     const float* kb = a.k + j0 * a.k_stride + kv_off;
     const float* vb = a.v + j0 * a.k_stride + kv_off;
-    // Queries that can see this key block: from the block's first key to the end of its last key's segment.
+    // Queries that can see this key block: from the block's first key to its last key's last query.
     const int64_t q_first = imax(0, j0 - off);
-    const int64_t q_last = imin(a.tq, (a.seg_end ? a.seg_end[j1 - 1] : a.tk) - off);
+    const int64_t q_last = imin(a.tq, attn_key_end(a, j1 - 1) - off);
     for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
       const float* lse_h = g.lse + h * a.tq;
       const float* delta_h = delta + h * a.tq;
@@ -203,7 +212,7 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
         Simd::mm(nk, nq, hd, vb, a.k_stride, dot.at(h, i0), kQ, dpt, kQ, false);
         for (int64_t c = 0; c < nk; ++c) {
           const int64_t j = j0 + c;
-          const int64_t end = (a.seg_end ? a.seg_end[j] : a.tk) - off;
+          const int64_t end = attn_key_end(a, j) - off;
           const int64_t lo = imin(nq, imax(0, j - off - i0)), hi = imax(lo, imin(nq, end - i0));
           float* prow = st + c * kQ;
           float* drow = dpt + c * kQ;

@@ -63,6 +63,7 @@ export interface NativeAddon {
     scale: number,
     out: Float32Array,
     lse: Float32Array,
+    window: number,
   ): void;
   attentionBackward(
     dOut: Float32Array,
@@ -80,6 +81,7 @@ export interface NativeAddon {
     dq: Float32Array,
     dk: Float32Array,
     dv: Float32Array,
+    window: number,
   ): void;
   attentionDecode(
     q: Float32Array,
@@ -92,6 +94,7 @@ export interface NativeAddon {
     headDim: number,
     scale: number,
     out: Float32Array,
+    window: number,
   ): void;
   /** Returns [lossSum, count]. */
   crossEntropyLinear(

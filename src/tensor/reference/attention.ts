@@ -4,14 +4,16 @@ import { toF64 } from "./convert.js";
 
 /**
  * Plain softmax attention in float64, one score row at a time (O(T) memory per row): token i attends to the
- * tokens j ≤ i of its own segment; query head h reads kv head floor(h / (H / Hkv)).
+ * tokens j ≤ i of its own segment with i − j < window (window 0 = unlimited); query head h reads kv head
+ * floor(h / (H / Hkv)).
  */
 
-/** First token of each token's segment (segments are contiguous runs of equal ids). */
-function segmentStarts(segmentIds: Tensor): Int32Array {
+/** First key each token attends to: its segment's first token (segments are contiguous runs of equal ids), or the window's. */
+function rowStarts(segmentIds: Tensor, window: number): Int32Array {
   const ids = segmentIds.data;
   const starts = new Int32Array(ids.length);
   for (let i = 1; i < ids.length; i++) starts[i] = ids[i] === ids[i - 1] ? starts[i - 1] : i;
+  if (window > 0) for (let i = 0; i < ids.length; i++) starts[i] = Math.max(starts[i], i - window + 1);
   return starts;
 }
 
@@ -32,14 +34,14 @@ function scoreRow(qv: Float64Array, kv: Float64Array, qBase: number, kOffset: nu
   return { p, lse };
 }
 
-export function referenceAttention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number): { out: Tensor; lse: Tensor } {
-  const s = checkAttention("attention", q, k, v, segmentIds, scale);
+export function referenceAttention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number, window?: number): { out: Tensor; lse: Tensor } {
+  const s = checkAttention("attention", q, k, v, segmentIds, scale, window);
   const { tokens: T, heads: H, kvHeads: Hkv, headDim: hd } = s;
   const group = H / Hkv;
   const qv = toF64(q);
   const kv = toF64(k);
   const vv = toF64(v);
-  const starts = segmentStarts(segmentIds);
+  const starts = rowStarts(segmentIds, s.window);
   const out = new Float64Array(T * H * hd);
   const lse = new Float64Array(H * T);
   for (let h = 0; h < H; h++) {
@@ -61,12 +63,22 @@ export function referenceAttention(q: Tensor, k: Tensor, v: Tensor, segmentIds: 
  * dS = P ∘ (dP − rowsum(dO ∘ O)), dQ = scale·dS·K, dK = scale·dSᵀ·Q, dV = Pᵀ·dO. P is recomputed from q and k
  * in float64 (lse is only shape-checked), so this check does not inherit the caller's rounding of lse.
  */
-export function referenceAttentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, segmentIds: Tensor, scale?: number): { dq: Tensor; dk: Tensor; dv: Tensor } {
-  const s = checkAttentionBackward(dOut, q, k, v, out, lse, segmentIds, scale);
+export function referenceAttentionBackward(
+  dOut: Tensor,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  segmentIds: Tensor,
+  scale?: number,
+  window?: number,
+): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  const s = checkAttentionBackward(dOut, q, k, v, out, lse, segmentIds, scale, window);
   const { tokens: T, heads: H, kvHeads: Hkv, headDim: hd } = s;
   const group = H / Hkv;
   const [qv, kv, vv, dov, ov] = [q, k, v, dOut, out].map(toF64);
-  const starts = segmentStarts(segmentIds);
+  const starts = rowStarts(segmentIds, s.window);
   const dq = new Float64Array(T * H * hd);
   const dk = new Float64Array(T * Hkv * hd);
   const dv = new Float64Array(T * Hkv * hd);
@@ -95,19 +107,20 @@ export function referenceAttentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v
   return { dq: new Tensor("f64", q.shape, dq), dk: new Tensor("f64", k.shape, dk), dv: new Tensor("f64", v.shape, dv) };
 }
 
-export function referenceAttentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number): Tensor {
-  const s = checkAttentionDecode(q, kCache, vCache, length, scale);
+export function referenceAttentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number, window?: number): Tensor {
+  const s = checkAttentionDecode(q, kCache, vCache, length, scale, window);
   const { heads: H, kvHeads: Hkv, headDim: hd } = s;
   const group = H / Hkv;
   const qv = toF64(q);
   const kv = toF64(kCache);
   const vv = toF64(vCache);
+  const start = s.window > 0 ? Math.max(0, length - s.window) : 0;
   const out = new Float64Array(H * hd);
   for (let h = 0; h < H; h++) {
     const kOff = Math.floor(h / group) * hd;
-    const { p } = scoreRow(qv, kv, h * hd, kOff, Hkv * hd, 0, length, hd, s.scale);
-    for (let j = 0; j < length; j++) {
-      for (let d = 0; d < hd; d++) out[h * hd + d] += p[j] * vv[j * Hkv * hd + kOff + d];
+    const { p } = scoreRow(qv, kv, h * hd, kOff, Hkv * hd, start, length, hd, s.scale);
+    for (let j = start; j < length; j++) {
+      for (let d = 0; d < hd; d++) out[h * hd + d] += p[j - start] * vv[j * Hkv * hd + kOff + d];
     }
   }
   return new Tensor("f64", q.shape, out);

@@ -39,6 +39,8 @@ describe("bad calls throw ShapeError naming the op and the shapes", () => {
     rejects((b) => b.attention(q, f32([4, 2, 8]), f32([4, 2, 8]), i32([0, 1, 0, 0])), /segment id 0 at position 2 resumes/);
     rejects((b) => b.attentionBackward(q, q, f32([4, 2, 8]), f32([4, 2, 8]), q, f32([4, 6]), segments([4])), /lse must be \[6, 4\]/);
     rejects((b) => b.attentionDecode(f32([6, 8]), f32([5, 2, 8]), f32([5, 2, 8]), 6), /attentionDecode: .*length 6 must be an integer in \[1, 5\]/);
+    rejects((b) => b.attention(q, f32([4, 2, 8]), f32([4, 2, 8]), segments([4]), undefined, 2.5), /attention: window must be a non-negative integer \(0 = unlimited\), got 2.5/);
+    rejects((b) => b.attentionDecode(f32([6, 8]), f32([5, 2, 8]), f32([5, 2, 8]), 5, undefined, -1), /attentionDecode: window must be a non-negative integer/);
   });
 
   it("crossEntropyLinear and optimizers", () => {
@@ -63,9 +65,9 @@ describe("native entry points refuse bad arguments instead of touching memory ou
 
   it("too-short arrays throw RangeError naming the op and the array", () => {
     assert.throws(() => addon.rmsNorm(a(6), a(3), 1e-5, 2, 3, a(5), a(2)), (e: Error) => e instanceof RangeError && /^rmsNorm: y: needs 6 elements, array has 5/.test(e.message));
-    assert.throws(() => addon.attention(a(48), a(32), a(32), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(11)), /attention: lse: needs 12/);
-    assert.throws(() => addon.attentionBackward(a(48), a(48), a(16), a(16), a(48), a(12), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(16), a(15)), /attentionBackward: dv/);
-    assert.throws(() => addon.attentionDecode(a(12), a(40), a(40), 10, 11, 3, 1, 4, 0.5, a(12)), /length must lie in \[1, capacity\]/);
+    assert.throws(() => addon.attention(a(48), a(32), a(32), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(11), 0), /attention: lse: needs 12/);
+    assert.throws(() => addon.attentionBackward(a(48), a(48), a(16), a(16), a(48), a(12), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(16), a(15), 0), /attentionBackward: dv/);
+    assert.throws(() => addon.attentionDecode(a(12), a(40), a(40), 10, 11, 3, 1, 4, 0.5, a(12), 0), /length must lie in \[1, capacity\]/);
     assert.throws(() => addon.crossEntropyLinear(a(6), a(9), 0, new Int32Array(2), 2, 3, 4, 1, null), /crossEntropyLinear: w: needs 12/);
     assert.throws(() => addon.swiglu(a(4), a(4), a(3)), RangeError);
     assert.throws(() => addon.geglu(a(4), a(4), a(3)), /geglu: gate, up and out must have equal lengths/);
@@ -82,7 +84,10 @@ describe("native entry points refuse bad arguments instead of touching memory ou
   it("wrong types and impossible dimensions throw TypeError / RangeError", () => {
     assert.throws(() => addon.swiglu(new Float64Array(2) as unknown as Float32Array, a(2), a(2)), TypeError);
     assert.throws(() => addon.crossEntropyLinear(a(6), a(12), 1, new Int32Array(2), 2, 3, 4, 1, null), /Uint16Array/);
-    assert.throws(() => addon.attention(a(48), a(32), a(32), new Int32Array(4), 4, 3, 2, 4, 0.5, a(48), a(12)), /heads must be a multiple of kvHeads/);
+    assert.throws(() => addon.attention(a(48), a(32), a(32), new Int32Array(4), 4, 3, 2, 4, 0.5, a(48), a(12), 0), /heads must be a multiple of kvHeads/);
+    assert.throws(() => addon.attention(a(48), a(16), a(16), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(12), -1), /attention: window must be a non-negative integer/);
+    // @ts-expect-error -- the window argument left out on purpose
+    assert.throws(() => addon.attentionDecode(a(12), a(40), a(40), 10, 10, 3, 1, 4, 0.5, a(12)), /attentionDecode: window must be a number/);
     assert.throws(() => addon.rope(a(8), new Int32Array(1), 1, 1, 8, 9, 1e4, null, 1, a(8)), /rotary must be even/);
     assert.throws(() => addon.rmsNorm(a(6), a(3), NaN, 2, 3, a(6), a(2)), /eps must be finite/);
   });

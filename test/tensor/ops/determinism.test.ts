@@ -32,6 +32,21 @@ describe("kernels are bit-identical for 1, 2 and 3 threads", () => {
     });
   });
 
+  it("sliding-window attention forward, backward and decode", () => {
+    const T = 300;
+    const q = randomTensor([T, 4, 32], 11);
+    const k = randomTensor([T, 2, 32], 12);
+    const v = randomTensor([T, 2, 32], 13);
+    const dOut = randomTensor([T, 4, 32], 14);
+    const seg = segments([180, 7, 113]);
+    sameForAnyThreadCount("windowed attention", () => {
+      const { out, lse } = cpu.attention(q, k, v, seg, undefined, 70);
+      const g = cpu.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, 70);
+      const dec = cpu.attentionDecode(randomTensor([4, 32], 15), k, v, 299, undefined, 70);
+      return [out, lse, g.dq, g.dk, g.dv, dec];
+    });
+  });
+
   it("fused cross-entropy (several chunks) and the gradient norm", () => {
     const h = randomTensor([70, 32], 6);
     const w = randomTensor([200000, 32], 7, "bf16");

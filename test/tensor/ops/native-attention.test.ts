@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Tensor, cpuBackend as cpu, referenceBackend as ref } from "../../../src/index.js";
 import { nativeConfigurations, withNative } from "../../helpers/native-paths.js";
-import { randomTensor, relativeError } from "../../helpers/numeric.js";
+import { bitIdentical, randomTensor, relativeError } from "../../helpers/numeric.js";
 import { segments } from "./fd.js";
 
 // Tolerances (relative Frobenius error vs float64). Forward: f32 dot products over hd and sums over ≤ T keys,
@@ -18,6 +18,8 @@ interface Case {
   kvHeads: number;
   headDim: number;
   lengths: number[];
+  /** Sliding window (absent = unlimited). */
+  window?: number;
 }
 
 /** Segment lengths from a seeded generator: many short ones between 1 and `max`. */
@@ -42,6 +44,13 @@ const CASES: Case[] = [
   { name: "T=200 one long segment + short ones, hd 32, ratio 7", heads: 7, kvHeads: 1, headDim: 32, lengths: [3, 180, 1, 16] },
   { name: "T=150 ratio 1, hd 64, segments across block edges", heads: 3, kvHeads: 3, headDim: 64, lengths: [60, 10, 80] },
   { name: "T=129 hd 20 (vector tails)", heads: 2, kvHeads: 1, headDim: 20, lengths: [129] },
+  // Sliding windows: smaller than a block (whole key blocks skipped), not a block multiple, equal to a segment,
+  // 1 (each token sees only itself), larger than every segment; with packed segments and GQA.
+  { name: "window 20, T=300 one segment, ratio 2", heads: 4, kvHeads: 2, headDim: 32, lengths: [300], window: 20 },
+  { name: "window 70 across block edges, packed segments, ratio 4", heads: 4, kvHeads: 1, headDim: 64, lengths: [150, 3, 100, 47], window: 70 },
+  { name: "window equal to a segment (64), ratio 3, hd 20", heads: 3, kvHeads: 1, headDim: 20, lengths: [64, 130, 6], window: 64 },
+  { name: "window 1, many short segments", heads: 2, kvHeads: 2, headDim: 32, lengths: shortSegments(90, 9, 5), window: 1 },
+  { name: "window 500 larger than T=200, ratio 7", heads: 7, kvHeads: 1, headDim: 32, lengths: [3, 180, 1, 16], window: 500 },
 ];
 
 function inputs(c: Case, seed: number) {
@@ -65,15 +74,15 @@ describe("attention: native vs float64 reference", () => {
   CASES.forEach((c, n) => {
     it(c.name, () => {
       const { q, k, v, dOut, seg } = inputs(c, 100 + 10 * n);
-      const want = ref.attention(q, k, v, seg);
-      const wantGrad = ref.attentionBackward(dOut, q, k, v, want.out, want.lse, seg);
+      const want = ref.attention(q, k, v, seg, undefined, c.window);
+      const wantGrad = ref.attentionBackward(dOut, q, k, v, want.out, want.lse, seg, undefined, c.window);
       for (const config of nativeConfigurations()) {
         withNative(config, () => {
           const tag = `${config.isa}/${config.threads}t`;
-          const got = cpu.attention(q, k, v, seg);
+          const got = cpu.attention(q, k, v, seg, undefined, c.window);
           check(`${tag} out`, got.out, want.out, TOL_FWD);
           check(`${tag} lse`, got.lse, want.lse, TOL_FWD);
-          const g = cpu.attentionBackward(dOut, q, k, v, got.out, got.lse, seg);
+          const g = cpu.attentionBackward(dOut, q, k, v, got.out, got.lse, seg, undefined, c.window);
           check(`${tag} dq`, g.dq, wantGrad.dq, TOL_BWD);
           check(`${tag} dk`, g.dk, wantGrad.dk, TOL_BWD);
           check(`${tag} dv`, g.dv, wantGrad.dv, TOL_BWD);
@@ -97,6 +106,31 @@ describe("attention: native vs float64 reference", () => {
       check(`dk of segment at ${start}`, slice(grads.dk), g.dk, TOL_BWD);
       check(`dv of segment at ${start}`, slice(grads.dv), g.dv, TOL_BWD);
       start += len;
+    }
+  });
+
+  it("a window no shorter than the longest segment changes nothing (same bits as unlimited)", () => {
+    const { q, k, v, dOut, seg } = inputs({ name: "", heads: 4, kvHeads: 2, headDim: 32, lengths: [40, 90, 10] }, 350);
+    const full = cpu.attention(q, k, v, seg);
+    const windowed = cpu.attention(q, k, v, seg, undefined, 90);
+    assert.ok(bitIdentical(windowed.out, full.out) && bitIdentical(windowed.lse, full.lse));
+    const gFull = cpu.attentionBackward(dOut, q, k, v, full.out, full.lse, seg);
+    const gWin = cpu.attentionBackward(dOut, q, k, v, full.out, full.lse, seg, undefined, 90);
+    for (const key of ["dq", "dk", "dv"] as const) assert.ok(bitIdentical(gWin[key], gFull[key]), key);
+  });
+
+  it("decode with a window equals the last row of windowed attention over the cache", () => {
+    const T = 150;
+    const qs = randomTensor([T, 4, 32], 360);
+    const k = randomTensor([T, 2, 32], 361);
+    const v = randomTensor([T, 2, 32], 362);
+    for (const window of [1, 37, 64, 149, 150, 400]) {
+      const last = (ref.attention(qs, k, v, segments([T]), undefined, window).out.data as Float64Array).slice((T - 1) * 128);
+      const want = new Tensor("f64", [4, 32], last);
+      const q = new Tensor("f32", [4, 32], (qs.data as Float32Array).slice((T - 1) * 128));
+      for (const config of nativeConfigurations()) {
+        withNative(config, () => check(`${config.isa}/${config.threads}t window ${window}`, cpu.attentionDecode(q, k, v, T, undefined, window), want, TOL_FWD));
+      }
     }
   });
 

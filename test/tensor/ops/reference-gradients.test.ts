@@ -79,6 +79,20 @@ describe("reference backward vs finite differences", () => {
     expectClose("dv", g.dv, finiteDifference(v, loss));
   });
 
+  it("attention with a sliding window: dq, dk, dv with GQA and segments", () => {
+    const seg = segments([6, 1, 5]);
+    const q = f64([12, 4, 3], 40);
+    const k = f64([12, 2, 3], 41);
+    const v = f64([12, 2, 3], 42);
+    const dOut = f64([12, 4, 3], 43);
+    const { out, lse } = ref.attention(q, k, v, seg, 0.7, 3);
+    const g = ref.attentionBackward(dOut, q, k, v, out, lse, seg, 0.7, 3);
+    const loss = () => dot(ref.attention(q, k, v, seg, 0.7, 3).out, dOut);
+    expectClose("dq", g.dq, finiteDifference(q, loss));
+    expectClose("dk", g.dk, finiteDifference(k, loss));
+    expectClose("dv", g.dv, finiteDifference(v, loss));
+  });
+
   it("crossEntropyLinear: dh = gradScale · d(lossSum)/dh, ignored rows get zero", () => {
     const h = f64([4, 5], 15);
     const w = f64([7, 5], 16);
@@ -115,6 +129,30 @@ describe("reference forward: definitions", () => {
     const qs = f64([7, 4, 8], 26);
     const last = ref.attention(qs, k, v, segments([7])).out;
     const decoded = ref.attentionDecode(new Tensor("f64", [4, 8], (qs.data as Float64Array).slice(6 * 32)), k, v, 7);
+    expectClose("decode", decoded, new Tensor("f64", [4, 8], (last.data as Float64Array).slice(6 * 32)));
+  });
+
+  it("a sliding window is a mask: row i equals full attention over keys i − W + 1 … i alone", () => {
+    const T = 9;
+    const W = 4;
+    const q = f64([T, 2, 4], 44);
+    const k = f64([T, 1, 4], 45);
+    const v = f64([T, 1, 4], 46);
+    const windowed = ref.attention(q, k, v, segments([T]), undefined, W).out;
+    for (let i = 0; i < T; i++) {
+      const lo = Math.max(0, i - W + 1);
+      const rows = (t: Tensor) => new Tensor("f64", [i + 1 - lo, ...t.shape.slice(1)], (t.data as Float64Array).slice((lo * t.numel) / T, ((i + 1) * t.numel) / T));
+      const alone = (ref.attention(rows(q), rows(k), rows(v), segments([i + 1 - lo])).out.data as Float64Array).slice((i - lo) * 8);
+      expectClose(`row ${i}`, new Tensor("f64", [2, 4], (windowed.data as Float64Array).slice(i * 8, i * 8 + 8)), new Tensor("f64", [2, 4], alone));
+    }
+  });
+
+  it("decode with a window equals the last row of windowed attention over the cache", () => {
+    const k = f64([7, 2, 8], 47);
+    const v = f64([7, 2, 8], 48);
+    const qs = f64([7, 4, 8], 49);
+    const last = ref.attention(qs, k, v, segments([7]), undefined, 3).out;
+    const decoded = ref.attentionDecode(new Tensor("f64", [4, 8], (qs.data as Float64Array).slice(6 * 32)), k, v, 7, undefined, 3);
     expectClose("decode", decoded, new Tensor("f64", [4, 8], (last.data as Float64Array).slice(6 * 32)));
   });
 
