@@ -22,6 +22,10 @@ export interface AttentionShape {
   headDim: number;
   rmsNormEps: number;
   rope: RopeConfig;
+  /** Sliding window: a query sees itself and the window − 1 keys before it; null = the whole prefix. */
+  window: number | null;
+  /** Multiplier of q·k: headDim^-0.5, or Gemma's query_pre_attn_scalar^-0.5. */
+  scale: number;
 }
 
 /** Adapters of this module's projections, by projection name. */
@@ -116,8 +120,9 @@ export function attentionForward(
 
   let out: Tensor;
   let lse: Tensor | undefined;
-  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite);
-  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds));
+  const window = shape.window ?? undefined;
+  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite, shape.scale, window);
+  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds, shape.scale, window));
   const op = linearForward(backend, out.reshape([tokens, heads * headDim]), w.oProj, adapters.o_proj, call);
   if (!lse) return { y: op.y };
   return {
@@ -138,7 +143,15 @@ export function attentionForward(
   };
 }
 
-function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor, write: CacheWrite): Tensor {
+function cachedAttention(
+  backend: ModelBackend,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  write: CacheWrite,
+  scale: number,
+  window: number | undefined,
+): Tensor {
   const [, heads, hd] = q.shape;
   const out = Tensor.zeros(q.shape, q.dtype);
   let row = 0;
@@ -148,7 +161,7 @@ function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor,
     // whether its sequence's tokens arrive in one call, in chunks, or beside other sequences (docs/serve.md).
     for (let i = 0; i < rows; i++) {
       const qi = q.rows(row + i, 1).reshape([heads, hd]);
-      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1).data, (row + i) * heads * hd);
+      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1, scale, window).data, (row + i) * heads * hd);
     }
     row += rows;
   }
@@ -179,6 +192,8 @@ export function attentionBackward(
     saved.out,
     saved.lse,
     layout.segmentIds,
+    shape.scale,
+    shape.window ?? undefined,
   );
   const dq = prepareHeadsBackward(backend, grads.dq, w.qNorm, saved.qNormed, shape, layout.positions);
   const dk = prepareHeadsBackward(backend, grads.dk, w.kNorm, saved.kNormed, shape, layout.positions);

@@ -29,7 +29,8 @@ export type ComputeDtype = "f32" | "bf16";
  */
 export interface Model {
   readonly config: ModelConfig;
-  readonly attention: AttentionShape;
+  /** Per layer: layers differ in their sliding window (docs/architecture.md). */
+  readonly attention: readonly AttentionShape[];
   readonly weights: DecoderWeights;
   readonly backend: ModelBackend;
   readonly adapters: Map<string, LinearAdapter>;
@@ -39,15 +40,26 @@ export interface Model {
   readonly computeDtype: ComputeDtype;
 }
 
-export function attentionShape(config: ModelConfig): AttentionShape {
-  const { ropeScaling } = config;
-  return {
-    heads: config.numHeads,
-    kvHeads: config.numKvHeads,
-    headDim: config.headDim,
-    rmsNormEps: config.rmsNormEps,
-    rope: { theta: config.ropeTheta, headDim: config.headDim, ...(ropeScaling ? { llama3: ropeScaling } : {}) },
-  };
+/**
+ * The attention shape of each layer; only the layers listed in config.slidingWindow get its window, and with
+ * ropeLocalTheta (Gemma 3) their own RoPE base. Scores are scaled by (queryPreAttnScalar ?? headDim)^-0.5.
+ */
+export function attentionShapes(config: ModelConfig): AttentionShape[] {
+  const { ropeScaling, slidingWindow } = config;
+  const scale = 1 / Math.sqrt(config.queryPreAttnScalar ?? config.headDim);
+  return Array.from({ length: config.numLayers }, (_, layer) => {
+    const sliding = slidingWindow?.layers.includes(layer) ?? false;
+    const theta = sliding && config.ropeLocalTheta !== null ? config.ropeLocalTheta : config.ropeTheta;
+    return {
+      heads: config.numHeads,
+      kvHeads: config.numKvHeads,
+      headDim: config.headDim,
+      rmsNormEps: config.rmsNormEps,
+      rope: { theta, headDim: config.headDim, ...(ropeScaling ? { llama3: ropeScaling } : {}) },
+      window: sliding && slidingWindow ? slidingWindow.size : null,
+      scale,
+    };
+  });
 }
 
 /** The adapters of layer i among `adapters` (by module path), by projection name (q_proj … down_proj). */
@@ -67,7 +79,7 @@ export function createModel(
   backend: ModelBackend,
   eosTokenIds: readonly number[] = config.eosTokenIds,
 ): Model {
-  return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
+  return { config, attention: attentionShapes(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
 }
 
 /** Switches the model's frozen products (every projection and the lm_head) between f32 and bf16 compute. */

@@ -62,6 +62,9 @@ describe("cpu backend vs float64 reference on a whole model", () => {
       "bf16",
     );
   });
+  it("gemma3 (sandwich norms, GeGLU, scaled embeddings, a window-5 sliding layer over sequences of 20 and 37), bf16 weights", () => {
+    compare(microConfig("gemma3", { hiddenSize: 64, intermediateSize: 96, headDim: 16, slidingWindow: { size: 5, layers: [0] }, ropeLocalTheta: 1000, queryPreAttnScalar: 12 }), "bf16");
+  });
   it("bf16 compute mode (llama, bf16 weights): the same rounding on both sides, and not the f32 result", () => {
     const config = microConfig("llama", { hiddenSize: 64, intermediateSize: 96, numHeads: 4, numKvHeads: 2 });
     const bf16 = compare(config, "bf16", "bf16");

@@ -23,7 +23,7 @@ function batchOf(model: Model) {
   return makeBatch([{ inputIds: seq(5) }, { inputIds: seq(6), labels }, { inputIds: seq(4) }]);
 }
 
-function check(arch: "llama" | "qwen2" | "qwen3", overrides = {}, loraDropout = 0) {
+function check(arch: "llama" | "qwen2" | "qwen3" | "gemma3", overrides = {}, loraDropout = 0) {
   const config = microConfig(arch, overrides);
   const model = microModel(config, referenceBackend, 3);
   const adapter = buildLoraAdapter(model, loraConfig({ r: 2, loraAlpha: 4, loraDropout, targetModules: "all-linear" }), { dtype: "f64", seed: 5 });
@@ -71,6 +71,9 @@ describe("LoRA gradients of the whole model (float64 finite differences)", () =>
   });
   it("qwen3: q/k RMSNorm per head, llama3 rope scaling", () => {
     check("qwen3", { ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 } });
+  });
+  it("gemma3: sandwich norms, GeGLU, scaled tied embeddings, a window-3 sliding layer (sequences of 4–6) beside a full one, two rope bases, query_pre_attn_scalar", () => {
+    check("gemma3", { slidingWindow: { size: 3, layers: [0] }, ropeLocalTheta: 100, queryPreAttnScalar: 5 });
   });
 });
 

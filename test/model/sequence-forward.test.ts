@@ -61,25 +61,35 @@ function setup(backend: ModelBackend, dtype: DType, big: boolean): { model: Mode
   return { model, a: adapterMap(model, 11, dtype, "all-linear"), b: adapterMap(model, 12, dtype, ["q_proj", "v_proj", "down_proj"]) };
 }
 
+/** Three sequences (prompts of 2–7 tokens, chunks of 3, then decoding): every step's logits vs the uncached forward. */
+function checkAgainstUncached(model: Model, a: Map<string, LinearAdapter>, b: Map<string, LinearAdapter>): void {
+  const seqs = [
+    { prompt: [3, 17, 42, 8, 8, 21, 5], follow: [9, 4, 33], adapters: a },
+    { prompt: [1, 2], follow: [7, 7, 7, 8], adapters: NONE },
+    { prompt: [44, 12, 30, 2, 19], follow: [6], adapters: b },
+  ];
+  const got = run(model, seqs, 3);
+  seqs.forEach((s, i) => {
+    const all = [...s.prompt, ...s.follow];
+    assert.equal(got[i].length, s.follow.length + 1);
+    got[i].forEach((logits, k) => {
+      const want = recomputed(model, all.slice(0, s.prompt.length + k), s.adapters);
+      const err = Math.max(...logits.map((x, j) => Math.abs(x - want[j])));
+      assert.ok(err < 1e-9, `sequence ${i} step ${k}: max error ${err}`);
+    });
+  });
+}
+
 describe("forwardSequences (batched inference over KV caches)", () => {
   // (The caches start at 4 positions, so they grow during the runs.)
   it("several sequences, each with its own adapter or none, chunked prefill: the logits of each alone, uncached (float64)", () => {
     const { model, a, b } = setup(referenceBackend, "f64", false);
-    const seqs = [
-      { prompt: [3, 17, 42, 8, 8, 21, 5], follow: [9, 4, 33], adapters: a },
-      { prompt: [1, 2], follow: [7, 7, 7, 8], adapters: NONE },
-      { prompt: [44, 12, 30, 2, 19], follow: [6], adapters: b },
-    ];
-    const got = run(model, seqs, 3);
-    seqs.forEach((s, i) => {
-      const all = [...s.prompt, ...s.follow];
-      assert.equal(got[i].length, s.follow.length + 1);
-      got[i].forEach((logits, k) => {
-        const want = recomputed(model, all.slice(0, s.prompt.length + k), s.adapters);
-        const err = Math.max(...logits.map((x, j) => Math.abs(x - want[j])));
-        assert.ok(err < 1e-9, `sequence ${i} step ${k}: max error ${err}`);
-      });
-    });
+    checkAgainstUncached(model, a, b);
+  });
+
+  it("gemma3 with a window-3 sliding layer: cached decoding past the window equals the uncached forward (float64)", () => {
+    const model = microModel(microConfig("gemma3", { slidingWindow: { size: 3, layers: [0] }, ropeLocalTheta: 100, queryPreAttnScalar: 5 }), referenceBackend, 7, "f64");
+    checkAgainstUncached(model, adapterMap(model, 11, "f64", "all-linear"), adapterMap(model, 12, "f64", ["q_proj", "v_proj", "down_proj"]));
   });
 
   for (const config of nativeConfigurations().filter((c) => c.threads === 2)) {

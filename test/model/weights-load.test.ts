@@ -15,7 +15,9 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** A micro Qwen3 (q/k norms) and a micro tied Qwen2 (q/k/v biases) made by init-model. */
 const qwen3 = path.join(tmp, "qwen3");
 const qwen2 = path.join(tmp, "qwen2");
+const gemma = path.join(tmp, "gemma3");
 before(() => {
+  writeInitModel(gemma, planInitModel({ preset: "tiny", arch: "gemma3", vocabSize: 64, seed: 3 }));
   writeInitModel(qwen3, planInitModel({ preset: "tiny", arch: "qwen3", vocabSize: 64, seed: 1 }));
   const tied = planInitModel({ preset: "tiny", arch: "qwen2", vocabSize: 64, seed: 2 });
   tied.config.tieWordEmbeddings = true;
@@ -65,6 +67,28 @@ describe("loading model weights", () => {
     assert.deepEqual(w.layers[3].attention.kNorm?.shape, [32]);
     assert.equal(config.tieWordEmbeddings, false);
     assert.notEqual(w.lmHead, w.embedTokens);
+  });
+
+  it("gemma3: norms are held as their multiplier 1 + w (in f32), four per layer plus q/k norms; embeddings tied", () => {
+    const { config } = readModelFolder(gemma);
+    const init = loadWeights(gemma, config);
+    // init-model writes Gemma norms as multiplier − 1 = 0, so every loaded multiplier is exactly 1.
+    const layer = init.layers[2];
+    for (const t of [layer.inputLayernorm, layer.postAttentionLayernorm, layer.sandwich?.preFeedforwardLayernorm, layer.sandwich?.postFeedforwardLayernorm, layer.attention.qNorm, layer.attention.kNorm, init.norm]) {
+      assert.ok(t && t.dtype === "f32" && Array.from(t.data).every((v) => v === 1));
+    }
+    assert.equal(init.lmHead, init.embedTokens);
+    assert.equal(layer.mlp.activation, "gelu_pytorch_tanh");
+    const stored = Float32Array.from({ length: 256 }, (_, i) => (i - 128) / 37);
+    const edited = withWeights(gemma, "gemma3-edited", (w) => {
+      w.set("model.layers.2.pre_feedforward_layernorm.weight", new Tensor("f32", [256], stored.slice()));
+      w.set("model.norm.weight", new Tensor("f32", [256], stored.slice()).to("bf16"));
+    });
+    const w = loadWeights(edited, config, { dtype: "bf16" });
+    const want = stored.map((x) => Math.fround(1 + x));
+    assert.deepEqual(Array.from(w.layers[2].sandwich!.preFeedforwardLayernorm.data), Array.from(want));
+    const bf = new Tensor("f32", [256], stored.slice()).to("bf16").to("f32").data as Float32Array;
+    assert.deepEqual(Array.from(w.norm.data), Array.from(bf.map((x) => Math.fround(1 + x))), "a bf16 w widened to f32, then 1 + w in f32");
   });
 
   it("reads sharded checkpoints and F16 weights, and ignores rotary inv_freq buffers", () => {
