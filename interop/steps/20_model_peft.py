@@ -1,4 +1,5 @@
-"""Model and LoRA interop: loraforge vs transformers + PEFT on init-model folders of all four architectures.
+"""Model and LoRA interop: loraforge vs transformers + PEFT on init-model folders of all five architectures
+(gemma3: Gemma3ForCausalLM with sliding and full layers, a window shorter than the sequences, random (1 + w) norms).
 
 Checks (errors are ||ours - ref||_F / ||ref||_F per tensor):
   - logits of a packed batch vs AutoModelForCausalLM float32, each sequence alone: <= 1e-4
@@ -30,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DRIVER = os.path.join(ROOT, "test", "model", "interop", "driver.ts")
 # Must match CASE in test/model/interop/case.ts.
 SEQUENCES = [[5, 17, 250, 3, 99, 42, 42, 7, 130], [11, 200, 64, 9, 31, 77, 2]]
-ARCHS = ["llama", "mistral", "qwen2", "qwen3"]
+ARCHS = ["llama", "mistral", "qwen2", "qwen3", "gemma3"]
 LOGITS_TOL, GRAD_TOL, GRAD_ENTRY_TOL = 1e-4, 1e-3, 1e-2
 REPETITION_PENALTY, GREEDY_PROMPT = 1.3, 1  # must match GREEDY in test/model/interop/case.ts
 GOLDEN = os.path.join(ROOT, "test", "golden")
@@ -169,7 +170,7 @@ def check(arch, work):
 
 def main():
     status = 0
-    for arch in ARCHS:
+    for arch in sys.argv[1:] or ARCHS:  # e.g. `python interop/steps/20_model_peft.py gemma3` for one case
         with tempfile.TemporaryDirectory() as work:
             failed = check(arch, work)
         if failed:

@@ -17,7 +17,7 @@ function json(file: string): Record<string, unknown> {
 }
 
 describe("loraforge init-model", () => {
-  for (const arch of ["llama", "mistral", "qwen2", "qwen3"]) {
+  for (const arch of ["llama", "mistral", "qwen2", "qwen3", "gemma3"]) {
     it(`tiny --arch ${arch}: a loadable bf16 folder with the schema's tensors`, async () => {
       const out = path.join(tmp, `tiny-${arch}`);
       const { code, out: printed } = await cli("init-model", "--preset", "tiny", "--arch", arch, "--vocab-size", "128", "--seed", "3", "--out", out);
@@ -25,7 +25,7 @@ describe("loraforge init-model", () => {
       assert.match(printed, /no tokenizer files written/);
       const { config } = readModelFolder(out);
       assert.equal(json(path.join(out, "config.json")).torch_dtype, "bfloat16");
-      assert.equal(config.modelType, arch);
+      assert.equal(config.modelType, arch === "gemma3" ? "gemma3_text" : arch);
       assert.deepEqual([config.vocabSize, config.hiddenSize, config.numLayers, config.numHeads, config.numKvHeads], [128, 256, 4, 8, 4]);
       const r = SafetensorsReader.open(path.join(out, "model.safetensors"));
       const specs = weightSchema(config);
@@ -34,8 +34,9 @@ describe("loraforge init-model", () => {
         assert.equal(r.entry(s.name).dtype, "BF16");
         assert.deepEqual(r.entry(s.name).shape, s.shape);
       }
+      // Norms multiply by one: Gemma stores the multiplier minus one.
       const norm = r.read("model.layers.0.input_layernorm.weight", "f32");
-      assert.ok(norm.data.every((v) => v === 1), "norms are ones");
+      assert.ok(norm.data.every((v) => v === (arch === "gemma3" ? 0 : 1)), "norms are the identity");
       const q = r.read("model.layers.0.self_attn.q_proj.weight", "f32");
       const std = Math.sqrt(Array.from(q.data).reduce((a, v) => a + v * v, 0) / q.numel);
       assert.ok(Math.abs(std - 0.02) < 0.001, `std ${std}`);
@@ -129,6 +130,8 @@ describe("loraforge init-model", () => {
       ["smollm2-135m", true, 49152],
       ["qwen2.5-0.5b", true, 151936],
       ["llama3.2-1b", true, 128256],
+      ["gemma3-270m", true, 262144],
+      ["gemma3-1b", true, 262144],
     ] as const) {
       const plan = planInitModel({ preset });
       assert.equal(plan.config.vocabSize, vocab);
@@ -141,9 +144,26 @@ describe("loraforge init-model", () => {
       const parsed = parseHeader(header, 8 + header.length + dataBytes, `${preset} header`);
       assert.equal(parsed.entries.length, schema.length);
       const params = dataBytes / 2;
-      const expected = { "smollm2-135m": 134_515_008, "qwen2.5-0.5b": 494_032_768, "llama3.2-1b": 1_235_814_400 }[preset];
+      // Gemma 3: the totals published for google/gemma-3-270m(-it) and gemma-3-1b-it (Hub safetensors / llama.cpp n_params).
+      const expected = {
+        "smollm2-135m": 134_515_008,
+        "qwen2.5-0.5b": 494_032_768,
+        "llama3.2-1b": 1_235_814_400,
+        "gemma3-270m": 268_098_176,
+        "gemma3-1b": 999_885_952,
+      }[preset];
       assert.equal(params, expected, `${preset} parameter count`);
     }
+  });
+});
+
+describe("init-model --preset gemma3-270m with the Gemma 3 tokenizer", () => {
+  it("takes the tokenizer's vocabulary (262,145 with <image_soft_token>), special ids and <end_of_turn> stop", () => {
+    const plan = planInitModel({ preset: "gemma3-270m", tokenizer: path.join(TOKENIZERS, "tokenizer-gemma3", "models") });
+    assert.deepEqual([plan.config.vocabSize, plan.config.bosTokenId, plan.config.padTokenId], [262145, 2, 0]);
+    assert.deepEqual(plan.generationEosIds, [106, 1]);
+    assert.ok(plan.tokenizer?.chatTemplate, "the tokenizer's own Gemma 3 chat template travels with it");
+    assert.equal(plan.config.architecture, "Gemma3ForCausalLM");
   });
 });
 

@@ -79,6 +79,15 @@ describe("model golden files from transformers + PEFT", () => {
     assert.equal(config.sliding_window, 4096);
   });
 
+  it("gemma3's case has both layer types and a window shorter than the sequences (so the golden checks the window)", () => {
+    const dir = tempFolder("gemma3");
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(config.layer_types, ["sliding_attention", "full_attention", "sliding_attention", "full_attention"]);
+    assert.ok((config.sliding_window as number) < Math.min(...CASE.sequences.map((s) => s.length)));
+    assert.notEqual(config.query_pre_attn_scalar, config.head_dim);
+  });
+
   it("the adapter folder PEFT saved (test/golden/peft_adapter) loads and gives PEFT's logits", () => {
     const golden = readGolden("llama");
     const dir = tempFolder("llama");

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Tensor } from "../../../src/tensor/index.js";
+import { CheckpointReader, tensorSources, writeCheckpoint } from "../../../src/formats/index.js";
+import { Tensor } from "../../../src/tensor/index.js";
+import { Rng } from "../../../src/util/rng.js";
 import type { Model, ModelConfig } from "../../../src/model/index.js";
 import { forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "../../../src/model/index.js";
 import { planInitModel, writeInitModel } from "../../../src/model/init.js";
@@ -26,7 +28,7 @@ export const CASE = {
   ],
 } as const;
 
-export const ARCHS = ["llama", "mistral", "qwen2", "qwen3"] as const;
+export const ARCHS = ["llama", "mistral", "qwen2", "qwen3", "gemma3"] as const;
 
 /**
  * Greedy decoding of the second sequence with the seeded adapter and a repetition penalty (must match
@@ -46,12 +48,36 @@ const CONFIG_CHANGES: Partial<Record<(typeof ARCHS)[number], (c: ModelConfig) =>
     c.ropeTheta = 1e6;
     c.slidingWindow = { size: 4096, layers: Array.from({ length: c.numLayers }, (_, i) => i) };
   },
+  // Gemma 3 with both layer types ([sliding, full, sliding, full], pattern 2) and a window of 3, shorter than the
+  // 9- and 7-token sequences and the greedy continuation; its own rope bases and a scale ≠ head_dim^-0.5.
+  gemma3: (c) => {
+    c.slidingWindow = { size: 3, layers: [0, 2] };
+    c.ropeTheta = 1e6;
+    c.ropeLocalTheta = 1e4;
+    c.queryPreAttnScalar = 24;
+  },
 };
+
+/** Seeded norm weights w ∈ [−0.5, 0.5] (init-model writes 0, a multiplier of 1), so (1 + w) is checked too. */
+function randomizeNorms(dir: string): void {
+  const reader = CheckpointReader.open(dir);
+  const tensors = new Map(reader.names().map((n) => [n, reader.read(n)]));
+  reader.close();
+  const rng = new Rng(CASE.modelSeed + 100);
+  for (const [name, t] of tensors) {
+    if (!name.endsWith("norm.weight")) continue;
+    const w = Tensor.zeros(t.shape, "f32");
+    for (let i = 0; i < w.numel; i++) w.set(i, rng.uniform(-0.5, 0.5));
+    tensors.set(name, w.to(t.dtype));
+  }
+  writeCheckpoint(dir, tensorSources(tensors));
+}
 
 export function makeFolder(arch: string, dir: string): void {
   const plan = planInitModel({ preset: CASE.preset, arch, vocabSize: CASE.vocabSize, seed: CASE.modelSeed });
   CONFIG_CHANGES[arch as (typeof ARCHS)[number]]?.(plan.config);
   writeInitModel(dir, plan, { overwrite: true });
+  if (plan.config.rmsNormUnitOffset) randomizeNorms(dir);
 }
 
 export function tempFolder(arch: string): string {
