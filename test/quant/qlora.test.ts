@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { cpuBackend, referenceBackend } from "../../src/tensor/index.js";
-import { forwardLogits, generate, loadModel, lossAndGradients, makeBatch } from "../../src/model/index.js";
+import { forwardLogits, generate, loadModel, lossAndGradients, makeBatch, planInitModel, writeInitModel } from "../../src/model/index.js";
 import { attachAdapter, buildLoraAdapter, loadAdapter, loraConfig, mergedWeights } from "../../src/lora/index.js";
 import { runCliInProcess } from "../helpers/cli.js";
 import { relativeError } from "../helpers/numeric.js";
@@ -93,6 +93,45 @@ describe("QLoRA: a 4-bit base", () => {
       sequence.push(token);
     }
     assert.ok(sequence.length > prompt.length + 2, "too few steps were compared");
+  });
+
+  it("a Gemma 3 base (window 4 on layers 0 and 2, shorter than the records) trains with --quantization nf4; 4-bit cpu and float64 reference agree", async () => {
+    const folder = path.join(tmp, "gemma3");
+    const plan = planInitModel({ preset: "tiny", arch: "gemma3", vocabSize: 64, seed: 5 });
+    plan.config.slidingWindow = { size: 4, layers: [0, 2] };
+    writeInitModel(folder, plan);
+    const long = makeBatch([{ inputIds: [1, 7, 3, 9, 4, 50, 2, 11, 13, 8], labels: [-100, -100, 3, 9, 4, 50, 2, 11, 13, 8] }]);
+    const run = (backend: typeof cpuBackend) => {
+      const model = loadModel(folder, { quantization: "nf4", backend });
+      const adapter = buildLoraAdapter(model, loraConfig({ targetModules: "all-linear", r: 4 }), { dtype: backend === cpuBackend ? "f32" : "f64" });
+      randomizeAdapter(adapter.parameters(), 3);
+      attachAdapter(model, adapter);
+      lossAndGradients(model, long);
+      return { logits: forwardLogits(model, long), grads: adapter.gradients() };
+    };
+    const cpu = run(cpuBackend);
+    const ref = run(referenceBackend);
+    assert.ok(relativeError(cpu.logits, ref.logits) < 1e-4, `logits ${relativeError(cpu.logits, ref.logits)}`);
+    cpu.grads.forEach((g, i) => assert.ok(relativeError(g, ref.grads[i]) < 1e-3, `gradient ${i}: ${relativeError(g, ref.grads[i])}`));
+
+    const out = path.join(tmp, "gemma3-qlora-out");
+    const config = writeConfig(tmp, "g.yaml", {
+      model: folder,
+      data: { train: preparedData(tmp, { train: 16, val: 4 }) },
+      lora: { r: 4, target_modules: "all-linear", lora_dropout: 0 },
+      batch_size: 4,
+      max_steps: 12,
+      learning_rate: 0.02,
+      logging_steps: 1,
+      output_dir: out,
+    });
+    const r = await runCliInProcess("train", config, "--quantization", "nf4");
+    assert.equal(r.code, 0, r.out);
+    const losses = fs.readFileSync(path.join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { loss?: number }).loss).filter((l): l is number => typeof l === "number");
+    assert.ok(losses.length >= 12 && losses.every(Number.isFinite), losses.join(", "));
+    // Three epochs of 4 batches: the last epoch's mean loss below the first's (measured 4.25 → 3.91).
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(mean(losses.slice(-4)) < mean(losses.slice(0, 4)) - 0.1, `loss did not fall: ${losses.join(", ")}`);
   });
 
   it("merging an adapter into a 4-bit base merges into dequant(NF4) (what the adapter was trained against)", () => {
