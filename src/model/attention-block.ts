@@ -22,6 +22,8 @@ export interface AttentionShape {
   headDim: number;
   rmsNormEps: number;
   rope: RopeConfig;
+  /** Sliding window: a query sees itself and the window − 1 keys before it; null = the whole prefix. */
+  window: number | null;
 }
 
 /** Adapters of this module's projections, by projection name. */
@@ -116,8 +118,9 @@ export function attentionForward(
 
   let out: Tensor;
   let lse: Tensor | undefined;
-  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite);
-  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds));
+  const window = shape.window ?? undefined;
+  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite, window);
+  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds, undefined, window));
   const op = linearForward(backend, out.reshape([tokens, heads * headDim]), w.oProj, adapters.o_proj, call);
   if (!lse) return { y: op.y };
   return {
@@ -138,7 +141,7 @@ export function attentionForward(
   };
 }
 
-function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor, write: CacheWrite): Tensor {
+function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor, write: CacheWrite, window: number | undefined): Tensor {
   const [, heads, hd] = q.shape;
   const out = Tensor.zeros(q.shape, q.dtype);
   let row = 0;
@@ -148,7 +151,7 @@ function cachedAttention(backend: ModelBackend, q: Tensor, k: Tensor, v: Tensor,
     // whether its sequence's tokens arrive in one call, in chunks, or beside other sequences (docs/serve.md).
     for (let i = 0; i < rows; i++) {
       const qi = q.rows(row + i, 1).reshape([heads, hd]);
-      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1).data, (row + i) * heads * hd);
+      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1, undefined, window).data, (row + i) * heads * hd);
     }
     row += rows;
   }
@@ -179,6 +182,8 @@ export function attentionBackward(
     saved.out,
     saved.lse,
     layout.segmentIds,
+    undefined,
+    shape.window ?? undefined,
   );
   const dq = prepareHeadsBackward(backend, grads.dq, w.qNorm, saved.qNormed, shape, layout.positions);
   const dk = prepareHeadsBackward(backend, grads.dk, w.kNorm, saved.kNormed, shape, layout.positions);

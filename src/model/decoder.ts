@@ -5,7 +5,6 @@ import { layerBackward, layerForward } from "./decoder-layer.js";
 import type { KvCache } from "./kv-cache.js";
 import type { AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { Model } from "./model.js";
-import { ConfigError } from "../util/errors.js";
 import { layerAdapters } from "./model.js";
 
 /**
@@ -45,13 +44,12 @@ export function decoderForward(
   const { backend, weights, config, attention } = model;
   if (cached && keep !== "nothing") throw new Error("decoderForward: a call that fills a KV cache keeps nothing for backward");
   const adapters = cached?.adapters ?? model.adapters;
-  checkSlidingWindow(model, layout.positions);
   let x = backend.embedding(weights.embedTokens, ids);
   const layers: DecoderTape["layers"] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const cacheWrite = cached?.sequences.map(({ cache, rows }) => ({ cache: cache.layers[i], start: cache.length, rows }));
     if (keep === "checkpoints") layers.push({ checkpoint: x });
-    const out = layerForward(backend, x, weights.layers[i], attention, layerAdapters(adapters, i), layout, call, cacheWrite);
+    const out = layerForward(backend, x, weights.layers[i], attention[i], layerAdapters(adapters, i), layout, call, cacheWrite);
     if (keep === "all" && out.saved) layers.push(out.saved);
     x = out.y;
   }
@@ -72,26 +70,13 @@ export function decoderBackward(model: Model, dHidden: Tensor, tape: DecoderTape
     const entry = tape.layers.pop();
     if (!entry) throw new Error(`decoderBackward: no saved activations for layer ${i}`);
     const saved = "checkpoint" in entry ? recompute(model, i, entry.checkpoint, tape) : entry;
-    dy = layerBackward(backend, dy, weights.layers[i], attention, saved, tape.layout, i === 0 ? "none" : "new");
-  }
-}
-
-/** Sliding-window attention is not implemented: refuse sequences long enough for it to matter. */
-function checkSlidingWindow(model: Model, positions: Tensor): void {
-  const window = model.config.slidingWindow;
-  if (!window) return;
-  let longest = 0;
-  for (const p of positions.data) longest = Math.max(longest, p + 1);
-  if (longest > window.size) {
-    throw new ConfigError(`a sequence of ${longest} tokens exceeds the model's sliding window of ${window.size}, which loraforge does not implement`, {
-      hint: `keep sequences (prompt + generated tokens) within ${window.size} tokens`,
-    });
+    dy = layerBackward(backend, dy, weights.layers[i], attention[i], saved, tape.layout, i === 0 ? "none" : "new");
   }
 }
 
 function recompute(model: Model, layer: number, x: Tensor, tape: DecoderTape): LayerSaved {
   const { backend, weights, attention } = model;
-  const { saved } = layerForward(backend, x, weights.layers[layer], attention, layerAdapters(model.adapters, layer), tape.layout, tape.call);
+  const { saved } = layerForward(backend, x, weights.layers[layer], attention[layer], layerAdapters(model.adapters, layer), tape.layout, tape.call);
   if (!saved) throw new Error("decoderBackward: recomputing a layer kept no activations");
   return saved;
 }

@@ -29,7 +29,8 @@ export type ComputeDtype = "f32" | "bf16";
  */
 export interface Model {
   readonly config: ModelConfig;
-  readonly attention: AttentionShape;
+  /** Per layer: layers differ in their sliding window (docs/architecture.md). */
+  readonly attention: readonly AttentionShape[];
   readonly weights: DecoderWeights;
   readonly backend: ModelBackend;
   readonly adapters: Map<string, LinearAdapter>;
@@ -39,15 +40,17 @@ export interface Model {
   readonly computeDtype: ComputeDtype;
 }
 
-export function attentionShape(config: ModelConfig): AttentionShape {
-  const { ropeScaling } = config;
-  return {
+/** The attention shape of each layer; only the layers listed in config.slidingWindow get its window. */
+export function attentionShapes(config: ModelConfig): AttentionShape[] {
+  const { ropeScaling, slidingWindow } = config;
+  return Array.from({ length: config.numLayers }, (_, layer) => ({
     heads: config.numHeads,
     kvHeads: config.numKvHeads,
     headDim: config.headDim,
     rmsNormEps: config.rmsNormEps,
     rope: { theta: config.ropeTheta, headDim: config.headDim, ...(ropeScaling ? { llama3: ropeScaling } : {}) },
-  };
+    window: slidingWindow?.layers.includes(layer) ? slidingWindow.size : null,
+  }));
 }
 
 /** The adapters of layer i among `adapters` (by module path), by projection name (q_proj … down_proj). */
@@ -67,7 +70,7 @@ export function createModel(
   backend: ModelBackend,
   eosTokenIds: readonly number[] = config.eosTokenIds,
 ): Model {
-  return { config, attention: attentionShape(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
+  return { config, attention: attentionShapes(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
 }
 
 /** Switches the model's frozen products (every projection and the lm_head) between f32 and bf16 compute. */

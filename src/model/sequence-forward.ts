@@ -20,8 +20,8 @@ const INFERENCE: AdapterCall = { training: false, dropoutSeed: 0 };
 
 /** An empty KV cache for one sequence of this model, growing on demand up to `limit` positions. */
 export function newKvCache(model: Model, limit: number, initial = 64): KvCache {
-  const { config, attention } = model;
-  return new KvCache(config.numLayers, initial, attention.kvHeads, attention.headDim, activationDtype(model.backend), limit);
+  const { config } = model;
+  return new KvCache(config.numLayers, initial, config.numKvHeads, config.headDim, activationDtype(model.backend), limit);
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cpuBackend, referenceBackend } from "../../src/tensor/index.js";
-import type { LinearAdapter, Model, ModelBackend } from "../../src/model/index.js";
+import type { LinearAdapter, Model, ModelBackend, ModelConfig } from "../../src/model/index.js";
 import { forwardLogits, forwardSequences, newKvCache } from "../../src/model/index.js";
 import { buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 import type { DType } from "../../src/tensor/index.js";
@@ -52,11 +52,11 @@ function run(model: Model, seqs: Array<{ prompt: number[]; follow: number[]; ada
   }
 }
 
-function setup(backend: ModelBackend, dtype: DType, big: boolean): { model: Model; a: Map<string, LinearAdapter>; b: Map<string, LinearAdapter> } {
+function setup(backend: ModelBackend, dtype: DType, big: boolean, overrides: Partial<ModelConfig> = {}): { model: Model; a: Map<string, LinearAdapter>; b: Map<string, LinearAdapter> } {
   // The big shape crosses the GEMM's blocking: K 384 > one k panel (320), N not a multiple of the register tile.
   const config = big
-    ? microConfig("qwen2", { hiddenSize: 384, intermediateSize: 712, numHeads: 6, numKvHeads: 2, headDim: 64, vocabSize: 301 })
-    : microConfig("qwen3");
+    ? microConfig("qwen2", { hiddenSize: 384, intermediateSize: 712, numHeads: 6, numKvHeads: 2, headDim: 64, vocabSize: 301, ...overrides })
+    : microConfig("qwen3", overrides);
   const model = microModel(config, backend, 7, dtype);
   return { model, a: adapterMap(model, 11, dtype, "all-linear"), b: adapterMap(model, 12, dtype, ["q_proj", "v_proj", "down_proj"]) };
 }
@@ -64,22 +64,11 @@ function setup(backend: ModelBackend, dtype: DType, big: boolean): { model: Mode
 describe("forwardSequences (batched inference over KV caches)", () => {
   // (The caches start at 4 positions, so they grow during the runs.)
   it("several sequences, each with its own adapter or none, chunked prefill: the logits of each alone, uncached (float64)", () => {
-    const { model, a, b } = setup(referenceBackend, "f64", false);
-    const seqs = [
-      { prompt: [3, 17, 42, 8, 8, 21, 5], follow: [9, 4, 33], adapters: a },
-      { prompt: [1, 2], follow: [7, 7, 7, 8], adapters: NONE },
-      { prompt: [44, 12, 30, 2, 19], follow: [6], adapters: b },
-    ];
-    const got = run(model, seqs, 3);
-    seqs.forEach((s, i) => {
-      const all = [...s.prompt, ...s.follow];
-      assert.equal(got[i].length, s.follow.length + 1);
-      got[i].forEach((logits, k) => {
-        const want = recomputed(model, all.slice(0, s.prompt.length + k), s.adapters);
-        const err = Math.max(...logits.map((x, j) => Math.abs(x - want[j])));
-        assert.ok(err < 1e-9, `sequence ${i} step ${k}: max error ${err}`);
-      });
-    });
+    checkAgainstUncached({});
+  });
+
+  it("the same with a sliding window of 3 on the second layer (decode reads only the window's cache rows)", () => {
+    checkAgainstUncached({ slidingWindow: { size: 3, layers: [1] } });
   });
 
   for (const config of nativeConfigurations().filter((c) => c.threads === 2)) {
@@ -88,6 +77,25 @@ describe("forwardSequences (batched inference over KV caches)", () => {
     });
   }
 });
+
+function checkAgainstUncached(overrides: Partial<ModelConfig>): void {
+  const { model, a, b } = setup(referenceBackend, "f64", false, overrides);
+  const seqs = [
+    { prompt: [3, 17, 42, 8, 8, 21, 5], follow: [9, 4, 33], adapters: a },
+    { prompt: [1, 2], follow: [7, 7, 7, 8], adapters: NONE },
+    { prompt: [44, 12, 30, 2, 19], follow: [6], adapters: b },
+  ];
+  const got = run(model, seqs, 3);
+  seqs.forEach((s, i) => {
+    const all = [...s.prompt, ...s.follow];
+    assert.equal(got[i].length, s.follow.length + 1);
+    got[i].forEach((logits, k) => {
+      const want = recomputed(model, all.slice(0, s.prompt.length + k), s.adapters);
+      const err = Math.max(...logits.map((x, j) => Math.abs(x - want[j])));
+      assert.ok(err < 1e-9, `sequence ${i} step ${k}: max error ${err}`);
+    });
+  });
+}
 
 /** One sequence alone, then in three mixed batches of other adapters, the base and other prefill chunkings. */
 function checkInvariance(): void {
