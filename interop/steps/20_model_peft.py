@@ -9,6 +9,9 @@ Checks (errors are ||ours - ref||_F / ||ref||_F per tensor):
     of |ours - ref| / (|ref| + 1e-3 * max|ref|) <= 1e-2 per tensor, and ||ours - ref||_F / ||ref||_F <= 1e-3
   - greedy decoding with our adapter and repetition_penalty 1.3 vs PEFT + transformers' generate, over the steps
     whose top-2 margin exceeds 1e-3 (the penalty keeps a random-init model from repeating one token)
+  - the mistral and qwen2 cases carry a sliding window of 4 tokens (all layers / layers >= max_window_layers 2),
+    shorter than the sequences, so their goldens exercise windowed attention, its gradients and windowed decoding;
+    each golden records the window transformers applies on each layer (attention_windows)
 Writes test/golden/model_<arch>.json and model_<arch>_grads.safetensors (every gradient entry, by PEFT), and the
 adapter folder PEFT saved for llama as test/golden/peft_adapter/; npm test re-checks them without Python.
 """
@@ -105,6 +108,13 @@ def greedy_agreement(model, ours):
     return len(ours), theirs
 
 
+def attention_windows(config):
+    """The sliding window transformers applies on each layer (None = full causal attention)."""
+    window = getattr(config, "sliding_window", None)
+    types = getattr(config, "layer_types", None) or ["sliding_attention"] * config.num_hidden_layers
+    return [window if window and t == "sliding_attention" else None for t in types]
+
+
 def check(arch, work):
     folder, peft_dir, ours_dir, out = (os.path.join(work, n) for n in ("model", "peft", "ours", "out.json"))
     driver("init", arch, folder)
@@ -145,6 +155,7 @@ def check(arch, work):
         "made_by": "npm run test:interop (interop/steps/20_model_peft.py)",
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "arch": arch,
+        "attention_windows": attention_windows(base.config),
         "errors_at_generation": errors,
         "base_logits": [[round(v, 7) for v in row[:GOLDEN_COLS].tolist()] for row in ref_base],
         "adapter_logits": [[round(v, 7) for v in row[:GOLDEN_COLS].tolist()] for row in ref_ours],

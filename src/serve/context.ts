@@ -9,7 +9,7 @@ export interface ServeContext {
   tokenizer: LoraTokenizer;
   registry: AdapterRegistry;
   scheduler: Scheduler;
-  /** Most positions a sequence may hold: the model's context (and sliding window, which is not implemented). */
+  /** Most positions a sequence may hold: the model's context. */
   contextLength: number;
   /** Generated ids → text, special tokens dropped. */
   decode: (ids: number[]) => string;

@@ -42,8 +42,7 @@ export const DEFAULT_LIMITS: SchedulerLimits = { maxBatch: 32, maxQueue: 256, pr
  */
 export function createServer(options: ServerOptions): LoraServer {
   const { model, tokenizer } = options;
-  const window = model.config.slidingWindow?.size ?? Infinity;
-  const contextLength = Math.min(model.config.maxPositionEmbeddings, window);
+  const contextLength = model.config.maxPositionEmbeddings;
   const registry = new AdapterRegistry(model, options.baseName);
   for (const { name, path } of options.adapters ?? []) {
     try {

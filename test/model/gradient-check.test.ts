@@ -72,6 +72,9 @@ describe("LoRA gradients of the whole model (float64 finite differences)", () =>
   it("qwen3: q/k RMSNorm per head, llama3 rope scaling", () => {
     check("qwen3", { ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 } });
   });
+  it("qwen2 with a sliding window of 3 on the second layer (sequences of 4–6 tokens)", () => {
+    check("qwen2", { slidingWindow: { size: 3, layers: [1] } });
+  });
   it("gemma3: sandwich norms, GeGLU, scaled tied embeddings, a window-3 sliding layer (sequences of 4–6) beside a full one, two rope bases, query_pre_attn_scalar", () => {
     check("gemma3", { slidingWindow: { size: 3, layers: [0] }, ropeLocalTheta: 100, queryPreAttnScalar: 5 });
   });

@@ -3,15 +3,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { withSafetensors } from "../../src/formats/index.js";
-import { ARCHS, CASE, columns, greedyWith, loadAdapter, loadModel, logitsWith, lossAndGrads, oursAdapter, relError, tempFolder } from "./interop/case.js";
+import { ARCHS, CASE, WINDOW, columns, greedyWith, loadAdapter, loadModel, logitsWith, lossAndGrads, oursAdapter, relError, tempFolder } from "./interop/case.js";
 
 // Re-checks, without Python, what interop/steps/20_model_peft.py recorded from transformers + PEFT: logits of
 // the base model, with our seeded adapter and with the adapter PEFT saved (first 32 vocabulary columns), the loss,
 // every entry of every LoRA gradient (model_<arch>_grads.safetensors, written by PEFT's autograd), and greedy
-// decoding with the adapter. Tolerances as in the interop suite: 1e-4 for logits, per gradient tensor 1e-3 in
+// decoding with the adapter; the mistral and qwen2 cases run with a sliding window shorter than the sequences, and
+// each golden names the window transformers applied per layer. Tolerances as in the interop suite: 1e-4 for logits, per gradient tensor 1e-3 in
 // Frobenius norm and 1e-2 entry by entry (|ours − ref| / (|ref| + 1e-3·max|ref|)).
 
 interface Golden {
+  attention_windows: Array<number | null>;
   base_logits: number[][];
   adapter_logits: number[][];
   peft_adapter_logits: number[][];
@@ -41,6 +43,7 @@ describe("model golden files from transformers + PEFT", () => {
       const dir = tempFolder(arch);
       try {
         const model = loadModel(dir);
+        assert.deepEqual(model.attention.map((s) => s.window), golden.attention_windows, "per-layer sliding windows");
         const adapter = oursAdapter(model);
         const cols = golden.base_logits[0].length;
         const ours = (t: { data: unknown }) => columns(t.data as Float32Array, CASE.vocabSize, cols);
@@ -76,7 +79,27 @@ describe("model golden files from transformers + PEFT", () => {
     const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as Record<string, unknown>;
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(config.num_key_value_heads, 2);
-    assert.equal(config.sliding_window, 4096);
+    assert.equal(config.sliding_window, WINDOW);
+  });
+
+  it("the windowed goldens depend on the window: the same folders without it miss their logits", () => {
+    assert.deepEqual(readGolden("mistral").attention_windows, [WINDOW, WINDOW, WINDOW, WINDOW]);
+    assert.deepEqual(readGolden("qwen2").attention_windows, [null, null, WINDOW, WINDOW]);
+    const unwindowed: Record<string, Record<string, unknown>> = { mistral: { sliding_window: null }, qwen2: { use_sliding_window: false } };
+    for (const [arch, change] of Object.entries(unwindowed)) {
+      const dir = tempFolder(arch);
+      try {
+        const file = path.join(dir, "config.json");
+        fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), ...change }));
+        const model = loadModel(dir);
+        assert.ok(model.attention.every((s) => s.window === null));
+        const golden = readGolden(arch).base_logits;
+        const err = relError(columns(logitsWith(model).data as Float32Array, CASE.vocabSize, golden[0].length), golden.flat());
+        assert.ok(err > 1e-2, `${arch} without its window: relative error ${err} to the golden`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 
   it("gemma3's case has both layer types and a window shorter than the sequences (so the golden checks the window)", () => {

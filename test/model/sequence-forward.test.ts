@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cpuBackend, referenceBackend } from "../../src/tensor/index.js";
-import type { LinearAdapter, Model, ModelBackend } from "../../src/model/index.js";
+import type { LinearAdapter, Model, ModelBackend, ModelConfig } from "../../src/model/index.js";
 import { forwardLogits, forwardSequences, newKvCache } from "../../src/model/index.js";
 import { buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 import type { DType } from "../../src/tensor/index.js";
@@ -52,17 +52,44 @@ function run(model: Model, seqs: Array<{ prompt: number[]; follow: number[]; ada
   }
 }
 
-function setup(backend: ModelBackend, dtype: DType, big: boolean): { model: Model; a: Map<string, LinearAdapter>; b: Map<string, LinearAdapter> } {
+function setup(
+  backend: ModelBackend,
+  dtype: DType,
+  big: boolean,
+  overrides: Partial<ModelConfig> = {},
+  arch: "qwen3" | "gemma3" = "qwen3",
+): { model: Model; a: Map<string, LinearAdapter>; b: Map<string, LinearAdapter> } {
   // The big shape crosses the GEMM's blocking: K 384 > one k panel (320), N not a multiple of the register tile.
   const config = big
-    ? microConfig("qwen2", { hiddenSize: 384, intermediateSize: 712, numHeads: 6, numKvHeads: 2, headDim: 64, vocabSize: 301 })
-    : microConfig("qwen3");
+    ? microConfig("qwen2", { hiddenSize: 384, intermediateSize: 712, numHeads: 6, numKvHeads: 2, headDim: 64, vocabSize: 301, ...overrides })
+    : microConfig(arch, overrides);
   const model = microModel(config, backend, 7, dtype);
   return { model, a: adapterMap(model, 11, dtype, "all-linear"), b: adapterMap(model, 12, dtype, ["q_proj", "v_proj", "down_proj"]) };
 }
 
-/** Three sequences (prompts of 2–7 tokens, chunks of 3, then decoding): every step's logits vs the uncached forward. */
-function checkAgainstUncached(model: Model, a: Map<string, LinearAdapter>, b: Map<string, LinearAdapter>): void {
+describe("forwardSequences (batched inference over KV caches)", () => {
+  // (The caches start at 4 positions, so they grow during the runs.)
+  it("several sequences, each with its own adapter or none, chunked prefill: the logits of each alone, uncached (float64)", () => {
+    checkAgainstUncached({});
+  });
+
+  it("the same with a sliding window of 3 on the second layer (decode reads only the window's cache rows)", () => {
+    checkAgainstUncached({ slidingWindow: { size: 3, layers: [1] } });
+  });
+
+  it("gemma3 with a window-3 sliding layer, its own rope base and query_pre_attn_scalar: the same", () => {
+    checkAgainstUncached({ slidingWindow: { size: 3, layers: [0] }, ropeLocalTheta: 100, queryPreAttnScalar: 5 }, "gemma3");
+  });
+
+  for (const config of nativeConfigurations().filter((c) => c.threads === 2)) {
+    it(`batch invariance on the native kernels (${config.isa}, 2 threads): a sequence's f32 logits are bit-identical alone or in any mixed batch`, () => {
+      withNative(config, () => checkInvariance());
+    });
+  }
+});
+
+function checkAgainstUncached(overrides: Partial<ModelConfig>, arch: "qwen3" | "gemma3" = "qwen3"): void {
+  const { model, a, b } = setup(referenceBackend, "f64", false, overrides, arch);
   const seqs = [
     { prompt: [3, 17, 42, 8, 8, 21, 5], follow: [9, 4, 33], adapters: a },
     { prompt: [1, 2], follow: [7, 7, 7, 8], adapters: NONE },
@@ -79,25 +106,6 @@ function checkAgainstUncached(model: Model, a: Map<string, LinearAdapter>, b: Ma
     });
   });
 }
-
-describe("forwardSequences (batched inference over KV caches)", () => {
-  // (The caches start at 4 positions, so they grow during the runs.)
-  it("several sequences, each with its own adapter or none, chunked prefill: the logits of each alone, uncached (float64)", () => {
-    const { model, a, b } = setup(referenceBackend, "f64", false);
-    checkAgainstUncached(model, a, b);
-  });
-
-  it("gemma3 with a window-3 sliding layer: cached decoding past the window equals the uncached forward (float64)", () => {
-    const model = microModel(microConfig("gemma3", { slidingWindow: { size: 3, layers: [0] }, ropeLocalTheta: 100, queryPreAttnScalar: 5 }), referenceBackend, 7, "f64");
-    checkAgainstUncached(model, adapterMap(model, 11, "f64", "all-linear"), adapterMap(model, 12, "f64", ["q_proj", "v_proj", "down_proj"]));
-  });
-
-  for (const config of nativeConfigurations().filter((c) => c.threads === 2)) {
-    it(`batch invariance on the native kernels (${config.isa}, 2 threads): a sequence's f32 logits are bit-identical alone or in any mixed batch`, () => {
-      withNative(config, () => checkInvariance());
-    });
-  }
-});
 
 /** One sequence alone, then in three mixed batches of other adapters, the base and other prefill chunkings. */
 function checkInvariance(): void {

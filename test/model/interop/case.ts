@@ -38,15 +38,22 @@ export const ARCHS = ["llama", "mistral", "qwen2", "qwen3", "gemma3"] as const;
 export const GREEDY = { maxNewTokens: 12, repetitionPenalty: 1.3, eosTokenIds: [] as number[] };
 const GREEDY_PROMPT = 1;
 
+/** The sliding window of the windowed cases: shorter than both sequences (9 and 7 tokens) and the greedy run. */
+export const WINDOW = 4;
+
 /**
  * Mistral's case has its own config, so its golden is not llama's under another name: 2 KV heads (GQA 4:1), RoPE
- * base 1e6, and a sliding_window in config.json (4096: longer than the sequences, as loraforge requires).
+ * base 1e6, and a sliding_window on every layer. Qwen2's turns use_sliding_window on for the layers from
+ * max_window_layers = 2 up, so one model has full and windowed layers.
  */
 const CONFIG_CHANGES: Partial<Record<(typeof ARCHS)[number], (c: ModelConfig) => void>> = {
   mistral: (c) => {
     c.numKvHeads = 2;
     c.ropeTheta = 1e6;
-    c.slidingWindow = { size: 4096, layers: Array.from({ length: c.numLayers }, (_, i) => i) };
+    c.slidingWindow = { size: WINDOW, layers: Array.from({ length: c.numLayers }, (_, i) => i) };
+  },
+  qwen2: (c) => {
+    c.slidingWindow = { size: WINDOW, layers: Array.from({ length: c.numLayers }, (_, i) => i).filter((i) => i >= 2) };
   },
   // Gemma 3 with both layer types ([sliding, full, sliding, full], pattern 2) and a window of 3, shorter than the
   // 9- and 7-token sequences and the greedy continuation; its own rope bases and a scale ≠ head_dim^-0.5.
