@@ -76,6 +76,7 @@ export function registerEstimate(program: Command): void {
         headDim: c.headDim,
         vocabSize: c.vocabSize,
         tieWordEmbeddings: c.tieWordEmbeddings,
+        sandwichNorms: c.sandwichNorms,
       };
       const plan = planMemory(dims, {
         method: flags.method,

@@ -4,7 +4,8 @@
 //   LoRA state   A, B (f32), their gradients, AdamW's two moments: 16 bytes per parameter
 //   activations  per layer and token, f32: layer input and residual (2H), the two norm outputs the adapters keep
 //                (2H), q, k, v, attention output (2q + 2kv), gate, up and down's input (3F), LoRA x·Aᵀ (7r), and
-//                with dropout each adapter's masked input and its mask (8 bytes per input element); with gradient
+//                with dropout each adapter's masked input and its mask (8 bytes per input element); Gemma's sandwich
+//                norms also keep the attention and MLP outputs (2H) and hold two more norm weights; with gradient
 //                checkpointing only each layer's input (H) is kept, plus one layer in full during its backward
 //   scratch      backward temporaries of one layer, the final hidden states and their gradient, the fused
 //                cross-entropy's logits chunk (≤ 32 MiB), GEMM packing and 4-bit panels per thread
@@ -20,6 +21,8 @@ export interface PlanDims {
   headDim: number;
   vocabSize: number;
   tieWordEmbeddings: boolean;
+  /** Gemma: post-attention and post-feedforward norms on the blocks' outputs (docs/models/gemma3.md). */
+  sandwichNorms?: boolean;
 }
 
 export interface PlanOptions {
@@ -90,13 +93,14 @@ export function planMemory(d: PlanDims, o: PlanOptions): MemoryPlan {
   const linearBytes = L * lin.reduce((s, [out, inF]) => s + (o.method === "qlora" ? quant4Bytes(out, inF, o.doubleQuant ?? true) : 2 * out * inF), 0);
   const embeddings = 2 * d.vocabSize * H;
   const lmHead = d.tieWordEmbeddings ? 0 : 2 * d.vocabSize * H;
-  const norms = 4 * (2 * L + 1) * H;
+  const sandwich = d.sandwichNorms ? 1 : 0;
+  const norms = 4 * ((2 + 2 * sandwich) * L + 1) * H;
   const weightsTotal = embeddings + lmHead + linearBytes + norms;
 
   const loraParams = L * lin.reduce((s, [out, inF]) => s + r * (out + inF), 0);
   const lora = { parameters: loraParams, params: 4 * loraParams, gradients: 4 * loraParams, optimizer: 8 * loraParams, total: 16 * loraParams };
 
-  const perLayerToken = 4 * (4 * H + 2 * q + 2 * kv + 3 * F + 7 * r + d.numHeads) + (dropout ? 8 * (5 * H + q + F) : 0);
+  const perLayerToken = 4 * ((4 + 2 * sandwich) * H + 2 * q + 2 * kv + 3 * F + 7 * r + d.numHeads) + (dropout ? 8 * (5 * H + q + F) : 0);
   const kept = o.gradientCheckpointing ? tokens * (L * 4 * H + perLayerToken) : tokens * L * perLayerToken;
   const runtime = o.calibration?.runtimeBytes ?? RUNTIME_BYTES;
   const factor = o.calibration?.activationFactor ?? ACTIVATION_FACTOR;

@@ -27,6 +27,14 @@ describe("memory planner", () => {
     assert.equal(lora.lora.total, 16 * lora.lora.parameters);
   });
 
+  it("Gemma's sandwich norms: two more norm weights and two more kept [T, H] activations per layer", () => {
+    const noCkpt = { ...base, method: "lora", gradientCheckpointing: false, loraDropout: 0, calibration: { runtimeBytes: 0, activationFactor: 1 } } as const;
+    const plain = planMemory(QWEN, noCkpt);
+    const sandwich = planMemory({ ...QWEN, sandwichNorms: true }, noCkpt);
+    assert.equal(sandwich.weights.norms - plain.weights.norms, 4 * 2 * 24 * 896);
+    assert.equal(sandwich.activations - plain.activations, 512 * 24 * 4 * 2 * 896);
+  });
+
   it("parses budgets", () => {
     assert.equal(parseByteSize("16GB"), 16 * 2 ** 30);
     assert.equal(parseByteSize("512MiB"), 512 * 2 ** 20);
