@@ -5,7 +5,10 @@
 // all with 2 threads and OMP_WAIT_POLICY=PASSIVE, each in its own process (peak RSS is per process). The four
 // configurations alternate in --repeats rounds, so each sees the same share of a shared machine; figures are medians.
 //
-//   npm run bench -- train-step [--steps N] [--repeats N] [--presets smollm2-135m,qwen2.5-0.5b,smollm2-real] [--lengths 512,2048]
+// gemma3-270m is Gemma 3's shape (sandwich norms, GeGLU, 5 sliding : 1 full layers with a 512-token window, a
+// 262,144-token vocabulary); at T = 512 the window covers every sequence, at 2048 it binds.
+//
+//   npm run bench -- train-step [--steps N] [--repeats N] [--presets smollm2-135m,qwen2.5-0.5b,gemma3-270m,smollm2-real] [--lengths 512,2048]
 //                               [--batches 1,4] [--no-peer]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
