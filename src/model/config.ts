@@ -1,4 +1,7 @@
 import { ConfigError } from "../util/errors.js";
+import type { Json } from "./config-fields.js";
+import { Fields } from "./config-fields.js";
+import { gemma3Json, readGemma3 } from "./config-gemma3.js";
 
 /**
  * The `architectures[0]` values loraforge runs. They differ only in config (biases, q/k norm, rope, head_dim, and
@@ -83,7 +86,6 @@ export interface ModelConfig {
   torchDtype: string | null;
 }
 
-type Json = Record<string, unknown>;
 
 /** transformers' class defaults, for configs that omit the key. */
 const DEFAULT_MAX_POSITIONS: Record<string, number> = { llama: 2048, mistral: 131072, qwen2: 32768, qwen3: 32768, gemma3_text: 131072 };
@@ -152,7 +154,7 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
 }
 
 /** The fields in which the architectures' layers differ beyond biases and shapes. */
-type ArchFields = Pick<
+export type ArchFields = Pick<
   ModelConfig,
   "hiddenAct" | "ropeTheta" | "ropeScaling" | "ropeLocalTheta" | "slidingWindow" | "queryPreAttnScalar"
 >;
@@ -170,92 +172,6 @@ function readSwiGluArch(f: Fields, cfg: Json, modelType: string, numLayers: numb
     slidingWindow: readSlidingWindow(f, modelType, numLayers),
     queryPreAttnScalar: null,
   };
-}
-
-/**
- * Gemma 3 (transformers' Gemma3TextConfig; docs/models/gemma3.md): GeGLU, query_pre_attn_scalar, a rope base for
- * the full-attention layers and one for the sliding ones, the layer pattern. Features loraforge does not compute
- * (soft-capping, bidirectional attention, rope scaling) are refused by field rather than ignored.
- */
-function readGemma3(f: Fields, cfg: Json, numLayers: number): ArchFields {
-  const hiddenAct = f.optString("hidden_activation") ?? f.optString("hidden_act") ?? "gelu_pytorch_tanh";
-  if (hiddenAct !== "gelu_pytorch_tanh") {
-    f.fail(cfg.hidden_activation !== undefined ? "hidden_activation" : "hidden_act", hiddenAct, "Gemma 3 supports gelu_pytorch_tanh (GeGLU) only");
-  }
-  for (const field of ["final_logit_softcapping", "attn_logit_softcapping"]) {
-    const v = cfg[field] ?? null;
-    if (v !== null) f.fail(field, v, "soft-capping is not implemented; only null is supported");
-  }
-  if (f.optBool("use_bidirectional_attention") ?? false) {
-    f.fail("use_bidirectional_attention", true, "only causal attention (false) is supported");
-  }
-  const { full, sliding } = readGemma3Rope(f, cfg);
-  const size = "sliding_window" in cfg ? f.optPosInt("sliding_window") : 4096;
-  const slidingLayers = gemma3SlidingLayers(f, cfg, numLayers);
-  return {
-    hiddenAct,
-    ropeTheta: full,
-    ropeScaling: null,
-    ropeLocalTheta: sliding,
-    slidingWindow: size === null || slidingLayers.length === 0 ? null : { size, layers: slidingLayers },
-    queryPreAttnScalar: f.optPositive("query_pre_attn_scalar") ?? 256,
-  };
-}
-
-/**
- * The rope bases: v5 `rope_parameters: {full_attention: {...}, sliding_attention: {...}}`, or v4 `rope_theta`
- * (default 1e6) + `rope_local_base_freq` (default 1e4) with `rope_scaling` for the full-attention layers.
- */
-function readGemma3Rope(f: Fields, cfg: Json): { full: number; sliding: number } {
-  let full = f.optPositive("rope_theta") ?? 1e6;
-  let sliding = f.optPositive("rope_local_base_freq") ?? 1e4;
-  const scaling = cfg.rope_scaling ?? null;
-  if (scaling !== null) {
-    if (typeof scaling !== "object" || Array.isArray(scaling)) f.fail("rope_scaling", scaling, "must be an object or null");
-    requireDefaultRope(new Fields(scaling as Json, f.file, "rope_scaling"));
-  }
-  const params = cfg.rope_parameters ?? null;
-  if (params === null) return { full, sliding };
-  if (typeof params !== "object" || Array.isArray(params)) f.fail("rope_parameters", params, "must be an object or null");
-  const byType = new Fields(params as Json, f.file, "rope_parameters");
-  for (const key of Object.keys(params)) {
-    if (key !== "full_attention" && key !== "sliding_attention") {
-      byType.fail(key, (params as Json)[key], "Gemma 3 rope_parameters holds one entry per layer type: full_attention, sliding_attention");
-    }
-  }
-  for (const layerType of ["full_attention", "sliding_attention"] as const) {
-    const entry = (params as Json)[layerType] ?? null;
-    if (entry === null) continue;
-    if (typeof entry !== "object" || Array.isArray(entry)) byType.fail(layerType, entry, "must be an object or null");
-    const p = new Fields(entry as Json, f.file, `rope_parameters.${layerType}`);
-    requireDefaultRope(p);
-    const theta = p.optPositive("rope_theta");
-    if (theta !== null && layerType === "full_attention") full = theta;
-    if (theta !== null && layerType === "sliding_attention") sliding = theta;
-  }
-  return { full, sliding };
-}
-
-function requireDefaultRope(p: Fields): void {
-  const type = p.optString("rope_type") ?? p.optString("type") ?? "default";
-  if (type !== "default") p.fail("rope_type", type, "Gemma 3 rope scaling is not implemented; only default rope is supported");
-}
-
-/** Indices of the sliding-window layers: `layer_types`, else the pattern (layer i is full iff (i + 1) % pattern == 0). */
-function gemma3SlidingLayers(f: Fields, cfg: Json, numLayers: number): number[] {
-  const types = cfg.layer_types ?? null;
-  if (types !== null) {
-    if (!Array.isArray(types) || types.length !== numLayers) {
-      f.fail("layer_types", types, `must list one type per layer (${numLayers})`);
-    }
-    return types.flatMap((t, i) => {
-      if (t !== "sliding_attention" && t !== "full_attention") f.fail(`layer_types[${i}]`, t, "expected sliding_attention or full_attention");
-      return t === "sliding_attention" ? [i] : [];
-    });
-  }
-  const field = cfg.sliding_window_pattern !== undefined ? "sliding_window_pattern" : "_sliding_window_pattern";
-  const pattern = f.optPosInt(field) ?? 6;
-  return Array.from({ length: numLayers }, (_, i) => i).filter((i) => (i + 1) % pattern !== 0);
 }
 
 function readArchitecture(cfg: Json, file: string): Architecture {
@@ -325,95 +241,6 @@ function readSlidingWindow(f: Fields, modelType: string, numLayers: number): Sli
   return null;
 }
 
-/** Typed access to one JSON object's fields; every error names the file, the field and the value. */
-class Fields {
-  constructor(
-    private readonly obj: Json,
-    readonly file: string,
-    private readonly prefix = "",
-  ) {}
-
-  fail(field: string, value: unknown, why: string): never {
-    const name = this.prefix ? `${this.prefix}.${field}` : field;
-    throw new ConfigError(`${this.file}: ${name} = ${JSON.stringify(value)}: ${why}`);
-  }
-
-  missing(field: string): never {
-    const name = this.prefix ? `${this.prefix}.${field}` : field;
-    throw new ConfigError(`${this.file}: required field ${name} is missing`);
-  }
-
-  private get(field: string): unknown {
-    return this.obj[field] ?? null;
-  }
-
-  optString(field: string): string | null {
-    const v = this.get(field);
-    if (v === null) return null;
-    if (typeof v !== "string") this.fail(field, v, "expected a string");
-    return v;
-  }
-
-  optBool(field: string): boolean | null {
-    const v = this.get(field);
-    if (v === null) return null;
-    if (typeof v !== "boolean") this.fail(field, v, "expected true or false");
-    return v;
-  }
-
-  optInt(field: string): number | null {
-    const v = this.get(field);
-    if (v === null) return null;
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(field, v, "expected an integer");
-    return v;
-  }
-
-  optPosInt(field: string): number | null {
-    const v = this.optInt(field);
-    if (v !== null && v <= 0) this.fail(field, v, "expected a positive integer");
-    return v;
-  }
-
-  posInt(field: string): number {
-    const v = this.optPosInt(field);
-    if (v === null) this.missing(field);
-    return v;
-  }
-
-  optPositive(field: string): number | null {
-    const v = this.get(field);
-    if (v === null) return null;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) this.fail(field, v, "expected a positive number");
-    return v;
-  }
-
-  positive(field: string): number {
-    const v = this.optPositive(field);
-    if (v === null) this.missing(field);
-    return v;
-  }
-
-  /** An id or a list of ids (eos_token_id may be either); [] when absent. */
-  tokenIds(field: string): number[] {
-    const v = this.get(field);
-    if (v === null) return [];
-    return Array.isArray(v) ? v.map((_, i) => this.tokenIdAt(field, i)) : [this.tokenIdAt(field)];
-  }
-
-  optTokenId(field: string): number | null {
-    return this.get(field) === null ? null : this.tokenIdAt(field);
-  }
-
-  tokenIdAt(field: string, index?: number): number {
-    const raw = this.get(field);
-    const v = index === undefined ? raw : (raw as unknown[])[index];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-      this.fail(index === undefined ? field : `${field}[${index}]`, v, "expected a token id (integer ≥ 0)");
-    }
-    return v;
-  }
-}
-
 /** The config.json that transformers writes for this config (inverse of parseModelConfig). */
 export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
   const gemma = c.modelType === "gemma3_text";
@@ -456,19 +283,4 @@ export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
   }
   if (gemma) Object.assign(out, gemma3Json(c));
   return out;
-}
-
-/** Gemma 3's own keys, in the v4 spelling that transformers 4.5x and 5.x both read (docs/models/gemma3.md). */
-function gemma3Json(c: ModelConfig): Record<string, unknown> {
-  const sliding = new Set(c.slidingWindow?.layers ?? []);
-  return {
-    rope_local_base_freq: c.ropeLocalTheta ?? c.ropeTheta,
-    query_pre_attn_scalar: c.queryPreAttnScalar ?? c.headDim,
-    sliding_window: c.slidingWindow?.size ?? null,
-    layer_types: Array.from({ length: c.numLayers }, (_, i) => (sliding.has(i) ? "sliding_attention" : "full_attention")),
-    final_logit_softcapping: null,
-    attn_logit_softcapping: null,
-    use_bidirectional_attention: false,
-    attention_dropout: 0.0,
-  };
 }

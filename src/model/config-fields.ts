@@ -1,0 +1,92 @@
+import { ConfigError } from "../util/errors.js";
+
+export type Json = Record<string, unknown>;
+
+/** Typed access to one JSON object's fields; every error names the file, the field and the value. */
+export class Fields {
+  constructor(
+    private readonly obj: Json,
+    readonly file: string,
+    private readonly prefix = "",
+  ) {}
+
+  fail(field: string, value: unknown, why: string): never {
+    const name = this.prefix ? `${this.prefix}.${field}` : field;
+    throw new ConfigError(`${this.file}: ${name} = ${JSON.stringify(value)}: ${why}`);
+  }
+
+  missing(field: string): never {
+    const name = this.prefix ? `${this.prefix}.${field}` : field;
+    throw new ConfigError(`${this.file}: required field ${name} is missing`);
+  }
+
+  private get(field: string): unknown {
+    return this.obj[field] ?? null;
+  }
+
+  optString(field: string): string | null {
+    const v = this.get(field);
+    if (v === null) return null;
+    if (typeof v !== "string") this.fail(field, v, "expected a string");
+    return v;
+  }
+
+  optBool(field: string): boolean | null {
+    const v = this.get(field);
+    if (v === null) return null;
+    if (typeof v !== "boolean") this.fail(field, v, "expected true or false");
+    return v;
+  }
+
+  optInt(field: string): number | null {
+    const v = this.get(field);
+    if (v === null) return null;
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) this.fail(field, v, "expected an integer");
+    return v;
+  }
+
+  optPosInt(field: string): number | null {
+    const v = this.optInt(field);
+    if (v !== null && v <= 0) this.fail(field, v, "expected a positive integer");
+    return v;
+  }
+
+  posInt(field: string): number {
+    const v = this.optPosInt(field);
+    if (v === null) this.missing(field);
+    return v;
+  }
+
+  optPositive(field: string): number | null {
+    const v = this.get(field);
+    if (v === null) return null;
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) this.fail(field, v, "expected a positive number");
+    return v;
+  }
+
+  positive(field: string): number {
+    const v = this.optPositive(field);
+    if (v === null) this.missing(field);
+    return v;
+  }
+
+  /** An id or a list of ids (eos_token_id may be either); [] when absent. */
+  tokenIds(field: string): number[] {
+    const v = this.get(field);
+    if (v === null) return [];
+    return Array.isArray(v) ? v.map((_, i) => this.tokenIdAt(field, i)) : [this.tokenIdAt(field)];
+  }
+
+  optTokenId(field: string): number | null {
+    return this.get(field) === null ? null : this.tokenIdAt(field);
+  }
+
+  tokenIdAt(field: string, index?: number): number {
+    const raw = this.get(field);
+    const v = index === undefined ? raw : (raw as unknown[])[index];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      this.fail(index === undefined ? field : `${field}[${index}]`, v, "expected a token id (integer ≥ 0)");
+    }
+    return v;
+  }
+}
