@@ -171,6 +171,25 @@ function torchPeer(): { python: string } | { reason: string } {
   return { python };
 }
 
+/**
+ * The f32 FMA peak of one core (GFLOPS) on each vector width this CPU has, from bench/gemm/fma_peak.c (needs gcc),
+ * measured in this run: what the GEMM figures are a fraction of.
+ */
+function fmaPeaks(isas: string[]): Record<string, number> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const exe = path.join(mkdtempSync(path.join(tmpdir(), "lf-peak-")), "fma_peak");
+  try {
+    execFileSync("gcc", ["-O2", "-mavx2", "-mfma", "-mavx512f", path.join(here, "fma_peak.c"), "-o", exe], { stdio: "pipe" });
+  } catch {
+    return {};
+  }
+  const peaks: Record<string, number> = {};
+  for (const isa of ["avx2", "avx512"].filter((i) => isas.includes(i))) {
+    peaks[isa] = Number(execFileSync(exe, [isa], { encoding: "utf8" }).trim().split(" ")[1]);
+  }
+  return peaks;
+}
+
 let torchBuild = "";
 /** torch.mm's timed runs (seconds) on one case, f32 or bf16 operands, after its own two warm-up runs. */
 function torchRuns(python: string, c: Case, n: number, dtype: "f32" | "bf16"): number[] | undefined {
@@ -219,6 +238,8 @@ function main(): void {
   const peerExe = "exe" in built ? built.exe : undefined;
   const torch = torchPeer();
   const python = "python" in torch ? torch.python : undefined;
+  const peaks = fmaPeaks(info.isas);
+  const peakBefore = peaks[info.isa === "avx512" ? "avx512" : "avx2"];
   console.log(`loraforge gemm: kernel path ${info.isa}, ${info.threads} thread(s); median of ${Math.ceil(runs / 3) * 3} runs after 2 warm-up runs, ours and OpenBLAS alternating; GFLOPS = 2mnk/t`);
   if (!peerExe) console.log(`OpenBLAS skipped: ${"reason" in built ? built.reason : ""}`);
   if (!python) console.log(`PyTorch skipped: ${"reason" in torch ? torch.reason : ""}`);
@@ -231,6 +252,7 @@ function main(): void {
   const ratios: number[] = [];
   const bfRatios: number[] = [];
   const opsRatios: number[] = [];
+  const f32Large: number[] = [];
   const torchRatios: number[] = [];
   const torchBfRatios: number[] = [];
   let f32Best = 0;
@@ -282,6 +304,7 @@ function main(): void {
     if (thBf !== undefined && ops !== undefined) torchBfRatios.push(ops / thBf);
     f32Best = Math.max(f32Best, f32);
     if (ops !== undefined && c.m >= 256 && c.n > 16 && c.k > 16) opsRatios.push(ops / f32);
+    if (c.m >= 256 && c.n > 16 && c.k > 16) f32Large.push(f32);
     if (c.m === 2048 && c.n === 2048 && c.k === 2048 && c.form === "y") ob2048 = ob;
     if (ob !== undefined) ratios.push(f32 / ob);
     if (bf !== undefined) bfRatios.push(bf / f32);
@@ -302,6 +325,18 @@ function main(): void {
   if (bfRatios.length) console.log(`bf16W/f32: geometric mean ${geo(bfRatios).toFixed(2)}, min ${Math.min(...bfRatios).toFixed(2)}`);
   if (opsRatios.length) console.log(`bf16 compute / f32, M ≥ 256 (LoRA rank-16 products excluded): geometric mean ${geo(opsRatios).toFixed(2)}, min ${Math.min(...opsRatios).toFixed(2)}`);
   console.log(`our best f32 figure this run: ${f32Best.toFixed(1)} GFLOPS`);
+  // The peak is re-measured after the cases too: the machine's load may have changed meanwhile.
+  const peakAfter = fmaPeaks(info.isas)[info.isa === "avx512" ? "avx512" : "avx2"];
+  if (peakBefore && peakAfter && f32Large.length) {
+    const peak = threads * Math.max(peakBefore, peakAfter);
+    const share = (x: number) => `${((100 * x) / peak).toFixed(0)}%`;
+    const sorted = [...f32Large].sort((a, b) => a - b);
+    console.log(
+      `FMA peak of one core (${info.isa === "avx512" ? "zmm" : "ymm"}, fma_peak.c, before / after the cases): ${peakBefore.toFixed(1)} / ${peakAfter.toFixed(1)} GFLOPS ` +
+        `(ymm ${peaks.avx2?.toFixed(1) ?? "-"}); f32 at M ≥ 256 (rank-16 products excluded) against ${threads} × the higher: ` +
+        `median ${share(sorted[Math.floor(sorted.length / 2)])}, min ${share(sorted[0])}, max ${share(sorted[sorted.length - 1])}`,
+    );
+  }
   if (peerExe) {
     if (ob2048 === undefined) {
       const t = peer(peerExe, { group: "square 2048", form: "y", m: 2048, n: 2048, k: 2048 }, runs);
