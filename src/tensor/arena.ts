@@ -36,19 +36,22 @@ export class StepArena {
     return this.held;
   }
 
-  /** Runs `fn` with this arena active, then frees every buffer it handed out. `fn` must return no tensor made inside. */
+  /**
+   * Runs `fn` with this arena active, then frees every buffer handed out during it (a nested run frees only its
+   * own). `fn` must return no tensor made inside.
+   */
   run<T>(fn: () => T): T {
     const previous = current.arena;
+    const mark = this.inUse.length;
     current.arena = this;
     try {
       return fn();
     } finally {
       current.arena = previous;
-      for (const [cls, buffer] of this.inUse) {
+      for (const [cls, buffer] of this.inUse.splice(mark)) {
         if (this.poison) buffer.fill(NaN);
         this.freeList(cls).push(buffer);
       }
-      this.inUse.length = 0;
     }
   }
 

@@ -54,6 +54,17 @@ describe("StepArena", () => {
     assert.equal(arena.allocations, 1);
   });
 
+  it("a nested run frees only its own buffers", () => {
+    const arena = new StepArena({ poison: true });
+    arena.run(() => {
+      const outer = Tensor.zeros([64]);
+      outer.data.fill(3);
+      const inner = arena.run(() => Tensor.zeros([64]));
+      assert.ok(outer.data.every((v) => v === 3), "the inner run's end touched the outer run's tensor");
+      assert.ok(inner.data.every(Number.isNaN), "the inner run's tensor was not freed");
+    });
+  });
+
   it("past maxBytes gives fresh buffers and holds no more", () => {
     const arena = new StepArena({ maxBytes: 4096 * 4 });
     arena.run(() => {
