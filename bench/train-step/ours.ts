@@ -1,13 +1,14 @@
 // One measured configuration of loraforge, in its own process so its peak RSS is its own:
-//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS [WEIGHTS f32|bf16] [COMPUTE f32|bf16]
+//   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS [WEIGHTS f32|bf16] [COMPUTE f32|bf16] [BUFFERS arena|fresh]
+// (arena: the step's buffers come from a StepArena, as in training; fresh: each op allocates new ones.)
 // Prints one JSON line: tokens/s, seconds per step, peak RSS, minor page faults per step, and time per op group.
 import fs from "node:fs";
 import type { Backend } from "../../src/tensor/index.js";
-import { Tensor, cpuBackend } from "../../src/tensor/index.js";
+import { StepArena, Tensor, cpuBackend } from "../../src/tensor/index.js";
 import { createModel, loadModel, lossAndGradients, makeBatch, setComputeDtype } from "../../src/model/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 
-const [dir, idsFile, stepsArg, weightsArg = "bf16", computeArg = "f32"] = process.argv.slice(2);
+const [dir, idsFile, stepsArg, weightsArg = "bf16", computeArg = "f32", buffersArg = "arena"] = process.argv.slice(2);
 const sequences = JSON.parse(fs.readFileSync(idsFile, "utf8")) as number[][];
 const steps = Number(stepsArg);
 
@@ -43,9 +44,12 @@ const moments = adapter.parameters().map((p) => ({ m: Tensor.zeros(p.shape), v: 
 const batch = makeBatch(sequences.map((s) => ({ inputIds: s })));
 const tokens = batch.inputIds.length;
 
+const arena = buffersArg === "arena" ? new StepArena() : undefined;
+
 function step(n: number): void {
   adapter.zeroGradients();
-  lossAndGradients(model, batch);
+  if (arena) arena.run(() => lossAndGradients(model, batch));
+  else lossAndGradients(model, batch);
   const params = adapter.parameters();
   const grads = adapter.gradients();
   params.forEach((p, i) => timed.adamwStep(p, grads[i], moments[i].m, moments[i].v, { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: n }));

@@ -9,7 +9,8 @@
 // 262,144-token vocabulary); at T = 512 the window covers every sequence, at 2048 it binds.
 //
 //   npm run bench -- train-step [--steps N] [--repeats N] [--presets smollm2-135m,qwen2.5-0.5b,gemma3-270m,smollm2-real] [--lengths 512,2048]
-//                               [--batches 1,4] [--no-peer]
+//                               [--batches 1,4] [--no-peer] [--fresh]
+// --fresh adds ours f32 without the step arena (every op's output a fresh buffer), for the page faults it costs.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -31,6 +32,7 @@ const presets = option("--presets", "smollm2-135m").split(",");
 const lengths = option("--lengths", "512").split(",").map(Number);
 const batches = option("--batches", "1").split(",").map(Number);
 const noPeer = process.argv.includes("--no-peer");
+const fresh = process.argv.includes("--fresh");
 const python = path.join(root, "interop", ".venv", "bin", "python");
 const env = { ...process.env, OMP_WAIT_POLICY: "PASSIVE", LORAFORGE_THREADS: "2", OMP_NUM_THREADS: "2" };
 
@@ -57,6 +59,7 @@ const CONFIGS = [
   { name: "ours bf16", peer: false, args: ["bf16", "bf16"] },
   { name: "torch f32", peer: true, args: ["float32"] },
   { name: "torch autocast", peer: true, args: ["autocast"] },
+  ...(fresh ? [{ name: "ours f32 fresh", peer: false, args: ["bf16", "f32", "fresh"] }] : []),
 ].filter((c) => !(noPeer && c.peer));
 
 /** A random preset folder, or the real SmolLM2 (its GGUF as the HF folder both sides read); returns the vocabulary size. */

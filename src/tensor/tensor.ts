@@ -1,6 +1,7 @@
 import { ShapeError } from "../util/errors.js";
 import type { DType, TensorData } from "./dtype.js";
 import { allocate, bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./dtype.js";
+import { arenaBuffer } from "./arena.js";
 
 /**
  * A dense row-major tensor: a shape and a typed array holding exactly its elements. bf16 and f16 elements are
@@ -23,8 +24,20 @@ export class Tensor {
     this.data = data;
   }
 
+  /** A tensor of zeros; f32 ones come from the active step arena when there is one (src/tensor/arena.ts). */
   static zeros(shape: readonly number[], dtype: DType = "f32"): Tensor {
-    return new Tensor(dtype, shape, allocate(dtype, numel(shape)));
+    const n = numel(shape);
+    const reused = dtype === "f32" ? arenaBuffer(n, true) : undefined;
+    return new Tensor(dtype, shape, reused ?? allocate(dtype, n));
+  }
+
+  /**
+   * An f32 tensor whose values are unspecified: for a kernel's output that it writes in full. From the active step
+   * arena it skips clearing a reused buffer; without one it is zeros.
+   */
+  static empty(shape: readonly number[]): Tensor {
+    const n = numel(shape);
+    return new Tensor("f32", shape, arenaBuffer(n, false) ?? allocate("f32", n));
   }
 
   /** A float tensor from plain numbers (f32 unless another float dtype is named). */

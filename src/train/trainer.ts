@@ -1,8 +1,10 @@
+import os from "node:os";
 import path from "node:path";
 import type { LoraAdapter } from "../lora/index.js";
 import { saveAdapter } from "../lora/index.js";
 import type { Model } from "../model/index.js";
 import { computeLoss, countTargets, lossAndGradients } from "../model/index.js";
+import { StepArena } from "../tensor/index.js";
 import { writeDirAtomic } from "../util/atomic-write.js";
 import { LoraforgeError } from "../util/errors.js";
 import type { BatchingOptions, TrainRecord } from "./batches.js";
@@ -98,12 +100,20 @@ function dropoutSeed(seed: number, step: number, micro: number): number {
   return ((seed >>> 0) ^ Math.imul(step + 1, 0x9e3779b1) ^ Math.imul(micro + 1, 0x85ebca6b)) >>> 0;
 }
 
-function evaluate(model: Model, records: readonly TrainRecord[], config: TrainConfig): number {
+/**
+ * The arena a run's micro-batches and evaluation batches take their buffers from (docs/performance.md): up to 4 GiB,
+ * and at most an eighth of this machine's memory; a step that needs more gets fresh buffers for the rest.
+ */
+function trainingArena(): StepArena {
+  return new StepArena({ maxBytes: Math.min(4 * 2 ** 30, os.totalmem() / 8) });
+}
+
+function evaluate(model: Model, records: readonly TrainRecord[], config: TrainConfig, arena: StepArena): number {
   let lossSum = 0;
   let count = 0;
   for (const batch of evalBatches(records, config.eval_batch_size ?? config.batch_size)) {
     if (countTargets(batch) === 0) continue;
-    const r = computeLoss(model, batch);
+    const r = arena.run(() => computeLoss(model, batch));
     lossSum += r.lossSum;
     count += r.count;
   }
@@ -129,6 +139,8 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
     eps: config.adam_epsilon,
     weightDecay: config.weight_decay,
   });
+  // Only activations and scratch come from it: parameters, gradients and optimizer state were made above.
+  const arena = trainingArena();
 
   let state: TrainerState = {
     globalStep: 0,
@@ -165,7 +177,7 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
   const writeAdapter = () =>
     writeDirAtomic(adapterDir, (tmp) => saveAdapter(adapter, tmp, { baseModelNameOrPath: config.model }), { replace: true });
   const runEval = () => {
-    const valLoss = evaluate(model, validation, config);
+    const valLoss = evaluate(model, validation, config, arena);
     const trainLoss = state.window.count > 0 ? state.window.lossSum / state.window.count : NaN;
     state.window = { lossSum: 0, count: 0 };
     const isBest = recordEval(state.watch, { step: state.globalStep, valLoss, trainLoss });
@@ -197,11 +209,13 @@ export function runTraining(inputs: TrainInputs, events: TrainEvents = {}): Trai
       let lossSum = 0;
       let tokens = 0;
       for (const [j, batch] of micro.entries()) {
-        const r = lossAndGradients(model, batch, {
-          normalizer: targets,
-          checkpointing: config.gradient_checkpointing ?? config.quantization !== undefined,
-          dropoutSeed: dropoutSeed(config.seed, state.globalStep, j),
-        });
+        const r = arena.run(() =>
+          lossAndGradients(model, batch, {
+            normalizer: targets,
+            checkpointing: config.gradient_checkpointing ?? config.quantization !== undefined,
+            dropoutSeed: dropoutSeed(config.seed, state.globalStep, j),
+          }),
+        );
         lossSum += r.lossSum;
         tokens += batch.inputIds.length;
       }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gemm.h"
 #include "thread_pool.h"
@@ -98,6 +99,48 @@ struct MicroKernel {
     const __m256 vb = _mm256_set1_ps(beta);
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     for (int r = 0; r < MR; ++r) {
+      float* row = c + r * ldc;
+      for (int h = 0; h < 2; ++h) {
+        __m256 v = _mm256_mul_ps(acc[r][h], va);
+        if (beta != 0.0f) v = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8 * h), v);
+        _mm256_storeu_ps(row + 8 * h, v);
+      }
+    }
+  }
+
+  // The first `rows` rows of a tile, A read in place (the small-M path: a decode step's one row pays for one row
+  // of FMAs). Each element is the same FMA chain and store as in `tile`, so its bits do not depend on `rows`.
+  static void tile_rows(int rows, int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs,
+                        float* c, int64_t ldc, float alpha, float beta) {
+    switch (rows) {
+      case 1: return tile_r<1>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 2: return tile_r<2>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 3: return tile_r<3>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 4: return tile_r<4>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 5: return tile_r<5>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      default: return tile(kc, a, csa, b, bs, c, ldc, alpha, beta);
+    }
+  }
+
+  template <int R>
+  static void tile_r(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+                     int64_t ldc, float alpha, float beta) {
+    __m256 acc[R][2];
+    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    int64_t off = 0;
+    for (int64_t p = 0; p < kc; ++p, off += csa, b += bs) {
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 5
+      for (int r = 0; r < R; ++r) {
+        const __m256 av = _mm256_broadcast_ss(a[r] + off);
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+      }
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    const __m256 vb = _mm256_set1_ps(beta);
+    for (int r = 0; r < R; ++r) {
       float* row = c + r * ldc;
       for (int h = 0; h < 2; ++h) {
         __m256 v = _mm256_mul_ps(acc[r][h], va);

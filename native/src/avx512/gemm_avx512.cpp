@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "avx2/gemm_entry.h"
 #include "avx512/gemm_entry.h"
@@ -23,12 +24,14 @@ namespace {
 constexpr int kMR = 8;
 constexpr int kNR = 32;
 
-// 8 rows x 32 columns of C from the accumulators: C = alpha * acc + beta * C (beta == 0: C not read).
+// R (8 for a full tile) rows x 32 columns of C from the accumulators: C = alpha * acc + beta * C (beta == 0: C not
+// read).
+template <int R = kMR>
 inline void store_tile(__m512 (&acc)[kMR][2], float* c, int64_t ldc, float alpha, float beta) {
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 8
-  for (int r = 0; r < kMR; ++r) {
+  for (int r = 0; r < R; ++r) {
     float* row = c + r * ldc;
 #pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
@@ -64,16 +67,38 @@ struct MicroKernel {
 
   static void tile(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
                    int64_t ldc, float alpha, float beta) {
+    tile_r<MR>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+  }
+
+  // The first `rows` rows of a tile (the small-M path: a decode step's one row pays for one row of FMAs).
+  static void tile_rows(int rows, int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs,
+                        float* c, int64_t ldc, float alpha, float beta) {
+    switch (rows) {
+      case 1: return tile_r<1>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 2: return tile_r<2>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 3: return tile_r<3>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 4: return tile_r<4>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 5: return tile_r<5>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 6: return tile_r<6>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      case 7: return tile_r<7>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+      default: return tile_r<MR>(kc, a, csa, b, bs, c, ldc, alpha, beta);
+    }
+  }
+
+  // R rows: every element is the same FMA chain over p whatever R is, so a row's bits do not depend on R.
+  template <int R>
+  static void tile_r(int64_t kc, const float* const* a, int64_t csa, const float* b, int64_t bs, float* c,
+                     int64_t ldc, float alpha, float beta) {
     __m512 acc[MR][2];
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    for (int r = 0; r < MR; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    if (csa == MR && bs == NR && a[1] == a[0] + 1 && a[MR - 1] == a[0] + MR - 1) {
+    for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    if (R == MR && csa == MR && bs == NR && a[1] == a[0] + 1 && a[MR - 1] == a[0] + MR - 1) {
       const float* ap = a[0];
       for (int64_t p = 0; p < kc; ++p, ap += MR, b += NR) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; ++r) {
+        for (int r = 0; r < R; ++r) {
           const __m512 av = _mm512_set1_ps(ap[r]);
           acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
           acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
@@ -81,19 +106,19 @@ struct MicroKernel {
       }
     } else {
       const float* rows[MR];
-      for (int r = 0; r < MR; ++r) rows[r] = a[r];
+      for (int r = 0; r < R; ++r) rows[r] = a[r];
       int64_t off = 0;
       for (int64_t p = 0; p < kc; ++p, off += csa, b += bs) {
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; ++r) {
+        for (int r = 0; r < R; ++r) {
           const __m512 av = _mm512_set1_ps(rows[r][off]);
           acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
           acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
         }
       }
     }
-    store_tile(acc, c, ldc, alpha, beta);
+    store_tile<R>(acc, c, ldc, alpha, beta);
   }
 
   // A stored M x K: 8 rows read 8 k at a time and transposed in registers.

@@ -12,13 +12,27 @@
 //       B stored N x K (trans: column j of op(B) is row j of B, src at row j0, column p0) or K x N (plain).
 //   static void pack_a_rows(const float* src, int64_t lda, int64_t kc, float* dst);
 //       pack MR full rows of A (stored M x K, src at row i, column p0) into kc groups of MR floats.
+// and optionally
+//   static void tile_rows(int rows, <the arguments of tile>);
+//       the first `rows` (< MR) rows of a full-width tile, each element computed exactly as `tile` does (the
+//       small-M path uses it so that a one-row product does not pay for MR rows of FMAs).
 //
 // Work split: the output is cut into a grid of rectangular tasks (row range x column range). A task runs the
 // whole K loop for its rectangle, in the same panel order and with the same panel boundaries whatever the grid,
 // so each element's reduction order, and the result, does not depend on the thread count. One parallel_run per
 // call: each task packs its own B panel and A blocks (threads never wait on each other's packing).
 //
-// Requires before inclusion: <cstdint>, <cstring>, "gemm.h", "thread_pool.h".
+// Small M (at most MR rows, as a decode step's few tokens) has its own loop: no task-wide B panel; each B sliver
+// is packed into an L1-sized buffer right before its one tile uses it (or read in place), and A is read in place.
+// Each element still runs the same FMA chain over the same K panels, so a row's result does not depend on the
+// rows computed beside it (batch invariance, tested in test/model/sequence-forward.test.ts).
+//
+// Requires before inclusion: <cstdint>, <cstring>, <type_traits>, "gemm.h", "thread_pool.h".
+
+template <typename UK, typename = void>
+struct HasTileRows : std::false_type {};
+template <typename UK>
+struct HasTileRows<UK, std::void_t<decltype(&UK::tile_rows)>> : std::true_type {};
 
 inline float bf16_to_f32(uint16_t h) {
   uint32_t bits = static_cast<uint32_t>(h) << 16;
@@ -285,6 +299,70 @@ struct GemmDriver {
     }
   }
 
+  // Asks for the B sliver at column j0, k [p0, p0+kc) ahead of its use. A small-M product reads each weight once,
+  // mostly from DRAM; with the NR rows of a transposed sliver read side by side, the hardware prefetchers do not
+  // keep up, and the loop would wait on every line.
+  static void prefetch_b_sliver(const GemmArgs& g, int64_t j0, int cols, int64_t p0, int64_t kc) {
+    const int64_t esize = g.b_type == DType::BF16 ? 2 : 4;
+    const char* b = static_cast<const char*>(g.b);
+    if (g.trans_b) {
+      for (int c = 0; c < cols; ++c) {
+        const char* row = b + ((j0 + c) * g.ldb + p0) * esize;
+        for (int64_t off = 0; off < kc * esize; off += 64) __builtin_prefetch(row + off, 0, 0);
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const char* row = b + ((p0 + p) * g.ldb + j0) * esize;
+        for (int64_t off = 0; off < cols * esize; off += 64) __builtin_prefetch(row + off, 0, 0);
+      }
+    }
+  }
+
+  // The small-M path's task: column slivers [ns0, ns1) of all g.m (<= MR) rows.
+  static void run_small_m_task(const Plan& pl, int64_t task, int thread) {
+    const GemmArgs& g = *pl.g;
+    const int64_t ns0 = task * pl.n_slivers / pl.gn, ns1 = (task + 1) * pl.n_slivers / pl.gn;
+    const int rows = static_cast<int>(g.m);
+    float* bsliver = static_cast<float*>(thread_scratch(thread, SCRATCH_B, sizeof(float) * NR * KC_MAX));
+    const bool b_in_place = !g.trans_b && g.b_type == DType::F32;
+    for (int64_t s = ns0; s < ns1; ++s) {
+      const int64_t j0 = s * NR;
+      const int cols = static_cast<int>(g.n - j0 < NR ? g.n - j0 : NR);
+      for (int64_t kp = 0; kp < pl.n_kpanels; ++kp) {
+        const int64_t p0 = kpanel_begin(pl, kp);
+        const int64_t kc = kpanel_begin(pl, kp + 1) - p0;
+        const float beta = kp == 0 ? g.beta : 1.0f;
+        if (s + 1 < ns1) {
+          const int64_t jn = j0 + NR;
+          prefetch_b_sliver(g, jn, static_cast<int>(g.n - jn < NR ? g.n - jn : NR), p0, kc);
+        }
+        const float* bp = bsliver;
+        int64_t bs = NR;
+        if (b_in_place && cols == NR) {
+          bp = static_cast<const float*>(g.b) + p0 * g.ldb + j0;
+          bs = g.ldb;
+        } else {
+          pack_b(g, j0, cols, p0, kc, bsliver);
+        }
+        // Rows past the end repeat the last valid row (computed, never stored).
+        const float* arow[MR];
+        for (int r = 0; r < MR; ++r) {
+          const int64_t i = r < rows ? r : rows - 1;
+          arow[r] = g.trans_a ? g.a + p0 * g.lda + i : g.a + i * g.lda + p0;
+        }
+        const int64_t csa = g.trans_a ? g.lda : 1;
+        float* c = g.c + j0;
+        if constexpr (HasTileRows<UK>::value) {
+          if (cols == NR && rows < MR) {
+            UK::tile_rows(rows, kc, arow, csa, bp, bs, c, g.ldc, g.alpha, beta);
+            continue;
+          }
+        }
+        tile(kc, arow, csa, bp, bs, c, g.ldc, rows, cols, g.alpha, beta);
+      }
+    }
+  }
+
   static void scale_c(const GemmArgs& g) {
     // K == 0: C = beta * C (beta == 0 clears C without reading it).
     for (int64_t i = 0; i < g.m; ++i) {
@@ -344,6 +422,12 @@ struct GemmDriver {
     // Small problems are not worth waking the pool; the per-element arithmetic is the same either way.
     const bool parallel = threads > 1 && g.m * g.n * g.k >= (int64_t{1} << 18);
     choose_grid(pl, parallel ? threads : 1);
+    if (g.m <= MR && !g.bf16_ops) {
+      // (The grid of one row sliver splits the columns only.)
+      auto body = [&pl](int64_t task, int thread) { run_small_m_task(pl, task, thread); };
+      parallel_for(pl.gm * pl.gn, body);
+      return;
+    }
     auto body = [&pl](int64_t task, int thread) { run_task(pl, task, thread); };
     // Always through the pool: a single task runs inline there, with the thread index of the caller (which
     // matters for scratch space when a kernel calls GEMM from inside its own parallel task).

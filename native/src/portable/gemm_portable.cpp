@@ -1,6 +1,7 @@
 // Portable GEMM path: plain C++ micro-kernel that the compiler vectorizes for the baseline ISA (SSE2).
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gemm.h"
 #include "thread_pool.h"

@@ -14,7 +14,7 @@ export function cpuCrossEntropyLinear(
   const { tokens, dim, vocab } = checkCrossEntropy(h, w, targets, gradScale);
   f32("crossEntropyLinear", { h });
   const weight = weightArg("crossEntropyLinear", { h, w, targets }, "w");
-  const dh = gradScale === undefined ? undefined : Tensor.zeros([tokens, dim]);
+  const dh = gradScale === undefined ? undefined : Tensor.empty([tokens, dim]);
   let lossSum: number;
   let count: number;
   if (dim === 0) {

@@ -6,7 +6,7 @@ import { f32, f32Data, weightArg } from "./common.js";
 export function cpuEmbedding(weight: Tensor, ids: Tensor): Tensor {
   const { vocab, dim, tokens } = checkEmbedding(weight, ids);
   const w = weightArg("embedding", { weight, ids }, "weight");
-  const out = Tensor.zeros([tokens, dim]);
+  const out = Tensor.empty([tokens, dim]);
   if (dim > 0) nativeAddon().embedding(w.data, w.type, ids.data as Int32Array, vocab, dim, f32Data(out));
   return out;
 }

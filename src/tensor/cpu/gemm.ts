@@ -9,7 +9,7 @@ export function cpuGemm(a: Tensor, b: Tensor, options: GemmOptions = {}): Tensor
   const s = resolveGemm(a, b, options);
   if (a.dtype !== "f32") throw new ShapeError(`gemm: a must be f32, got ${shapeString(a)}`);
   if (b.dtype !== "f32" && b.dtype !== "bf16") throw new ShapeError(`gemm: b must be f32 or bf16, got ${shapeString(b)}`);
-  const out = options.out ?? Tensor.zeros([s.m, s.n], "f32");
+  const out = options.out ?? Tensor.empty([s.m, s.n]); // beta is 0 without out: C is written, never read
   if (out.dtype !== "f32") throw new ShapeError(`gemm: out must be f32, got ${shapeString(out)}`);
   nativeAddon().gemm(
     s.m,

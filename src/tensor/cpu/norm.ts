@@ -11,8 +11,8 @@ function weightF32(weight: Tensor): Float32Array {
 export function cpuRmsNorm(x: Tensor, weight: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
   const { rows, dim } = checkRmsNorm(x, weight, eps);
   f32("rmsNorm", { x });
-  const y = Tensor.zeros([rows, dim]);
-  const rstd = Tensor.zeros([rows]);
+  const y = Tensor.empty([rows, dim]);
+  const rstd = Tensor.empty([rows]);
   if (dim > 0) nativeAddon().rmsNorm(f32Data(x), weightF32(weight), eps, rows, dim, f32Data(y), f32Data(rstd));
   return { y, rstd };
 }
@@ -20,7 +20,7 @@ export function cpuRmsNorm(x: Tensor, weight: Tensor, eps: number): { y: Tensor;
 export function cpuRmsNormBackward(dy: Tensor, x: Tensor, weight: Tensor, rstd: Tensor): Tensor {
   const { rows, dim } = checkRmsNormBackward(dy, x, weight, rstd);
   f32("rmsNormBackward", { dy, x, rstd });
-  const dx = Tensor.zeros([rows, dim]);
+  const dx = Tensor.empty([rows, dim]);
   if (dim > 0) nativeAddon().rmsNormBackward(f32Data(dy), f32Data(x), weightF32(weight), f32Data(rstd), rows, dim, f32Data(dx));
   return dx;
 }
