@@ -1,4 +1,4 @@
-"""Merge interop: `loraforge merge` vs PEFT's merge_and_unload on init-model folders of all four architectures.
+"""Merge interop: `loraforge merge` vs PEFT's merge_and_unload on init-model folders of all five architectures.
 
 For each architecture and each adapter case of test/export/merge-case.ts (r 8, alpha 16, all seven projections,
 plain and rsLoRA; A and B from a counter hash that npm test rebuilds bit for bit), PEFT saves the adapter,
@@ -29,7 +29,7 @@ DRIVER = os.path.join(ROOT, "test", "model", "interop", "driver.ts")
 CLI = os.path.join(ROOT, "test", "helpers", "cli-entry.ts")
 # Must match CASE in test/model/interop/case.ts and MERGE_CASES, PROJECTIONS, B_BOUND in test/export/merge-case.ts.
 SEQUENCES = [[5, 17, 250, 3, 99, 42, 42, 7, 130], [11, 200, 64, 9, 31, 77, 2]]
-ARCHS = ["llama", "mistral", "qwen2", "qwen3"]
+ARCHS = ["llama", "mistral", "qwen2", "qwen3", "gemma3"]
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 B_BOUND = 0.05
 CASES = [
