@@ -97,13 +97,13 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
       // With near-dedupe off, a random split can leak near copies.
       if (options.nearDuplicates === false) {
         for (const id of [...isVal].sort((a, b) => a - b)) {
-          const copy = main.copyOf({ id }, (t) => !isVal.has(t));
+          const copy = main.nearCopyOfSurvivor(id, (other) => !isVal.has(other));
           if (copy) leakage.push(leakagePair(main.survivors.source(id), copy));
         }
       }
     }
     const duplicates = held ? mergeReports(main.report, held.report) : main.report;
-    const replayOptions = { ...options, onProgress: undefined };
+    const sources = [{ files, statuses: mainStatuses }, ...(valStatuses ? [{ files: [options.valFile!], statuses: valStatuses }] : [])];
     return {
       ...findings,
       duplicates,
@@ -112,10 +112,7 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
       split: { train: main.survivors.size - (held ? 0 : valCount), val: valCount },
       formats,
       conversations,
-      async *records() {
-        yield* replay(files, replayOptions, mainStatuses, policy);
-        if (valStatuses) yield* replay([options.valFile!], replayOptions, valStatuses, policy);
-      },
+      records: replayer(sources, { ...options, onProgress: undefined }, policy),
     };
   } finally {
     main.close();
@@ -125,6 +122,16 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
 
 function mergeReports(a: DedupeReport, b: DedupeReport): DedupeReport {
   return { exact: [...a.exact, ...b.exact], near: [...a.near, ...b.near], conflicts: [...a.conflicts, ...b.conflicts] };
+}
+
+/**
+ * records() of the analysis, built out here so that its closure holds only the statuses (a closure made inside
+ * analyzeData would keep that function's whole scope, the dedupe index included, alive while records stream).
+ */
+function replayer(sources: Array<{ files: readonly string[]; statuses: RecordStatuses }>, options: LoadOptions, policy: AssistantFirstPolicy): () => AsyncGenerator<SplitRecord> {
+  return async function* () {
+    for (const { files, statuses } of sources) yield* replay(files, options, statuses, policy);
+  };
 }
 
 /** The survivors of `files` read again, each with its split; the same policy gives the same records as the scan. */

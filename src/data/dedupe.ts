@@ -26,6 +26,13 @@ export interface DedupeReport {
   conflicts: Array<{ first: SourceLocation; second: SourceLocation }>;
 }
 
+/** A survivor that another record copies (leakage across the split). */
+export interface Copy {
+  kind: "exact" | "near";
+  source: SourceLocation;
+  jaccard?: number;
+}
+
 /** A fixed-size stand-in for a long key: equal digests mean equal keys (SHA-256; a collision is not a concern). */
 function digest(key: string): string {
   return createHash("sha256").update(key).digest("base64");
@@ -81,16 +88,19 @@ export class Deduper {
     return true;
   }
 
-  /**
-   * The survivor a record copies (the same normalized record, else the first indexed survivor at or above the
-   * threshold that `accept`s), for leakage across the split. `id` names an indexed record to look up by its stored set.
-   */
-  copyOf(record: TrainingRecord | { id: number }, accept: (id: number) => boolean = () => true): { kind: "exact" | "near"; source: SourceLocation; jaccard?: number } | undefined {
-    if (!("id" in record)) {
-      const exact = this.firstByKey.get(digest(exactKey(record)));
-      if (exact?.kept) return { kind: "exact", source: exact.source };
-    }
-    const shingles = "id" in record ? this.survivors.shingles(record.id) : shingleSet(recordText(record));
+  /** The survivor a record copies: the same normalized record, else the first survivor at or above the threshold. */
+  copyOf(record: TrainingRecord): Copy | undefined {
+    const exact = this.firstByKey.get(digest(exactKey(record)));
+    if (exact?.kept) return { kind: "exact", source: exact.source };
+    return this.nearCopy(shingleSet(recordText(record)));
+  }
+
+  /** The first other survivor that `accept`s and is a near copy of survivor `id` (its set read back from the store). */
+  nearCopyOfSurvivor(id: number, accept: (other: number) => boolean): Copy | undefined {
+    return this.nearCopy(this.survivors.shingles(id), accept);
+  }
+
+  private nearCopy(shingles: Uint32Array, accept?: (id: number) => boolean): Copy | undefined {
     const near = this.survivors.match(shingles, signature(shingles), this.threshold, accept);
     return near && { kind: "near", source: this.survivors.source(near.id), jaccard: round(near.jaccard) };
   }

@@ -1,6 +1,6 @@
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
-import { Deduper } from "./dedupe.js";
+import { Deduper, type Copy } from "./dedupe.js";
 import type { SourceLocation, TrainingRecord } from "./types.js";
 
 export const DEFAULT_VAL_FRACTION = 0.05;
@@ -60,6 +60,6 @@ export function findLeakage(train: readonly TrainingRecord[], val: readonly Trai
   }
 }
 
-export function leakagePair(val: SourceLocation, copy: { kind: "exact" | "near"; source: SourceLocation; jaccard?: number }): LeakagePair {
+export function leakagePair(val: SourceLocation, copy: Copy): LeakagePair {
   return { val, train: copy.source, kind: copy.kind, ...(copy.jaccard === undefined ? {} : { jaccard: copy.jaccard }) };
 }
