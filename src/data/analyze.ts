@@ -68,7 +68,7 @@ export async function analyzeData(files: readonly string[], options: AnalyzeOpti
     for await (const record of readRecords(inputs, options, findings)) {
       const opened = openingPolicy(record, policy, assistantFirst);
       const kept = opened !== undefined && deduper.add(opened);
-      statuses.push(kept ? "train" : "removed");
+      statuses.push(kept ? "train" : "removed"); // kept ones get their split below, once the survivors are counted
       if (kept) onSurvivor(opened);
     }
     return statuses;
