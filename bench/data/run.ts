@@ -5,10 +5,11 @@
 //          write (`data prepare`), and near-duplicate search time at 10% and 100% of the records.
 //   long:  ShareGPT-style multi-turn conversations (role aliases, assistant-first chunks, empty turns, a few of
 //          ~100k tokens) with the Qwen3 tokenizer, default truncation (turns, 2048) and --skip-invalid, run in a
-//          process of its own for its peak RSS; then the same at 4× the conversations, to show how peak RSS grows
-//          with the input (--no-scale skips it).
+//          process of its own for its peak RSS; then at --scale-conversations (default 6,000) and 4× as many, to show
+//          how peak RSS grows with the input (--no-scale skips it).
 //
-//   npm run bench -- data [--case short|long] [--records N] [--conversations N] [--workers N] [--no-peer] [--no-scale]
+//   npm run bench -- data [--case short|long] [--records N] [--conversations N] [--scale-conversations N] [--workers N]
+//                         [--no-peer] [--no-scale]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -112,12 +113,18 @@ async function longCase(): Promise<void> {
     `turns ${t.turns.kept} kept / ${t.turns.cut} cut / ${t.turns.dropped} dropped (assistant masks, near-dedupe)`);
   ratios(`python datasets.map + apply_chat_template (num_proc=${workers}) (no near-dedupe, no masks, no truncation)`, conversations, mine, peer(peerInput, MODEL));
   if (noScale) return;
-  const big = path.join(dir, "sharegpt-4x.jsonl");
-  writeLines(big, longChatLines(4 * conversations, 3));
-  const four = oursAlone(big, MODEL);
-  console.log(`  peak RSS of data prepare: ${mine.maxRssMb!.toFixed(0)} MB on ${megabytes(input).toFixed(0)} MB of input (1×), ${four.maxRssMb!.toFixed(0)} MB on ` +
-    `${megabytes(big).toFixed(0)} MB (4×, ${four.seconds.toFixed(1)} s): ${(four.maxRssMb! / mine.maxRssMb!).toFixed(2)}× for 4× the input; ` +
-    `records held at once ${mine.peakRecordsHeld} and ${four.peakRecordsHeld}`);
+  // Both sizes above 4,000 records, so both tokenize in worker threads (below, one thread does it all).
+  const scale = Number(option("--scale-conversations") ?? 6000);
+  const runs = [1, 4].map((times) => {
+    const file = path.join(dir, `sharegpt-${times}x.jsonl`);
+    writeLines(file, longChatLines(times * scale, 3));
+    return { times, megabytes: megabytes(file), ...oursAlone(file, MODEL) };
+  });
+  for (const r of runs) {
+    console.log(`  peak RSS of data prepare at ${r.times}× (${r.times * scale} conversations, ${r.megabytes.toFixed(0)} MB): ${r.maxRssMb!.toFixed(0)} MB ` +
+      `(${r.seconds.toFixed(1)} s; records held at once: ${r.peakRecordsHeld})`);
+  }
+  console.log(`  peak RSS grows ${(runs[1].maxRssMb! / runs[0].maxRssMb!).toFixed(2)}× for 4× the input`);
 }
 
 if (which !== "long") await shortCase();
