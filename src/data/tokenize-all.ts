@@ -73,8 +73,9 @@ export async function tokenizeStream<T extends { record: TrainingRecord }>(
 }
 
 /**
- * Sends batches to idle workers, at most `ahead` batches past the oldest one not yet delivered (so a slow batch
- * cannot let finished ones pile up), and delivers results in batch order.
+ * Sends batches to workers, reading at most `ahead` batches past the oldest one not yet delivered (so a slow batch
+ * cannot let finished ones pile up), and delivers results in batch order. A worker that finishes gets the next
+ * batch read before its results are written, so writing never leaves it idle.
  */
 async function runPool<T extends { record: TrainingRecord }>(
   pool: readonly Worker[],
@@ -83,7 +84,8 @@ async function runPool<T extends { record: TrainingRecord }>(
   deliver: (items: readonly T[], results: readonly TokenizeResult[]) => void,
 ): Promise<{ peakRecordsHeld: number }> {
   const idle = [...pool];
-  const sent = new Map<number, T[]>();
+  const ready: number[] = [];
+  const read = new Map<number, T[]>();
   const finished = new Map<number, TokenizeResult[]>();
   let next = 0;
   let delivered = 0;
@@ -97,15 +99,22 @@ async function runPool<T extends { record: TrainingRecord }>(
     wake = undefined;
     w?.();
   };
+  const dispatch = () => {
+    while (idle.length > 0 && ready.length > 0) {
+      const id = ready.shift()!;
+      idle.pop()!.postMessage({ id, records: read.get(id)!.map((item) => item.record) });
+    }
+  };
   for (const worker of pool) {
     worker.on("message", (m: { id: number; results: TokenizeResult[] }) => {
       finished.set(m.id, m.results);
       idle.push(worker);
+      dispatch();
       try {
-        for (let items = sent.get(delivered); items && finished.has(delivered); items = sent.get(delivered)) {
+        for (let items = read.get(delivered); items && finished.has(delivered); items = read.get(delivered)) {
           deliver(items, finished.get(delivered)!);
           held -= items.length;
-          sent.delete(delivered);
+          read.delete(delivered);
           finished.delete(delivered++);
         }
       } catch (error) {
@@ -121,10 +130,11 @@ async function runPool<T extends { record: TrainingRecord }>(
   for await (const batch of source) {
     held += batch.length;
     peakRecordsHeld = Math.max(peakRecordsHeld, held);
-    while (!failure && (idle.length === 0 || next - delivered >= ahead)) await changed();
+    while (!failure && next - delivered >= ahead) await changed();
     if (failure) throw failure.error;
-    sent.set(next, batch);
-    idle.pop()!.postMessage({ id: next++, records: batch.map((item) => item.record) });
+    read.set(next, batch);
+    ready.push(next++);
+    dispatch();
   }
   while (!failure && delivered < next) await changed();
   if (failure) throw failure.error;
