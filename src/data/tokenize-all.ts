@@ -155,24 +155,6 @@ async function* batches<T extends { record: TrainingRecord }>(source: AsyncItera
   if (batch.length > 0) yield batch;
 }
 
-/** Tokenizes records in memory, in order (tokenizeStream over an array). */
-export async function tokenizeAll(
-  records: readonly TrainingRecord[],
-  tok: LoraTokenizer,
-  spec: TokenizerSpec,
-  workers?: number,
-  onProgress?: DataProgressListener,
-): Promise<TokenizeResult[]> {
-  const results: TokenizeResult[] = [];
-  const items = records.map((record) => ({ record }));
-  await tokenizeStream(fromArray(items), tok, spec, { total: records.length, workers, onProgress }, (_, r) => results.push(r));
-  return results;
-}
-
-async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
-}
-
 /**
  * A tokenizer worker. Built code runs tokenize-worker.js; from TypeScript sources (tsx, as in tests and
  * benchmarks) a worker does not inherit tsx's loader hooks, so a bootstrap registers them before importing.
