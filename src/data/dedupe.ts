@@ -33,9 +33,12 @@ export interface Copy {
   jaccard?: number;
 }
 
-/** A fixed-size stand-in for a long key: equal digests mean equal keys (SHA-256; a collision is not a concern). */
+/**
+ * A fixed-size stand-in for a long key: equal digests mean equal keys. The first 128 bits of SHA-256, one
+ * character per byte (a 16-character string is the smallest a Map key can be here); a collision is not a concern.
+ */
 function digest(key: string): string {
-  return createHash("sha256").update(key).digest("base64");
+  return createHash("sha256").update(key).digest().toString("latin1", 0, 16);
 }
 
 /**
