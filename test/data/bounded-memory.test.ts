@@ -1,7 +1,8 @@
 // Memory bounded by the batches, not the input: the tokenizer pool never runs more than 2 × workers batches ahead
 // of what it has delivered, `data prepare` holds as many records at once for 4× the input, analysis keeps no
-// records (the survivors are read again from the file), leakage is still found without the records in memory,
-// and the near-duplicate index's shingle sets come back intact from its temporary file.
+// records (the survivors are read again from the file), a disk that fills while examples stream out leaves nothing,
+// leakage is still found without the records in memory, and the near-duplicate index's shingle sets come back
+// intact from its temporary file.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { ShingleStore } from "../../src/data/shingle-store.js";
 import { tokenizeRecord } from "../../src/data/tokenize-record.js";
 import { tokenizeStream } from "../../src/data/tokenize-all.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
+import { runCli } from "../helpers/cli.js";
 import { chat, jsonl, LLAMA31, tempDir, writeFixture } from "./helpers.js";
 
 const dir = tempDir();
@@ -54,6 +56,18 @@ test("data prepare holds the same number of records at once for 4× the input", 
     held.push(result.peakRecordsHeld!);
   }
   assert.deepEqual(held, [25, 25]);
+});
+
+test("a disk that fills while examples stream out (after the first 1 MiB write): an error naming the folder, no file left", async () => {
+  // ≈ 2.8 MiB of prepared lines, written ~1 MiB at a time: the first write goes through, the second (before the
+  // last record is tokenized) fails.
+  const input = writeFixture(dir, "big.jsonl", jsonl(Array.from({ length: 1000 }, (_, i) => chat(`Question ${i}?`, `answer ${i} `.repeat(100)))));
+  const out = path.join(dir, "full");
+  const run = await runCli(["data", "prepare", input, "--model", LLAMA31, "--out", out], { LORAFORGE_FAULT_ENOSPC_AFTER_BYTES: String(1.5 * 1048576) });
+  assert.notEqual(run.code, 0);
+  assert.match(run.out, /full: could not write the prepared data: ENOSPC: no space left on device/);
+  assert.doesNotMatch(run.out, /internal error|\n\s+at .+:\d+:\d+/);
+  assert.deepEqual(fs.readdirSync(out), [], "a temporary or partial file was left");
 });
 
 test("analysis keeps no records: the survivors are read again from the file, and a file changed in between is an error", async () => {
