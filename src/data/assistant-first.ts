@@ -25,25 +25,28 @@ function openingAssistant(record: TrainingRecord): number {
   return m?.role === "assistant" && m.weight !== 0 ? first : -1;
 }
 
+/**
+ * The policy applied to one record: the record to keep (changed under later-turns), or undefined when it is left
+ * out; `report` (when given) lists a record that starts with the assistant and counts it when dropped.
+ */
+export function openingPolicy(record: TrainingRecord, policy: AssistantFirstPolicy, report?: AssistantFirstReport): TrainingRecord | undefined {
+  const at = openingAssistant(record);
+  if (at < 0 || record.kind !== "chat") return record;
+  report?.records.push(record.source);
+  if (policy === "keep") return record;
+  if (policy === "later-turns" && record.messages.slice(at + 1).some((m) => m.role === "assistant" && m.weight !== 0)) {
+    return { ...record, messages: record.messages.map((m, i) => (i === at ? { ...m, weight: 0 as const } : m)) };
+  }
+  if (report) report.dropped++;
+  return undefined;
+}
+
 /** Applies the policy to every record; records that do not start with the assistant pass unchanged. */
 export function applyAssistantFirst(
   records: readonly TrainingRecord[],
   policy: AssistantFirstPolicy,
 ): { kept: TrainingRecord[]; report: AssistantFirstReport } {
   const report: AssistantFirstReport = { policy, records: [], dropped: 0 };
-  const kept: TrainingRecord[] = [];
-  for (const record of records) {
-    const at = openingAssistant(record);
-    if (at < 0 || record.kind !== "chat") {
-      kept.push(record);
-      continue;
-    }
-    report.records.push(record.source);
-    if (policy === "keep") kept.push(record);
-    else if (policy === "later-turns" && record.messages.slice(at + 1).some((m) => m.role === "assistant" && m.weight !== 0)) {
-      const messages = record.messages.map((m, i) => (i === at ? { ...m, weight: 0 as const } : m));
-      kept.push({ ...record, messages });
-    } else report.dropped++;
-  }
+  const kept = records.flatMap((record) => openingPolicy(record, policy, report) ?? []);
   return { kept, report };
 }

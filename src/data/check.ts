@@ -35,22 +35,20 @@ export async function checkData(files: readonly string[], options: CheckOptions 
   let lengths: CheckReport["lengths"];
   if (options.modelDir !== undefined) {
     const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
-    if ([...data.train, ...data.val].some((r) => r.kind === "chat")) tok.requireChatTemplate();
+    if (data.conversations > 0) tok.requireChatTemplate();
     const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const };
     const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers, onProgress: options.onProgress });
     problems.push(...tokenized.problems);
     lengths = tokenized.lengths;
   }
-  const formats: CheckReport["formats"] = {};
-  for (const r of [...data.train, ...data.val]) formats[r.format] = (formats[r.format] ?? 0) + 1;
   return {
     files: data.files,
-    formats,
+    formats: data.formats,
     problems,
     duplicates: { exact: data.duplicates.exact.length, near: data.duplicates.near.length, conflicts: data.duplicates.conflicts.length },
     details: data.duplicates,
     leakage: data.leakage,
-    split: { train: data.train.length, val: data.val.length },
+    split: data.split,
     assistantFirst: data.assistantFirst,
     roleAliases: data.roleAliases,
     lengths,

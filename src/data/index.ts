@@ -7,7 +7,7 @@
  *   await inspectData(["chat.jsonl"], { modelDir, sample: 5 });     // examples with trained runs marked
  *   await loadRecords(files)                                        // → { records: TrainingRecord[], problems }
  */
-export { prepareDataset, writePreparedJsonl, DEFAULT_MAX_SEQ_LENGTH, type PrepareOptions, type PrepareResult } from "./prepare.js";
+export { prepareDataset, DEFAULT_MAX_SEQ_LENGTH, type PrepareOptions, type PrepareResult } from "./prepare.js";
 export { checkData, type CheckOptions, type CheckReport } from "./check.js";
 export { inspectData, type InspectOptions, type InspectedExample } from "./inspect.js";
 export { analyzeData, DEFAULT_SEED, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
@@ -20,4 +20,5 @@ export { ASSISTANT_FIRST_POLICIES, DEFAULT_ASSISTANT_FIRST, applyAssistantFirst,
 export { type DataProgressEvent, type DataProgressListener } from "./progress.js";
 export { histogramLines, type LengthStats } from "./length-stats.js";
 export { DATA_FORMATS, formatProblem, type DataFormat, type Problem, type TrainingRecord, type SourceLocation } from "./types.js";
+export { writePreparedJsonl } from "./prepared-writer.js";
 export { isPreparedFile, isPreparedFolder, parsePreparedLine, readPreparedFile, readPreparedLines, type PreparedRecord } from "./prepared-data.js";

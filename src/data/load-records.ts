@@ -29,15 +29,19 @@ export interface LoadedData {
   roleAliases: RoleAliasCounts;
 }
 
+/** What reading found besides the records: row problems, per-file summaries, the role aliases mapped. */
+export type ReadFindings = Omit<LoadedData, "records">;
+
+export function emptyFindings(): ReadFindings {
+  return { problems: [], files: [], roleAliases: {} };
+}
+
 /**
- * Reads, detects, cleans and validates every file. Problems with a whole file (missing, empty, binary, no
- * column that matches a format) are thrown as InputError; row problems are collected, never thrown.
+ * Reads, detects, cleans and validates every file, yielding valid records as they come (files in the given order,
+ * rows in file order) and adding everything else to `findings`. Problems with a whole file (missing, empty,
+ * binary, no column that matches a format) are thrown as InputError; row problems are collected, never thrown.
  */
-export async function loadRecords(files: readonly string[], options: LoadOptions = {}): Promise<LoadedData> {
-  const records: TrainingRecord[] = [];
-  const problems: Problem[] = [];
-  const summaries: FileSummary[] = [];
-  const roleAliases: RoleAliasCounts = {};
+export async function* readRecords(files: readonly string[], options: LoadOptions = {}, findings = emptyFindings()): AsyncGenerator<TrainingRecord> {
   let read = 0;
   for (const file of files) {
     const summary: FileSummary = { file, format: options.format, rows: 0, valid: 0 };
@@ -45,7 +49,7 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
       summary.rows++;
       if (++read % 1000 === 0) options.onProgress?.({ phase: "read", records: read, done: false });
       if (row instanceof InputError) {
-        problems.push({ file, line: row.line ?? 0, field: row.field, message: stripLocation(row) });
+        findings.problems.push({ file, line: row.line ?? 0, field: row.field, message: stripLocation(row) });
         continue;
       }
       summary.format ??= detectFormat(row.value);
@@ -56,17 +60,24 @@ export async function loadRecords(files: readonly string[], options: LoadOptions
           line: row.line,
         }, { hint: "rename the columns/keys, or pass --format to say which format the file holds" });
       }
-      const converted = toRecord(row, summary.format, options, roleAliases);
-      if ("problems" in converted) problems.push(...converted.problems);
+      const converted = toRecord(row, summary.format, options, findings.roleAliases);
+      if ("problems" in converted) findings.problems.push(...converted.problems);
       else {
-        records.push(converted.record);
         summary.valid++;
+        yield converted.record;
       }
     }
-    summaries.push(summary);
+    findings.files.push(summary);
   }
   options.onProgress?.({ phase: "read", records: read, done: true });
-  return { records, problems, files: summaries, roleAliases };
+}
+
+/** Every valid record of the files in memory, with what reading found (see readRecords). */
+export async function loadRecords(files: readonly string[], options: LoadOptions = {}): Promise<LoadedData> {
+  const findings = emptyFindings();
+  const records: TrainingRecord[] = [];
+  for await (const record of readRecords(files, options, findings)) records.push(record);
+  return { records, ...findings };
 }
 
 /** The message of a located InputError without the "file, line N: " prefix (the Problem carries both). */

@@ -72,34 +72,37 @@ export function signature(shingles: Uint32Array): Uint32Array {
 
 /**
  * Band buckets: two signatures that agree on every row of some band become candidates. A band is keyed by a
- * 53-bit hash of its rows; a collision only adds a candidate, which the exact Jaccard check then rejects.
+ * 30-bit hash of its rows (a small integer, which a Map holds without allocating), and a bucket of one id holds
+ * the id itself (most do): a few dozen bytes per record and band. A collision only adds a candidate, which the
+ * exact Jaccard check then rejects.
  */
 export class LshIndex {
-  private readonly buckets: Array<Map<number, number[]>> = Array.from({ length: BANDS }, () => new Map());
+  private readonly buckets: Array<Map<number, number | number[]>> = Array.from({ length: BANDS }, () => new Map());
 
   private static bandKey(sig: Uint32Array, band: number): number {
-    let high = 0x2545f491;
-    let low = 0x9e3779b9;
-    for (let r = band * ROWS_PER_BAND; r < (band + 1) * ROWS_PER_BAND; r++) {
-      high = mix(high ^ sig[r]);
-      low = mix(low + sig[r]);
-    }
-    return (high & 0x1fffff) * 4294967296 + low;
+    let h = 0x2545f491;
+    for (let r = band * ROWS_PER_BAND; r < (band + 1) * ROWS_PER_BAND; r++) h = mix(h ^ sig[r]);
+    return h & 0x3fffffff;
   }
 
   add(id: number, sig: Uint32Array): void {
     for (let b = 0; b < BANDS; b++) {
       const key = LshIndex.bandKey(sig, b);
       const bucket = this.buckets[b].get(key);
-      if (bucket) bucket.push(id);
-      else this.buckets[b].set(key, [id]);
+      if (bucket === undefined) this.buckets[b].set(key, id);
+      else if (typeof bucket === "number") this.buckets[b].set(key, [bucket, id]);
+      else bucket.push(id);
     }
   }
 
   /** Ids sharing at least one band with the signature, in insertion order. */
   candidates(sig: Uint32Array): number[] {
     const found = new Set<number>();
-    for (let b = 0; b < BANDS; b++) for (const id of this.buckets[b].get(LshIndex.bandKey(sig, b)) ?? []) found.add(id);
+    for (let b = 0; b < BANDS; b++) {
+      const bucket = this.buckets[b].get(LshIndex.bandKey(sig, b));
+      if (typeof bucket === "number") found.add(bucket);
+      else for (const id of bucket ?? []) found.add(id);
+    }
     return [...found].sort((x, y) => x - y);
   }
 }

@@ -1,18 +1,17 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadTokenizer, type TokenizedExample, type TrainOn } from "../tokenizer/index.js";
+import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
 import { analyzeData, type AnalyzeOptions } from "./analyze.js";
-import { writeAll, writeFileAtomic, writeFileAtomicWith } from "../util/atomic-write.js";
 import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
-import { tokenizeSplits } from "./tokenize-splits.js";
+import { OUTPUT_FILES, PreparedOutput } from "./prepared-output.js";
+import { tokenizeSplits, type TokenizedSplits } from "./tokenize-splits.js";
 import { DEFAULT_TRUNCATION, type TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
 
 export const DEFAULT_MAX_SEQ_LENGTH = 2048;
-export const OUTPUT_FILES = ["train.jsonl", "val.jsonl"];
 
 export interface PrepareOptions extends AnalyzeOptions {
   modelDir: string;
@@ -28,11 +27,15 @@ export interface PrepareOptions extends AnalyzeOptions {
   workers?: number;
   /** Ignore a cached result. */
   force?: boolean;
+  /** Records per tokenizer batch (default 500): with the worker count, what bounds memory. */
+  batchSize?: number;
 }
 
 export interface PrepareResult {
   cached: boolean;
   report: Record<string, unknown>;
+  /** The most records held at once between reading and writing (absent when the cached result was reused). */
+  peakRecordsHeld?: number;
 }
 
 /** The options that change the output (not where it goes, nor how many workers compute it). */
@@ -63,50 +66,6 @@ function stopOnProblems(problems: Problem[], what: string, skipSwitch: string): 
   });
 }
 
-/** Writes token records as prepared JSONL ({"input_ids", "labels"} per line), atomically. */
-export function writePreparedJsonl(target: string, examples: readonly { inputIds: number[] | Int32Array; labels: number[] | Int32Array }[]): void {
-  writeFileAtomicWith(target, (fd) => {
-    // Lines are gathered into ~1 MiB writes: one write per record would dominate for short records.
-    let pending: string[] = [];
-    let size = 0;
-    const flush = () => {
-      writeAll(fd, Buffer.from(pending.join(""), "utf8"));
-      pending = [];
-      size = 0;
-    };
-    for (const e of examples) {
-      const line = `{"input_ids":[${e.inputIds.join(",")}],"labels":[${e.labels.join(",")}]}\n`;
-      pending.push(line);
-      size += line.length;
-      if (size > 1 << 20) flush();
-    }
-    flush();
-  });
-}
-
-/**
- * Writes train.jsonl, val.jsonl and then report.json, each atomically. The old report.json goes first: it is what
- * vouches for the set (the cache key), so a crash between the files never leaves a report over a half-replaced set.
- * A full disk is an InputError naming the folder.
- */
-function writeOutputs(outDir: string, tokenized: { train: readonly TokenizedExample[]; val: readonly TokenizedExample[] }, report: object): void {
-  const reportPath = path.join(outDir, "report.json");
-  try {
-    mkdirSync(outDir, { recursive: true });
-    rmSync(reportPath, { force: true });
-    writePreparedJsonl(path.join(outDir, "train.jsonl"), tokenized.train);
-    writePreparedJsonl(path.join(outDir, "val.jsonl"), tokenized.val);
-    writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code !== "string") throw err;
-    throw new InputError(`could not write the prepared data: ${(err as Error).message}`, { file: outDir }, {
-      hint: "free some disk space (or fix the folder's permissions) and run again; no file was left half-written",
-      cause: err,
-    });
-  }
-}
-
 /**
  * `data prepare`: validated, cleaned, deduplicated, split, templated, tokenized and truncated records written to
  * train.jsonl / val.jsonl ({"input_ids", "labels"}, −100 = not trained) and report.json, each atomically.
@@ -125,16 +84,25 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
   const data = await analyzeData(files, options);
   const skipSwitch = options.skipInvalidSwitch ?? "pass --skip-invalid";
   if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records", skipSwitch);
-  const needsTemplate = [...data.train, ...data.val].some((r) => r.kind === "chat");
+  const needsTemplate = data.conversations > 0;
   if (needsTemplate) tok.requireChatTemplate();
   const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all" };
-  const tokenized = await tokenizeSplits(data, tok, spec, {
-    maxSeqLength: settings.maxSeqLength as number,
-    truncation: settings.truncation as TruncationPolicy,
-    workers: options.workers,
-    onProgress: options.onProgress,
-  });
-  if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
+  const output = new PreparedOutput(options.outDir);
+  let tokenized: TokenizedSplits;
+  try {
+    tokenized = await tokenizeSplits(data, tok, spec, {
+      maxSeqLength: settings.maxSeqLength as number,
+      truncation: settings.truncation as TruncationPolicy,
+      workers: options.workers,
+      onProgress: options.onProgress,
+      batchSize: options.batchSize,
+      write: (split, example) => output.add(split, example),
+    });
+    if (!options.skipInvalid) stopOnProblems(tokenized.problems, "records the chat template or the mask rejected", skipSwitch);
+  } catch (err) {
+    output.abort();
+    throw err;
+  }
   const report = {
     loraforge: packageVersion(),
     cacheKey,
@@ -150,11 +118,11 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     leakage: data.leakage,
     assistantFirst: data.assistantFirst,
     roleAliases: data.roleAliases,
-    split: { train: tokenized.train.length, val: tokenized.val.length },
+    split: tokenized.written,
     truncation: tokenized.truncation,
     template: needsTemplate ? { prefixPreserving: tok.templateIsPrefixPreserving, turnsWithoutEndOfTurn: tokenized.turnsWithoutEndOfTurn } : undefined,
     lengths: tokenized.lengths,
   };
-  writeOutputs(options.outDir, tokenized, report);
-  return { cached: false, report };
+  output.commit(report);
+  return { cached: false, report, peakRecordsHeld: tokenized.peakRecordsHeld };
 }

@@ -1,7 +1,6 @@
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
-import { NearDuplicateIndex } from "./dedupe.js";
-import { exactKey, recordText } from "./record-keys.js";
+import { Deduper, type Copy } from "./dedupe.js";
 import type { SourceLocation, TrainingRecord } from "./types.js";
 
 export const DEFAULT_VAL_FRACTION = 0.05;
@@ -49,19 +48,18 @@ export interface LeakagePair {
 
 /** Validation records that are exact or near duplicates of training records (they inflate validation scores). */
 export function findLeakage(train: readonly TrainingRecord[], val: readonly TrainingRecord[], threshold: number): LeakagePair[] {
-  const trainByKey = new Map<string, TrainingRecord>();
-  for (const r of train) if (!trainByKey.has(exactKey(r))) trainByKey.set(exactKey(r), r);
-  const index = new NearDuplicateIndex();
-  for (const r of train) index.add(recordText(r));
-  const pairs: LeakagePair[] = [];
-  for (const r of val) {
-    const exact = trainByKey.get(exactKey(r));
-    if (exact) {
-      pairs.push({ val: r.source, train: exact.source, kind: "exact" });
-      continue;
-    }
-    const near = index.find(recordText(r), threshold);
-    if (near) pairs.push({ val: r.source, train: train[near.id].source, kind: "near", jaccard: Math.round(near.jaccard * 1000) / 1000 });
+  const trainIndex = new Deduper({ threshold, nearDuplicates: false });
+  try {
+    for (const r of train) trainIndex.add(r);
+    return val.flatMap((r) => {
+      const copy = trainIndex.copyOf(r);
+      return copy ? [leakagePair(r.source, copy)] : [];
+    });
+  } finally {
+    trainIndex.close();
   }
-  return pairs;
+}
+
+export function leakagePair(val: SourceLocation, copy: Copy): LeakagePair {
+  return { val, train: copy.source, kind: copy.kind, ...(copy.jaccard === undefined ? {} : { jaccard: copy.jaccard }) };
 }

@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import type { LoraTokenizer, TrainOn } from "../tokenizer/index.js";
 import type { DataProgressListener } from "./progress.js";
+import { recordText } from "./record-keys.js";
 import { tokenizeRecord, type TokenizeResult } from "./tokenize-record.js";
+import { runPool, startWorker } from "./tokenize-pool.js";
 import type { TrainingRecord } from "./types.js";
 
 export interface TokenizerSpec {
@@ -13,6 +14,18 @@ export interface TokenizerSpec {
   maxSeqLength?: number;
 }
 
+export interface TokenizeStreamOptions {
+  /** Records the source will yield (for the choice of workers and the progress total). */
+  total: number;
+  workers?: number;
+  onProgress?: DataProgressListener;
+  /** Records per batch sent to a worker (default 500); on this thread, records per progress event (default 100). */
+  batchSize?: number;
+}
+
+/** Characters of text per batch at most (a batch of long conversations closes early): what bounds the tokens in flight. */
+const BATCH_CHARS = 1 << 20;
+
 /** Below this many records, loading the tokenizer in each worker costs more than it saves. */
 const MIN_RECORDS_FOR_WORKERS = 4000;
 const BATCH = 500;
@@ -20,71 +33,55 @@ const BATCH = 500;
 const PROGRESS_EVERY = 100;
 
 /**
- * Tokenizes every record, in order. Large inputs are spread over worker threads (one per core, or `workers`),
- * each loading the tokenizer `spec` names; small ones use `tok` here. Results do not depend on the worker count.
+ * Tokenizes records as the source yields them and hands each result to `onResult` in source order. Large inputs
+ * are spread over worker threads (one per core, or `workers`), each loading the tokenizer `spec` names; small ones
+ * use `tok` here. Results do not depend on the worker count. Memory is bounded by the batches: at most
+ * 2 × workers batches are between the source and `onResult` (plus the one being filled), whatever the input's
+ * size; `peakRecordsHeld` says how many records were held at once.
  */
-export async function tokenizeAll(
-  records: readonly TrainingRecord[],
+export async function tokenizeStream<T extends { record: TrainingRecord }>(
+  source: AsyncIterable<T>,
   tok: LoraTokenizer,
   spec: TokenizerSpec,
-  workers?: number,
-  onProgress?: DataProgressListener,
-): Promise<TokenizeResult[]> {
-  const count = Math.max(1, Math.min(workers ?? availableParallelism(), Math.ceil(records.length / BATCH)));
+  options: TokenizeStreamOptions,
+  onResult: (item: T, result: TokenizeResult) => void,
+): Promise<{ peakRecordsHeld: number }> {
+  const batchSize = options.batchSize ?? BATCH;
+  const count = Math.max(1, Math.min(options.workers ?? availableParallelism(), Math.ceil(options.total / batchSize)));
   let done = 0;
   let tokens = 0;
-  const progress = (results: readonly TokenizeResult[]) => {
+  const deliver = (items: readonly T[], results: readonly TokenizeResult[]) => {
+    items.forEach((item, k) => onResult(item, results[k]));
     done += results.length;
     for (const r of results) if (r.ok) tokens += r.inputIds.length;
-    onProgress?.({ phase: "tokenize", records: done, total: records.length, tokens });
+    options.onProgress?.({ phase: "tokenize", records: done, total: options.total, tokens });
   };
-  if (count === 1 || records.length < MIN_RECORDS_FOR_WORKERS) {
-    const results: TokenizeResult[] = [];
-    for (let i = 0; i < records.length; i += PROGRESS_EVERY) {
-      const batch = records.slice(i, i + PROGRESS_EVERY).map((r) => tokenizeRecord(tok, r, spec.trainOn, spec.maxSeqLength));
-      results.push(...batch);
-      progress(batch);
+  if (count === 1 || options.total < MIN_RECORDS_FOR_WORKERS) {
+    let peakRecordsHeld = 0;
+    for await (const batch of batches(source, options.batchSize ?? PROGRESS_EVERY, BATCH_CHARS)) {
+      peakRecordsHeld = Math.max(peakRecordsHeld, batch.length);
+      deliver(batch, batch.map((item) => tokenizeRecord(tok, item.record, spec.trainOn, spec.maxSeqLength)));
     }
-    return results;
+    return { peakRecordsHeld };
   }
-  const results = new Array<TokenizeResult>(records.length);
-  let next = 0;
   const pool = Array.from({ length: count }, () => startWorker(spec));
   try {
-    await Promise.all(
-      pool.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const send = () => {
-              if (next >= records.length) return resolve();
-              const id = next;
-              next += BATCH;
-              worker.postMessage({ id, records: records.slice(id, id + BATCH) });
-            };
-            worker.on("message", (m: { id: number; results: TokenizeResult[] }) => {
-              m.results.forEach((r, k) => (results[m.id + k] = r));
-              progress(m.results);
-              send();
-            });
-            worker.on("error", reject);
-            send();
-          }),
-      ),
-    );
+    return await runPool(pool, batches(source, batchSize, BATCH_CHARS), 2 * count, deliver);
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
-  return results;
 }
 
-/**
- * A tokenizer worker. Built code runs tokenize-worker.js; from TypeScript sources (tsx, as in tests and
- * benchmarks) a worker does not inherit tsx's loader hooks, so a bootstrap registers them before importing.
- */
-function startWorker(spec: TokenizerSpec): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./tokenize-worker.js", import.meta.url), { workerData: spec });
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./tokenize-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: spec });
+/** The source's items in arrays of `size` items, or fewer once they hold `chars` characters of text. */
+async function* batches<T extends { record: TrainingRecord }>(source: AsyncIterable<T>, size: number, chars: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  let length = 0;
+  for await (const item of source) {
+    batch.push(item);
+    length += recordText(item.record).length;
+    if (batch.length < size && length < chars) continue;
+    yield batch;
+    [batch, length] = [[], 0];
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -1,61 +1,74 @@
 import { IGNORE_INDEX, type LoraTokenizer, type TokenizedExample } from "../tokenizer/index.js";
+import type { SplitRecord } from "./analyze.js";
 import type { DataProgressListener } from "./progress.js";
 import { lengthStats, type LengthStats } from "./length-stats.js";
-import { tokenizeAll, type TokenizerSpec } from "./tokenize-all.js";
+import { tokenizeStream, type TokenizerSpec } from "./tokenize-all.js";
 import type { TruncationPolicy } from "./truncate.js";
 import { applyTruncation, emptyTruncationReport, type TruncationReport } from "./truncation-report.js";
-import type { Problem, TrainingRecord } from "./types.js";
+import type { Problem } from "./types.js";
 
 export interface TokenizeSplitsOptions {
   maxSeqLength?: number;
   truncation: TruncationPolicy;
   workers?: number;
   onProgress?: DataProgressListener;
+  /** Records per worker batch (see tokenizeStream). */
+  batchSize?: number;
+  /** Receives every written example as it is made, in input order per split. */
+  write?: (split: SplitRecord["split"], example: TokenizedExample) => void;
 }
 
 export interface TokenizedSplits {
-  train: TokenizedExample[];
-  val: TokenizedExample[];
+  /** Examples written per split (after truncation). */
+  written: { train: number; val: number };
   /** Records the template refused or whose mask could not be built, located. */
   problems: Problem[];
   truncation: TruncationReport;
   turnsWithoutEndOfTurn: number;
   /** Token lengths before truncation. */
   lengths: { train: LengthStats; val: LengthStats };
+  /** The most records held at once between reading and writing (bounded by the batches, not the input). */
+  peakRecordsHeld: number;
 }
 
-/** Tokenizes both splits (workers for large inputs), then applies the truncation policy (and counts every other). */
+/**
+ * Tokenizes the records of both splits as they stream in (workers for large inputs), applies the truncation policy
+ * (and counts every other) and hands each example to `write`; only lengths and counts are kept.
+ */
 export async function tokenizeSplits(
-  splits: { train: readonly TrainingRecord[]; val: readonly TrainingRecord[] },
+  data: { records(): AsyncIterable<SplitRecord>; split: { train: number; val: number } },
   tok: LoraTokenizer,
   spec: Omit<TokenizerSpec, "maxSeqLength">,
   options: TokenizeSplitsOptions,
 ): Promise<TokenizedSplits> {
-  const all = [...splits.train, ...splits.val];
-  const results = await tokenizeAll(all, tok, { ...spec, maxSeqLength: options.maxSeqLength }, options.workers, options.onProgress);
-  const out: TokenizedSplits = {
-    train: [],
-    val: [],
-    problems: [],
-    truncation: emptyTruncationReport(options.truncation, options.maxSeqLength),
-    turnsWithoutEndOfTurn: 0,
-    lengths: { train: lengthStats([], 0), val: lengthStats([], 0) },
-  };
+  // Kept per split so they list as before streaming: every training record's problem, then validation's.
+  const problems = { train: [] as Problem[], val: [] as Problem[] };
+  const truncation = emptyTruncationReport(options.truncation, options.maxSeqLength);
+  const written = { train: 0, val: 0 };
   const lengths = { train: [] as number[], val: [] as number[] };
   const trained = { train: 0, val: 0 };
-  results.forEach((result, i) => {
-    const split = i < splits.train.length ? "train" : "val";
+  let turnsWithoutEndOfTurn = 0;
+  const total = data.split.train + data.split.val;
+  const streamOptions = { total, workers: options.workers, onProgress: options.onProgress, batchSize: options.batchSize };
+  const { peakRecordsHeld } = await tokenizeStream(data.records(), tok, { ...spec, maxSeqLength: options.maxSeqLength }, streamOptions, ({ record, split }, result) => {
     if (!result.ok) {
-      out.problems.push({ ...all[i].source, message: result.message });
+      problems[split].push({ ...record.source, message: result.message });
       return;
     }
-    out.turnsWithoutEndOfTurn += result.turnsWithoutEndOfTurn;
+    turnsWithoutEndOfTurn += result.turnsWithoutEndOfTurn;
     lengths[split].push(result.inputIds.length);
-    for (const example of applyTruncation(result, result.pieces, options.maxSeqLength, out.truncation)) {
+    for (const example of applyTruncation(result, result.pieces, options.maxSeqLength, truncation)) {
       trained[split] += example.labels.filter((l) => l !== IGNORE_INDEX).length;
-      out[split].push({ inputIds: example.inputIds, labels: example.labels });
+      written[split]++;
+      options.write?.(split, { inputIds: example.inputIds, labels: example.labels });
     }
   });
-  out.lengths = { train: lengthStats(lengths.train, trained.train), val: lengthStats(lengths.val, trained.val) };
-  return out;
+  return {
+    written,
+    problems: [...problems.train, ...problems.val],
+    truncation,
+    turnsWithoutEndOfTurn,
+    lengths: { train: lengthStats(lengths.train, trained.train), val: lengthStats(lengths.val, trained.val) },
+    peakRecordsHeld,
+  };
 }

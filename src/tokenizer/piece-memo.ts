@@ -24,6 +24,14 @@ function isByteLevelSplitPipeline(json: Record<string, unknown>): boolean {
 }
 
 /**
+ * The piece as a string of its own: a piece cut from a text by split() may be a view that keeps the whole text
+ * (a long conversation) alive for as long as the memo holds the piece.
+ */
+function ownCopy(piece: string): string {
+  return Buffer.from(piece, "utf8").toString("utf8");
+}
+
+/**
  * Encodes text as @huggingface/tokenizers does, faster: the text is cut where the byte-level pre-tokenizer cuts
  * anyway, and each piece's ids are memoized, since datasets repeat the same words endlessly. Used only for
  * tokenizers it is exact for (byte-level BPE with a GPT-style split, no normalizer but NFC, no added token that
@@ -58,7 +66,7 @@ export class PieceMemoEncoder {
     if (cached !== undefined) return cached;
     const ids: number[] = this.hf.encode(piece, { add_special_tokens: false }).ids;
     if (this.memo.size >= MAX_PIECES) this.memo.clear();
-    this.memo.set(piece, ids);
+    this.memo.set(ownCopy(piece), ids);
     return ids;
   }
 }

@@ -24,26 +24,59 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * A file written in pieces over time (through `fd`, e.g. with writeAll) under a temporary name beside `target`;
+ * commit() fsyncs it and renames it over the target, abort() removes it. Until commit, `target` is untouched.
+ */
+export class AtomicFileWriter {
+  readonly fd: number;
+  private readonly tmp: string;
+  private open = true;
+
+  constructor(readonly target: string) {
+    this.tmp = tempName(target);
+    this.fd = fs.openSync(this.tmp, "w");
+  }
+
+  commit(): void {
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    this.close();
+    try {
+      fs.renameSync(this.tmp, this.target);
+    } catch (err) {
+      fs.rmSync(this.tmp, { force: true });
+      throw err;
+    }
+    fsyncDir(path.dirname(this.target));
+  }
+
+  /** Removes the temporary file (the target keeps what it held). Safe to call more than once. */
+  abort(): void {
+    this.close();
+    fs.rmSync(this.tmp, { force: true });
+  }
+
+  private close(): void {
+    if (this.open) fs.closeSync(this.fd);
+    this.open = false;
+  }
+}
+
 /** Writes a file through `write(fd)` (positioned or sequential writes), then moves it into place atomically. */
 export function writeFileAtomicWith(target: string, write: (fd: number) => void): void {
-  const tmp = tempName(target);
-  const fd = fs.openSync(tmp, "w");
+  const file = new AtomicFileWriter(target);
   try {
-    write(fd);
-    fs.fsyncSync(fd);
+    write(file.fd);
   } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    file.abort();
     throw err;
   }
-  fs.closeSync(fd);
-  try {
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fsyncDir(path.dirname(target));
+  file.commit();
 }
 
 // Fault injection for the crash-safety tests: LORAFORGE_FAULT_ENOSPC_AFTER_BYTES=N makes this thread's writes fail

@@ -4,7 +4,8 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { loadTokenizer, IGNORE_INDEX } from "../../src/tokenizer/index.js";
-import { tokenizeAll } from "../../src/data/tokenize-all.js";
+import { tokenizeStream, type TokenizerSpec } from "../../src/data/tokenize-all.js";
+import type { TokenizeResult } from "../../src/data/tokenize-record.js";
 import type { TrainingRecord, TruncationReport } from "../../src/data/index.js";
 import { chat, jsonl, LLAMA31, runCli, tempDir, writeFixture } from "./helpers.js";
 
@@ -108,6 +109,15 @@ test("check --json reports formats, duplicates and token lengths; exit 0 when cl
   assert.equal(report.lengths.train.records, 38);
 });
 
+async function tokenizeAll(records: TrainingRecord[], spec: TokenizerSpec, workers: number): Promise<TokenizeResult[]> {
+  const results: TokenizeResult[] = [];
+  async function* items() {
+    for (const record of records) yield { record };
+  }
+  await tokenizeStream(items(), tok, spec, { total: records.length, workers }, (_, r) => results.push(r));
+  return results;
+}
+
 test("worker threads give the same tokens as one thread", async () => {
   const records: TrainingRecord[] = Array.from({ length: 4200 }, (_, i) => ({
     source: { file: "w", line: i + 1 },
@@ -116,5 +126,5 @@ test("worker threads give the same tokens as one thread", async () => {
     text: `sample ${i} text`,
   }));
   const spec = { modelDir: LLAMA31, trainOn: "all" as const };
-  assert.deepEqual(await tokenizeAll(records, tok, spec, 2), await tokenizeAll(records, tok, spec, 1));
+  assert.deepEqual(await tokenizeAll(records, spec, 2), await tokenizeAll(records, spec, 1));
 });
