@@ -9,6 +9,7 @@ import type { InitModelOptions } from "../../src/model/index.js";
 
 export const TOKENIZERS = path.resolve("node_modules/@lenml");
 export const LLAMA2_TOKENIZER = path.join(TOKENIZERS, "tokenizer-llama2/models");
+export const GEMMA3_TOKENIZER = path.join(TOKENIZERS, "tokenizer-gemma3/models");
 
 /**
  * A random model folder (init-model), written once per folder. `edit` changes config.json afterwards (e.g. adds
