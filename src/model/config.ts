@@ -1,7 +1,10 @@
 import { ConfigError } from "../util/errors.js";
 
-/** The `architectures[0]` values loraforge runs. They differ only in config (biases, q/k norm, rope, head_dim). */
-export const ARCHITECTURES = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"] as const;
+/**
+ * The `architectures[0]` values loraforge runs. They differ only in config (biases, q/k norm, rope, head_dim, and
+ * Gemma 3's norms, embedding scale and GeGLU: docs/models/gemma3.md).
+ */
+export const ARCHITECTURES = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma3ForCausalLM"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 /** config.json `model_type` of each architecture. */
@@ -10,7 +13,11 @@ export const MODEL_TYPES: Record<Architecture, string> = {
   MistralForCausalLM: "mistral",
   Qwen2ForCausalLM: "qwen2",
   Qwen3ForCausalLM: "qwen3",
+  Gemma3ForCausalLM: "gemma3_text",
 };
+
+/** The MLP's gate activation: silu (SwiGLU) or gelu_pytorch_tanh (GeGLU, Gemma). */
+export type HiddenAct = "silu" | "gelu_pytorch_tanh";
 
 /** `rope_type: "llama3"` frequency scaling (Llama 3.1 / 3.2). Same shape as the kernels' RopeConfig.llama3. */
 export interface Llama3RopeScaling {
@@ -26,7 +33,7 @@ export interface SlidingWindow {
   layers: number[];
 }
 
-/** One normalized view of the four architectures' config.json. */
+/** One normalized view of the architectures' config.json. */
 export interface ModelConfig {
   architecture: Architecture;
   modelType: string;
@@ -54,6 +61,21 @@ export interface ModelConfig {
   /** Bias on gate/up/down (Llama mlp_bias). */
   mlpBias: boolean;
   slidingWindow: SlidingWindow | null;
+  /** The MLP's gate activation. */
+  hiddenAct: HiddenAct;
+  /** Embedding rows × √hidden_size (Gemma; the scale rounded to the embedding's storage dtype, as transformers). */
+  scaleEmbeddings: boolean;
+  /**
+   * Gemma's RMSNorm y = x̂ · (1 + w) for the stored w. In memory loraforge holds the effective multiplier (1 + w, in
+   * f32) so the norm kernels stay x̂ · w; the conversion happens once at load.
+   */
+  rmsNormUnitOffset: boolean;
+  /** Gemma: post_attention_layernorm on the attention output, pre/post_feedforward_layernorm around the MLP. */
+  sandwichNorms: boolean;
+  /** Attention scale = (queryPreAttnScalar ?? headDim)^-0.5. */
+  queryPreAttnScalar: number | null;
+  /** RoPE base of the sliding-window layers (Gemma 3: rope_local_base_freq); null = ropeTheta on every layer. */
+  ropeLocalTheta: number | null;
   bosTokenId: number | null;
   eosTokenIds: number[];
   padTokenId: number | null;
@@ -64,7 +86,7 @@ export interface ModelConfig {
 type Json = Record<string, unknown>;
 
 /** transformers' class defaults, for configs that omit the key. */
-const DEFAULT_MAX_POSITIONS: Record<string, number> = { llama: 2048, mistral: 131072, qwen2: 32768, qwen3: 32768 };
+const DEFAULT_MAX_POSITIONS: Record<string, number> = { llama: 2048, mistral: 131072, qwen2: 32768, qwen3: 32768, gemma3_text: 131072 };
 
 /** Parses a config.json object. `file` names the source in every error. */
 export function parseModelConfig(raw: unknown, file: string): ModelConfig {
@@ -75,9 +97,7 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   const f = new Fields(cfg, file);
   const architecture = readArchitecture(cfg, file);
   const modelType = MODEL_TYPES[architecture];
-
-  const hiddenAct = f.optString("hidden_act") ?? "silu";
-  if (hiddenAct !== "silu") f.fail("hidden_act", hiddenAct, "only silu (SwiGLU) is supported");
+  const isGemma = modelType === "gemma3_text";
 
   const hiddenSize = f.posInt("hidden_size");
   const numHeads = f.posInt("num_attention_heads");
@@ -85,17 +105,18 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   if (numHeads % numKvHeads !== 0) {
     f.fail("num_key_value_heads", numKvHeads, `must divide num_attention_heads (${numHeads})`);
   }
-  // Qwen3's class default is 128 rather than hidden/heads; the others derive it.
-  const headDim = f.optPosInt("head_dim") ?? (modelType === "qwen3" ? 128 : derivedHeadDim(f, hiddenSize, numHeads));
+  // Qwen3's and Gemma 3's class defaults are 128 and 256 rather than hidden/heads; the others derive it.
+  const defaultHeadDim = modelType === "qwen3" ? 128 : isGemma ? 256 : null;
+  const headDim = f.optPosInt("head_dim") ?? defaultHeadDim ?? derivedHeadDim(f, hiddenSize, numHeads);
   if (headDim % 2 !== 0) f.fail("head_dim", headDim, "must be even for RoPE");
   const numLayers = f.posInt("num_hidden_layers");
 
   const attentionBias = f.optBool("attention_bias") ?? false;
   const qkvBias = modelType === "qwen2" ? true : modelType === "mistral" ? false : attentionBias;
-  const oBias = modelType === "llama" || modelType === "qwen3" ? attentionBias : false;
+  const oBias = modelType === "llama" || modelType === "qwen3" || isGemma ? attentionBias : false;
   const mlpBias = modelType === "llama" ? (f.optBool("mlp_bias") ?? false) : false;
 
-  const { theta, scaling } = readRope(f, cfg);
+  const arch = isGemma ? readGemma3(f, cfg, numLayers) : readSwiGluArch(f, cfg, modelType, numLayers);
   return {
     architecture,
     modelType,
@@ -107,20 +128,134 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
     numKvHeads,
     headDim,
     rmsNormEps: f.optPositive("rms_norm_eps") ?? 1e-6,
-    ropeTheta: theta,
-    ropeScaling: scaling,
+    ropeTheta: arch.ropeTheta,
+    ropeScaling: arch.ropeScaling,
     maxPositionEmbeddings: f.optPosInt("max_position_embeddings") ?? DEFAULT_MAX_POSITIONS[modelType],
-    tieWordEmbeddings: f.optBool("tie_word_embeddings") ?? false,
+    tieWordEmbeddings: f.optBool("tie_word_embeddings") ?? isGemma,
     qkvBias,
     oBias,
-    qkNorm: modelType === "qwen3",
+    qkNorm: modelType === "qwen3" || isGemma,
     mlpBias,
-    slidingWindow: readSlidingWindow(f, modelType, numLayers),
-    bosTokenId: f.optTokenId("bos_token_id"),
-    eosTokenIds: f.tokenIds("eos_token_id"),
-    padTokenId: f.optTokenId("pad_token_id"),
+    slidingWindow: arch.slidingWindow,
+    hiddenAct: arch.hiddenAct,
+    scaleEmbeddings: isGemma,
+    rmsNormUnitOffset: isGemma,
+    sandwichNorms: isGemma,
+    queryPreAttnScalar: arch.queryPreAttnScalar,
+    ropeLocalTheta: arch.ropeLocalTheta,
+    // Gemma3TextConfig's class defaults apply when the key is absent (an explicit null stays null).
+    bosTokenId: isGemma && !("bos_token_id" in cfg) ? 2 : f.optTokenId("bos_token_id"),
+    eosTokenIds: isGemma && !("eos_token_id" in cfg) ? [1] : f.tokenIds("eos_token_id"),
+    padTokenId: isGemma && !("pad_token_id" in cfg) ? 0 : f.optTokenId("pad_token_id"),
     torchDtype: f.optString("torch_dtype") ?? f.optString("dtype"),
   };
+}
+
+/** The fields in which the architectures' layers differ beyond biases and shapes. */
+type ArchFields = Pick<
+  ModelConfig,
+  "hiddenAct" | "ropeTheta" | "ropeScaling" | "ropeLocalTheta" | "slidingWindow" | "queryPreAttnScalar"
+>;
+
+/** Llama, Mistral, Qwen2, Qwen3: SwiGLU, one rope base, 1/√head_dim attention. */
+function readSwiGluArch(f: Fields, cfg: Json, modelType: string, numLayers: number): ArchFields {
+  const hiddenAct = f.optString("hidden_act") ?? "silu";
+  if (hiddenAct !== "silu") f.fail("hidden_act", hiddenAct, "only silu (SwiGLU) is supported");
+  const { theta, scaling } = readRope(f, cfg);
+  return {
+    hiddenAct,
+    ropeTheta: theta,
+    ropeScaling: scaling,
+    ropeLocalTheta: null,
+    slidingWindow: readSlidingWindow(f, modelType, numLayers),
+    queryPreAttnScalar: null,
+  };
+}
+
+/**
+ * Gemma 3 (transformers' Gemma3TextConfig; docs/models/gemma3.md): GeGLU, query_pre_attn_scalar, a rope base for
+ * the full-attention layers and one for the sliding ones, the layer pattern. Features loraforge does not compute
+ * (soft-capping, bidirectional attention, rope scaling) are refused by field rather than ignored.
+ */
+function readGemma3(f: Fields, cfg: Json, numLayers: number): ArchFields {
+  const hiddenAct = f.optString("hidden_activation") ?? f.optString("hidden_act") ?? "gelu_pytorch_tanh";
+  if (hiddenAct !== "gelu_pytorch_tanh") {
+    f.fail(cfg.hidden_activation !== undefined ? "hidden_activation" : "hidden_act", hiddenAct, "Gemma 3 supports gelu_pytorch_tanh (GeGLU) only");
+  }
+  for (const field of ["final_logit_softcapping", "attn_logit_softcapping"]) {
+    const v = cfg[field] ?? null;
+    if (v !== null) f.fail(field, v, "soft-capping is not implemented; only null is supported");
+  }
+  if (f.optBool("use_bidirectional_attention") ?? false) {
+    f.fail("use_bidirectional_attention", true, "only causal attention (false) is supported");
+  }
+  const { full, sliding } = readGemma3Rope(f, cfg);
+  const size = "sliding_window" in cfg ? f.optPosInt("sliding_window") : 4096;
+  const slidingLayers = gemma3SlidingLayers(f, cfg, numLayers);
+  return {
+    hiddenAct,
+    ropeTheta: full,
+    ropeScaling: null,
+    ropeLocalTheta: sliding,
+    slidingWindow: size === null || slidingLayers.length === 0 ? null : { size, layers: slidingLayers },
+    queryPreAttnScalar: f.optPositive("query_pre_attn_scalar") ?? 256,
+  };
+}
+
+/**
+ * The rope bases: v5 `rope_parameters: {full_attention: {...}, sliding_attention: {...}}`, or v4 `rope_theta`
+ * (default 1e6) + `rope_local_base_freq` (default 1e4) with `rope_scaling` for the full-attention layers.
+ */
+function readGemma3Rope(f: Fields, cfg: Json): { full: number; sliding: number } {
+  let full = f.optPositive("rope_theta") ?? 1e6;
+  let sliding = f.optPositive("rope_local_base_freq") ?? 1e4;
+  const scaling = cfg.rope_scaling ?? null;
+  if (scaling !== null) {
+    if (typeof scaling !== "object" || Array.isArray(scaling)) f.fail("rope_scaling", scaling, "must be an object or null");
+    requireDefaultRope(new Fields(scaling as Json, f.file, "rope_scaling"));
+  }
+  const params = cfg.rope_parameters ?? null;
+  if (params === null) return { full, sliding };
+  if (typeof params !== "object" || Array.isArray(params)) f.fail("rope_parameters", params, "must be an object or null");
+  const byType = new Fields(params as Json, f.file, "rope_parameters");
+  for (const key of Object.keys(params)) {
+    if (key !== "full_attention" && key !== "sliding_attention") {
+      byType.fail(key, (params as Json)[key], "Gemma 3 rope_parameters holds one entry per layer type: full_attention, sliding_attention");
+    }
+  }
+  for (const layerType of ["full_attention", "sliding_attention"] as const) {
+    const entry = (params as Json)[layerType] ?? null;
+    if (entry === null) continue;
+    if (typeof entry !== "object" || Array.isArray(entry)) byType.fail(layerType, entry, "must be an object or null");
+    const p = new Fields(entry as Json, f.file, `rope_parameters.${layerType}`);
+    requireDefaultRope(p);
+    const theta = p.optPositive("rope_theta");
+    if (theta !== null && layerType === "full_attention") full = theta;
+    if (theta !== null && layerType === "sliding_attention") sliding = theta;
+  }
+  return { full, sliding };
+}
+
+function requireDefaultRope(p: Fields): void {
+  const type = p.optString("rope_type") ?? p.optString("type") ?? "default";
+  if (type !== "default") p.fail("rope_type", type, "Gemma 3 rope scaling is not implemented; only default rope is supported");
+}
+
+/** Indices of the sliding-window layers: `layer_types`, else the pattern (layer i is full iff (i + 1) % pattern == 0). */
+function gemma3SlidingLayers(f: Fields, cfg: Json, numLayers: number): number[] {
+  const types = cfg.layer_types ?? null;
+  if (types !== null) {
+    if (!Array.isArray(types) || types.length !== numLayers) {
+      f.fail("layer_types", types, `must list one type per layer (${numLayers})`);
+    }
+    return types.flatMap((t, i) => {
+      if (t !== "sliding_attention" && t !== "full_attention") f.fail(`layer_types[${i}]`, t, "expected sliding_attention or full_attention");
+      return t === "sliding_attention" ? [i] : [];
+    });
+  }
+  const field = cfg.sliding_window_pattern !== undefined ? "sliding_window_pattern" : "_sliding_window_pattern";
+  const pattern = f.optPosInt(field) ?? 6;
+  return Array.from({ length: numLayers }, (_, i) => i).filter((i) => (i + 1) % pattern !== 0);
 }
 
 function readArchitecture(cfg: Json, file: string): Architecture {
@@ -281,6 +416,7 @@ class Fields {
 
 /** The config.json that transformers writes for this config (inverse of parseModelConfig). */
 export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
+  const gemma = c.modelType === "gemma3_text";
   const out: Record<string, unknown> = {
     architectures: [c.architecture],
     model_type: c.modelType,
@@ -291,7 +427,7 @@ export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
     num_attention_heads: c.numHeads,
     num_key_value_heads: c.numKvHeads,
     head_dim: c.headDim,
-    hidden_act: "silu",
+    [gemma ? "hidden_activation" : "hidden_act"]: c.hiddenAct,
     max_position_embeddings: c.maxPositionEmbeddings,
     rms_norm_eps: c.rmsNormEps,
     rope_theta: c.ropeTheta,
@@ -309,14 +445,30 @@ export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
     initializer_range: 0.02,
     use_cache: true,
   };
-  if (c.modelType === "llama" || c.modelType === "qwen3") out.attention_bias = c.oBias;
+  if (c.modelType === "llama" || c.modelType === "qwen3" || gemma) out.attention_bias = c.oBias;
   if (c.modelType === "llama") out.mlp_bias = c.mlpBias;
-  if (c.padTokenId !== null) out.pad_token_id = c.padTokenId;
+  if (c.padTokenId !== null || gemma) out.pad_token_id = c.padTokenId;
   if (c.modelType === "mistral") out.sliding_window = c.slidingWindow?.size ?? null;
   if (c.modelType === "qwen2" || c.modelType === "qwen3") {
     out.use_sliding_window = c.slidingWindow !== null;
     out.sliding_window = c.slidingWindow?.size ?? null;
     out.max_window_layers = c.slidingWindow ? Math.min(...c.slidingWindow.layers, c.numLayers) : c.numLayers;
   }
+  if (gemma) Object.assign(out, gemma3Json(c));
   return out;
+}
+
+/** Gemma 3's own keys, in the v4 spelling that transformers 4.5x and 5.x both read (docs/models/gemma3.md). */
+function gemma3Json(c: ModelConfig): Record<string, unknown> {
+  const sliding = new Set(c.slidingWindow?.layers ?? []);
+  return {
+    rope_local_base_freq: c.ropeLocalTheta ?? c.ropeTheta,
+    query_pre_attn_scalar: c.queryPreAttnScalar ?? c.headDim,
+    sliding_window: c.slidingWindow?.size ?? null,
+    layer_types: Array.from({ length: c.numLayers }, (_, i) => (sliding.has(i) ? "sliding_attention" : "full_attention")),
+    final_logit_softcapping: null,
+    attn_logit_softcapping: null,
+    use_bidirectional_attention: false,
+    attention_dropout: 0.0,
+  };
 }

@@ -3,7 +3,7 @@ import type { Architecture, ModelConfig } from "./config.js";
 import { MODEL_TYPES } from "./config.js";
 
 /** Real shapes of small public models, for random-initialized fixtures (`loraforge init-model`). */
-export const PRESET_NAMES = ["tiny", "smollm2-135m", "qwen2.5-0.5b", "llama3.2-1b"] as const;
+export const PRESET_NAMES = ["tiny", "smollm2-135m", "qwen2.5-0.5b", "llama3.2-1b", "gemma3-270m", "gemma3-1b"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** --arch spellings: the config.json model_type of each architecture. */
@@ -12,7 +12,13 @@ export const ARCH_BY_NAME: Record<string, Architecture> = {
   mistral: "MistralForCausalLM",
   qwen2: "Qwen2ForCausalLM",
   qwen3: "Qwen3ForCausalLM",
+  gemma3: "Gemma3ForCausalLM",
 };
+
+/** Gemma 3's layer pattern: five sliding-window layers, then one full-attention layer. */
+function gemma3SlidingLayers(numLayers: number): number[] {
+  return Array.from({ length: numLayers }, (_, i) => i).filter((i) => (i + 1) % 6 !== 0);
+}
 
 const PRESETS: Record<PresetName, ModelConfig> = {
   tiny: base("LlamaForCausalLM", {
@@ -74,6 +80,43 @@ const PRESETS: Record<PresetName, ModelConfig> = {
     bosTokenId: 128000,
     eosTokenIds: [128001],
   }),
+  // google/gemma-3-270m and google/gemma-3-1b-pt config.json (sources: docs/models/gemma3.md).
+  "gemma3-270m": base("Gemma3ForCausalLM", {
+    vocabSize: 262144,
+    hiddenSize: 640,
+    intermediateSize: 2048,
+    numLayers: 18,
+    numHeads: 4,
+    numKvHeads: 1,
+    headDim: 256,
+    ropeTheta: 1e6,
+    ropeLocalTheta: 1e4,
+    rmsNormEps: 1e-6,
+    maxPositionEmbeddings: 32768,
+    slidingWindow: { size: 512, layers: gemma3SlidingLayers(18) },
+    queryPreAttnScalar: 256,
+    bosTokenId: 2,
+    eosTokenIds: [1],
+    padTokenId: 0,
+  }),
+  "gemma3-1b": base("Gemma3ForCausalLM", {
+    vocabSize: 262144,
+    hiddenSize: 1152,
+    intermediateSize: 6912,
+    numLayers: 26,
+    numHeads: 4,
+    numKvHeads: 1,
+    headDim: 256,
+    ropeTheta: 1e6,
+    ropeLocalTheta: 1e4,
+    rmsNormEps: 1e-6,
+    maxPositionEmbeddings: 32768,
+    slidingWindow: { size: 512, layers: gemma3SlidingLayers(26) },
+    queryPreAttnScalar: 256,
+    bosTokenId: 2,
+    eosTokenIds: [1],
+    padTokenId: 0,
+  }),
 };
 
 function base(architecture: Architecture, shape: Partial<ModelConfig>): ModelConfig {
@@ -91,43 +134,74 @@ function base(architecture: Architecture, shape: Partial<ModelConfig>): ModelCon
     ropeTheta: 10000,
     ropeScaling: null,
     maxPositionEmbeddings: 2048,
-    tieWordEmbeddings: false,
-    qkvBias: false,
-    oBias: false,
-    qkNorm: false,
-    mlpBias: false,
     slidingWindow: null,
     bosTokenId: null,
     eosTokenIds: [],
     padTokenId: null,
     torchDtype: "bfloat16",
+    ...architectureTraits(architecture, shape.headDim ?? 32),
     ...shape,
   };
 }
 
 /**
- * The config of a preset, optionally as another architecture with the same shapes: biases and q/k norm follow
- * the architecture (Qwen2 has q/k/v bias, Qwen3 q/k norm, Llama and Mistral neither).
+ * What an architecture fixes beyond the shapes: biases and q/k norm (Qwen2 has q/k/v bias, Qwen3 q/k norm, Llama
+ * and Mistral neither), and Gemma 3's GeGLU, (1 + w) norms, sandwich norms, embedding scale and rope bases.
+ */
+type Traits = Pick<
+  ModelConfig,
+  | "qkvBias"
+  | "oBias"
+  | "qkNorm"
+  | "mlpBias"
+  | "hiddenAct"
+  | "scaleEmbeddings"
+  | "rmsNormUnitOffset"
+  | "sandwichNorms"
+  | "queryPreAttnScalar"
+  | "ropeLocalTheta"
+  | "tieWordEmbeddings"
+>;
+
+function architectureTraits(architecture: Architecture, headDim: number): Traits {
+  const modelType = MODEL_TYPES[architecture];
+  const gemma = modelType === "gemma3_text";
+  return {
+    qkvBias: modelType === "qwen2",
+    oBias: false,
+    qkNorm: modelType === "qwen3" || gemma,
+    mlpBias: false,
+    hiddenAct: gemma ? "gelu_pytorch_tanh" : "silu",
+    scaleEmbeddings: gemma,
+    rmsNormUnitOffset: gemma,
+    sandwichNorms: gemma,
+    queryPreAttnScalar: gemma ? headDim : null,
+    ropeLocalTheta: gemma ? 10000 : null,
+    tieWordEmbeddings: gemma,
+  };
+}
+
+/**
+ * The config of a preset, optionally as another architecture with the same shapes (biases, norms and activation
+ * follow the architecture; a sliding window is kept only by Gemma, the one architecture whose presets set it).
  */
 export function presetConfig(name: string, arch?: string): ModelConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new ConfigError(`unknown preset ${JSON.stringify(name)}`, { hint: `presets: ${PRESET_NAMES.join(", ")}` });
   }
   const preset = PRESETS[name as PresetName];
-  if (arch === undefined) return { ...preset, eosTokenIds: [...preset.eosTokenIds] };
+  if (arch === undefined) return structuredClone(preset);
   const architecture = ARCH_BY_NAME[arch];
   if (!architecture) {
     throw new ConfigError(`unknown --arch ${JSON.stringify(arch)}`, { hint: `architectures: ${Object.keys(ARCH_BY_NAME).join(", ")}` });
   }
-  const modelType = MODEL_TYPES[architecture];
+  const traits = architectureTraits(architecture, preset.headDim);
   return {
-    ...preset,
+    ...structuredClone(preset),
     architecture,
-    modelType,
-    eosTokenIds: [...preset.eosTokenIds],
-    qkvBias: modelType === "qwen2",
-    oBias: false,
-    qkNorm: modelType === "qwen3",
-    mlpBias: false,
+    modelType: MODEL_TYPES[architecture],
+    ...traits,
+    tieWordEmbeddings: traits.tieWordEmbeddings || preset.tieWordEmbeddings,
+    slidingWindow: traits.sandwichNorms ? structuredClone(preset.slidingWindow) : null,
   };
 }

@@ -14,6 +14,8 @@ export type LayerWeightKey =
   | "qNorm"
   | "kNorm"
   | "postNorm"
+  | "preFfnNorm"
+  | "postFfnNorm"
   | "gate"
   | "up"
   | "down"
@@ -71,6 +73,10 @@ export function weightSchema(c: ModelConfig): WeightSpec[] {
       add("kNorm", "self_attn.k_norm.weight", [c.headDim]);
     }
     add("postNorm", "post_attention_layernorm.weight", [H]);
+    if (c.sandwichNorms) {
+      add("preFfnNorm", "pre_feedforward_layernorm.weight", [H]);
+      add("postFfnNorm", "post_feedforward_layernorm.weight", [H]);
+    }
     for (const key of ["gate", "up", "down"] as const) {
       add(key, `${LINEAR_MODULES[key]}.weight`, lin[key]);
       if (c.mlpBias) add(`${key}Bias`, `${LINEAR_MODULES[key]}.bias`, [lin[key][0]]);

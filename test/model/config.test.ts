@@ -87,6 +87,40 @@ const MISTRAL_7B_V01 = {
   vocab_size: 32000,
 };
 
+/** google/gemma-3-270m's config.json (transformers 4.55 spelling: rope_theta + rope_local_base_freq). */
+const GEMMA3_270M = {
+  _sliding_window_pattern: 6,
+  architectures: ["Gemma3ForCausalLM"],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  attn_logit_softcapping: null,
+  bos_token_id: 2,
+  eos_token_id: 1,
+  final_logit_softcapping: null,
+  head_dim: 256,
+  hidden_activation: "gelu_pytorch_tanh",
+  hidden_size: 640,
+  initializer_range: 0.02,
+  intermediate_size: 2048,
+  layer_types: Array.from({ length: 18 }, (_, i) => ((i + 1) % 6 === 0 ? "full_attention" : "sliding_attention")),
+  max_position_embeddings: 32768,
+  model_type: "gemma3_text",
+  num_attention_heads: 4,
+  num_hidden_layers: 18,
+  num_key_value_heads: 1,
+  pad_token_id: 0,
+  query_pre_attn_scalar: 256,
+  rms_norm_eps: 1e-6,
+  rope_local_base_freq: 10000.0,
+  rope_scaling: null,
+  rope_theta: 1000000.0,
+  sliding_window: 512,
+  torch_dtype: "bfloat16",
+  use_bidirectional_attention: false,
+  use_cache: true,
+  vocab_size: 262144,
+};
+
 function errorMatching(pattern: RegExp) {
   return (e: unknown) => e instanceof ConfigError && e.message.startsWith("cfg.json: ") && pattern.test(e.message);
 }
@@ -169,6 +203,63 @@ describe("config.json parsing", () => {
     assert.deepEqual([c.numKvHeads, c.rmsNormEps], [32, 1e-6]);
   });
 
+  it("Gemma 3: GeGLU, (1 + w) sandwich norms, q/k norms, scaled tied embeddings, two rope bases, 5 local : 1 global", () => {
+    const c = parseModelConfig(GEMMA3_270M, "cfg.json");
+    assert.deepEqual([c.architecture, c.modelType], ["Gemma3ForCausalLM", "gemma3_text"]);
+    assert.deepEqual([c.hiddenSize, c.numLayers, c.numHeads, c.numKvHeads, c.headDim, c.intermediateSize, c.vocabSize], [640, 18, 4, 1, 256, 2048, 262144]);
+    assert.equal(c.hiddenAct, "gelu_pytorch_tanh");
+    assert.deepEqual([c.scaleEmbeddings, c.rmsNormUnitOffset, c.sandwichNorms, c.qkNorm, c.tieWordEmbeddings], [true, true, true, true, true]);
+    assert.deepEqual([c.qkvBias, c.oBias, c.mlpBias], [false, false, false]);
+    assert.deepEqual([c.ropeTheta, c.ropeLocalTheta, c.ropeScaling, c.queryPreAttnScalar], [1e6, 1e4, null, 256]);
+    assert.deepEqual(c.slidingWindow, { size: 512, layers: [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16] });
+    assert.deepEqual([c.bosTokenId, c.eosTokenIds, c.padTokenId], [2, [1], 0]);
+    const layer0 = weightSchema(c).filter((s) => s.name.startsWith("model.layers.0.")).map((s) => s.name.slice("model.layers.0.".length));
+    assert.deepEqual(layer0.filter((n) => n.includes("norm")), [
+      "input_layernorm.weight",
+      "self_attn.q_norm.weight",
+      "self_attn.k_norm.weight",
+      "post_attention_layernorm.weight",
+      "pre_feedforward_layernorm.weight",
+      "post_feedforward_layernorm.weight",
+    ]);
+    assert.equal(weightSchema(c).some((s) => s.name === "lm_head.weight"), false, "tied");
+    // The non-Gemma architectures keep SwiGLU and plain norms.
+    const llama = parseModelConfig(LLAMA_32_1B, "cfg.json");
+    assert.deepEqual([llama.hiddenAct, llama.scaleEmbeddings, llama.rmsNormUnitOffset, llama.sandwichNorms, llama.queryPreAttnScalar, llama.ropeLocalTheta], ["silu", false, false, false, null, null]);
+  });
+
+  it("Gemma 3: the v5 rope_parameters spelling and the layer pattern give the same config as v4 + layer_types", () => {
+    const v4 = parseModelConfig(GEMMA3_270M, "cfg.json");
+    const { rope_theta: _t, rope_local_base_freq: _l, rope_scaling: _s, ...rest } = GEMMA3_270M;
+    const rope_parameters = { full_attention: { rope_type: "default", rope_theta: 1e6 }, sliding_attention: { rope_type: "default", rope_theta: 1e4 } };
+    assert.deepEqual(parseModelConfig({ ...rest, rope_parameters }, "cfg.json"), v4);
+    const { layer_types: _lt, _sliding_window_pattern: _p, ...noTypes } = GEMMA3_270M;
+    assert.deepEqual(parseModelConfig(noTypes, "cfg.json"), v4, "default pattern 6");
+    assert.deepEqual(parseModelConfig({ ...noTypes, sliding_window_pattern: 6 }, "cfg.json"), v4);
+    assert.deepEqual(parseModelConfig({ ...noTypes, _sliding_window_pattern: 2, num_hidden_layers: 4 }, "cfg.json").slidingWindow, { size: 512, layers: [0, 2] });
+    // Class defaults (transformers' Gemma3TextConfig) for omitted keys.
+    const minimal = { model_type: "gemma3_text", hidden_size: 64, intermediate_size: 128, num_attention_heads: 2, num_hidden_layers: 6, vocab_size: 100 };
+    const d = parseModelConfig(minimal, "cfg.json");
+    assert.deepEqual([d.headDim, d.ropeTheta, d.ropeLocalTheta, d.queryPreAttnScalar, d.maxPositionEmbeddings, d.tieWordEmbeddings], [256, 1e6, 1e4, 256, 131072, true]);
+    assert.deepEqual([d.slidingWindow, d.bosTokenId, d.eosTokenIds, d.padTokenId], [{ size: 4096, layers: [0, 1, 2, 3, 4] }, 2, [1], 0]);
+  });
+
+  it("Gemma 3: soft-capping, bidirectional attention, rope scaling and other activations are refused by field", () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...GEMMA3_270M, final_logit_softcapping: 30 }, /final_logit_softcapping = 30: soft-capping is not implemented/],
+      [{ ...GEMMA3_270M, attn_logit_softcapping: 50 }, /attn_logit_softcapping = 50: soft-capping is not implemented/],
+      [{ ...GEMMA3_270M, use_bidirectional_attention: true }, /use_bidirectional_attention = true: only causal/],
+      [{ ...GEMMA3_270M, rope_scaling: { rope_type: "linear", factor: 8 } }, /rope_scaling\.rope_type = "linear": Gemma 3 rope scaling is not implemented/],
+      [{ ...GEMMA3_270M, rope_parameters: { full_attention: { rope_type: "linear", factor: 8, rope_theta: 1e6 } } }, /rope_parameters\.full_attention\.rope_type = "linear"/],
+      [{ ...GEMMA3_270M, rope_parameters: { rope_type: "default", rope_theta: 1e6 } }, /rope_parameters\.rope_type = "default": Gemma 3 rope_parameters holds one entry per layer type/],
+      [{ ...GEMMA3_270M, hidden_activation: "silu" }, /hidden_activation = "silu": Gemma 3 supports gelu_pytorch_tanh/],
+      [{ ...GEMMA3_270M, layer_types: ["sliding_attention"] }, /layer_types = \["sliding_attention"\]: must list one type per layer \(18\)/],
+      [{ ...GEMMA3_270M, layer_types: GEMMA3_270M.layer_types.map((t, i) => (i === 3 ? "chunked_attention" : t)) }, /layer_types\[3\] = "chunked_attention"/],
+      [{ ...GEMMA3_270M, sliding_window: 0 }, /sliding_window = 0: expected a positive integer/],
+    ];
+    for (const [cfg, pattern] of bad) assert.throws(() => parseModelConfig(cfg, "cfg.json"), errorMatching(pattern), String(pattern));
+  });
+
   it("errors name the file, the field and the value", () => {
     const bad: Array<[Record<string, unknown>, RegExp]> = [
       [{ ...LLAMA_32_1B, architectures: ["GPT2LMHeadModel"] }, /unsupported architectures\[0\] "GPT2LMHeadModel"/],
@@ -197,6 +288,8 @@ describe("presets", () => {
       "smollm2-135m": [576, 30, 9, 3, 64, 1536, 49152],
       "qwen2.5-0.5b": [896, 24, 14, 2, 64, 4864, 151936],
       "llama3.2-1b": [2048, 16, 32, 8, 64, 8192, 128256],
+      "gemma3-270m": [640, 18, 4, 1, 256, 2048, 262144],
+      "gemma3-1b": [1152, 26, 4, 1, 256, 6912, 262144],
     };
     for (const [name, shape] of Object.entries(expect)) {
       const c = presetConfig(name);
@@ -206,6 +299,18 @@ describe("presets", () => {
     }
     assert.equal(presetConfig("qwen2.5-0.5b").qkvBias, true);
     assert.deepEqual(presetConfig("llama3.2-1b").ropeScaling?.factor, 32);
+    for (const name of ["gemma3-270m", "gemma3-1b"]) {
+      const g = presetConfig(name);
+      assert.deepEqual([g.slidingWindow?.size, g.queryPreAttnScalar, g.ropeTheta, g.ropeLocalTheta, g.maxPositionEmbeddings], [512, 256, 1e6, 1e4, 32768], name);
+      assert.deepEqual([g.bosTokenId, g.eosTokenIds, g.padTokenId, g.tieWordEmbeddings, g.rmsNormEps], [2, [1], 0, true, 1e-6], name);
+      const full = Array.from({ length: g.numLayers }, (_, i) => i).filter((i) => !g.slidingWindow?.layers.includes(i));
+      assert.deepEqual(full, name === "gemma3-270m" ? [5, 11, 17] : [5, 11, 17, 23], name);
+      // What transformers reads back: the published config's keys and values.
+      const json = modelConfigToJson(g);
+      for (const [key, value] of Object.entries(GEMMA3_270M)) {
+        if (name === "gemma3-270m" && key !== "_sliding_window_pattern" && key !== "transformers_version") assert.deepEqual(json[key], value, key);
+      }
+    }
   });
 
   it("--arch keeps the shapes and takes the architecture's biases and norms", () => {
@@ -214,6 +319,10 @@ describe("presets", () => {
     const q2 = presetConfig("tiny", "qwen2");
     assert.deepEqual([q2.modelType, q2.qkvBias, q2.oBias], ["qwen2", true, false]);
     assert.equal(presetConfig("tiny", "mistral").architecture, "MistralForCausalLM");
+    const g = presetConfig("tiny", "gemma3");
+    assert.deepEqual([g.modelType, g.hiddenAct, g.sandwichNorms, g.qkNorm, g.queryPreAttnScalar, g.tieWordEmbeddings], ["gemma3_text", "gelu_pytorch_tanh", true, true, 32, true]);
+    const back = presetConfig("gemma3-270m", "llama");
+    assert.deepEqual([back.hiddenAct, back.sandwichNorms, back.qkNorm, back.slidingWindow, back.queryPreAttnScalar], ["silu", false, false, null, null]);
     assert.throws(() => presetConfig("tiny", "gpt2"), /unknown --arch "gpt2"/);
     assert.throws(() => presetConfig("huge"), /unknown preset "huge"/);
   });
