@@ -45,11 +45,7 @@ export function gemma3ConfigFields(gguf: GgufFile, shape: { numLayers: number; h
   const window = md.optU32("gemma3.attention.sliding_window") ?? 0;
   let sliding: number[] = [];
   if (window > 0) {
-    const period = md.optU32("gemma3.attention.sliding_window_pattern") ?? GEMMA3_DEFAULT_SWA_PERIOD;
-    if (period > shape.numLayers + 1) {
-      throw new InputError(`a period of ${period} layers does not fit ${shape.numLayers} layers`, { file: gguf.file, field: "gemma3.attention.sliding_window_pattern" });
-    }
-    sliding = slidingLayersOfPeriod(period, shape.numLayers);
+    sliding = slidingLayersOfPeriod(md.optU32("gemma3.attention.sliding_window_pattern") ?? GEMMA3_DEFAULT_SWA_PERIOD, shape.numLayers);
   }
   const softcap = md.optNumber("gemma3.final_logit_softcapping") ?? 0;
   const localTheta = md.optNumber("gemma3.rope.freq_base_swa") ?? GEMMA3_DEFAULT_SWA_ROPE_BASE;
