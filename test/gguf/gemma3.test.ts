@@ -18,8 +18,9 @@ const HIDDEN = 8;
 const FFN = 12;
 const HEAD_DIM = 4;
 // A SentencePiece vocabulary as the converter writes Gemma's: control, unknown, normal and one user-defined token.
-const TOKENS = ["<pad>", "<eos>", "<bos>", "<unk>", "▁", "a", "b", "▁a", "ab", "<start_of_turn>", "<end_of_turn>", "  "];
-const TYPES = [3, 3, 3, 2, 1, 1, 1, 1, 1, 3, 3, 4];
+// "\uFEFF//" beside "//" (Gemma 3 has both): a string's leading BOM is text, not an encoding mark.
+const TOKENS = ["<pad>", "<eos>", "<bos>", "<unk>", "▁", "a", "b", "▁a", "ab", "<start_of_turn>", "<end_of_turn>", "  ", "//", "\uFEFF//"];
+const TYPES = [3, 3, 3, 2, 1, 1, 1, 1, 1, 3, 3, 4, 1, 1];
 
 /** Distinct, exactly representable values: stored norms v are chosen so that v − 1 is exact too. */
 function ramp(n: number, start: number, step: number): number[] {
@@ -217,6 +218,8 @@ describe("gemma3 GGUF tensors", () => {
       assert.deepEqual(tokenizerJson.normalizer, { type: "Sequence", normalizers: [{ type: "Replace", pattern: { String: " " }, content: "▁" }] });
       const added = tokenizerJson.added_tokens as Array<{ id: number; content: string; special: boolean }>;
       assert.deepEqual(added.find((t) => t.id === 11), { id: 11, content: "  ", single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+      const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
+      assert.deepEqual([vocab["//"], vocab["\uFEFF//"]], [12, 13]);
       assert.equal(tokenizerConfig.add_bos_token, true);
       assert.equal(tokenizerConfig.bos_token, "<bos>");
       assert.equal(tokenizerConfig.eos_token, "<eos>");
