@@ -6,107 +6,39 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CheckpointReader, writeCheckpoint } from "../../src/formats/index.js";
+import { CheckpointReader } from "../../src/formats/index.js";
 import { exportGguf } from "../../src/export/index.js";
 import { GgufFile, GgufModel, importGguf } from "../../src/gguf/index.js";
 import { attachAdapter, loadAdapter } from "../../src/lora/index.js";
 import { loadModel, parseModelConfig, weightSchema } from "../../src/model/index.js";
-import { Tensor } from "../../src/tensor/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { InputError } from "../../src/util/errors.js";
-import { Rng } from "../../src/util/rng.js";
 import { runCliInProcess as cli } from "../helpers/cli.js";
-import { GEMMA3_TOKENIZER, randomAdapter } from "./fixtures.js";
-import { compare, llamaLogProbs, ourLogProbs } from "./llama-cpp.js";
+import { TOKENIZER_CORPUS, randomAdapter } from "./fixtures.js";
+import { CONFIG, F, S, WINDOW, gemmaFolder, withConfig } from "./gemma3-fixture.js";
+import { compare, llamaLogProbs, loadGguf, ourLogProbs } from "./llama-cpp.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-gemma3-gguf-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const WINDOW = 4;
-const S = "sliding_attention";
-const F = "full_attention";
-
 /**
- * A tiny Gemma 3 as transformers 5 writes its config: three sliding layers then a full one (llama.cpp period 4), a
- * 4-token window, different rope bases for the two kinds, query_pre_attn_scalar = head_dim (what llama.cpp
- * computes), Gemma 3's real tokenizer and its 262,144 embedding rows.
+ * The bound. llama.cpp's CPU GELU reads a table indexed by the input rounded to f16 (GGML_GELU_FP16 in ggml-cpu's
+ * vec.h), an error of ~1e-3 relative in every GeGLU activation that f32 arithmetic elsewhere does not have; it shows
+ * in the log-probabilities of unlikely tokens (measured max |Δ log p| 1.2e-2, mean KL 5.7e-7). The second check
+ * isolates it: with the MLP's output scaled by 1e-3 the rest of the model — window, rope bases, attention scale,
+ * norms, embedding scale — agrees to f32 rounding (measured 9.8e-6, as for llama in gguf-export.test.ts).
  */
-const CONFIG = {
-  architectures: ["Gemma3ForCausalLM"],
-  model_type: "gemma3_text",
-  vocab_size: 262144,
-  hidden_size: 64,
-  intermediate_size: 128,
-  num_hidden_layers: 4,
-  num_attention_heads: 2,
-  num_key_value_heads: 1,
-  head_dim: 32,
-  hidden_activation: "gelu_pytorch_tanh",
-  query_pre_attn_scalar: 32,
-  rms_norm_eps: 1e-6,
-  max_position_embeddings: 512,
-  sliding_window: WINDOW,
-  layer_types: [S, S, S, F],
-  rope_parameters: { full_attention: { rope_type: "default", rope_theta: 1000000 }, sliding_attention: { rope_type: "default", rope_theta: 10000 } },
-  final_logit_softcapping: null,
-  attn_logit_softcapping: null,
-  use_bidirectional_attention: false,
-  attention_bias: false,
-  tie_word_embeddings: true,
-  bos_token_id: 2,
-  eos_token_id: [1, 106],
-  pad_token_id: 0,
-  torch_dtype: "float32",
-};
-
-/**
- * Random f32 weights; every norm w random too (so a missing or doubled 1 + w shows), the final norm around 5 so the
- * logits spread (N(0, 0.05) embedding rows would otherwise give near-uniform distributions).
- */
-function gemmaFolder(dir: string, edit: (config: Record<string, unknown>) => void = () => {}): string {
-  fs.mkdirSync(dir, { recursive: true });
-  const config: Record<string, unknown> = structuredClone(CONFIG);
-  edit(config);
-  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2));
-  fs.writeFileSync(path.join(dir, "generation_config.json"), JSON.stringify({ bos_token_id: 2, eos_token_id: [1, 106], pad_token_id: 0 }));
-  for (const f of ["tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(GEMMA3_TOKENIZER, f), path.join(dir, f));
-  const rng = new Rng(3);
-  const sources = weightSchema(parseModelConfig(config, dir)).map((spec) => {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const norm = spec.name.endsWith("norm.weight");
-    const [mean, std] = spec.name === "model.norm.weight" ? [5, 0.5] : norm ? [0, 0.3] : spec.name.includes("embed_tokens") ? [0, 0.05] : [0, 0.1];
-    const values = Float32Array.from({ length: n }, () => mean + std * rng.normal());
-    return { name: spec.name, dtype: "f32" as const, shape: spec.shape, load: () => new Tensor("f32", [...spec.shape], values) };
-  });
-  writeCheckpoint(dir, sources);
-  return dir;
-}
-
-/** The same folder under another config.json (weights hard-linked). */
-function withConfig(from: string, dir: string, edit: (config: Record<string, unknown>) => void): string {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(from)) {
-    if (f === "config.json") continue;
-    fs.linkSync(path.join(from, f), path.join(dir, f));
-  }
-  const config = JSON.parse(fs.readFileSync(path.join(from, "config.json"), "utf8")) as Record<string, unknown>;
-  edit(config);
-  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  return dir;
-}
-
-/**
- * The bound. llama.cpp's CPU GELU reads a table indexed by the input rounded to f16 (GGML_GELU_FP16 in ggml-cpu),
- * so GeGLU activations carry ~1e-3 relative error that f32 arithmetic elsewhere does not; measured below, asserted
- * with margin.
- */
-const BOUND = 5e-3;
+const BOUND = 3e-2;
+const F32_BOUND = 1e-4;
 
 let dir: string;
 let gguf: string;
 let ids: number[][];
+/** Our forward and llama.cpp's on the base, shared by the checks below. */
+let ours: Float64Array[][];
+let theirs: Float64Array[][];
 
-before(() => {
+before(async () => {
   dir = gemmaFolder(path.join(tmp, "gemma3"));
   gguf = path.join(tmp, "gemma3.gguf");
   exportGguf({ model: dir, out: gguf, type: "f32" });
@@ -114,6 +46,8 @@ before(() => {
   ids = ["The quick brown fox jumps over the lazy dog near the river bank.", "<start_of_turn>user\nWhat is 12 + 30?<end_of_turn>\n<start_of_turn>model\n"].map((text) =>
     tok.encode(text, { addSpecialTokens: true }),
   );
+  ours = ourLogProbs(loadModel(dir), ids);
+  theirs = await llamaLogProbs(gguf, ids);
 });
 
 describe("export gguf of a Gemma 3 folder", () => {
@@ -155,27 +89,56 @@ describe("export gguf of a Gemma 3 folder", () => {
     }
   });
 
+  it("llama.cpp tokenizes with the exported vocabulary as our tokenizer does with tokenizer.json", async () => {
+    const ourTok = loadTokenizer(dir);
+    const theirTok = await loadGguf(gguf, { vocabOnly: true });
+    try {
+      // Gemma's specials: no space prefix, runs of spaces / newlines and HTML tags as user-defined tokens, <unusedN>
+      // as control tokens, the BOM-prefixed "\uFEFF//" beside "//".
+      const chat = "<start_of_turn>user\nA <table><tr><td>cell</td></tr></table>   and\n\n\n<unused5> [multimodal]<end_of_turn>\n<start_of_turn>model\n";
+      for (const text of [...TOKENIZER_CORPUS, chat, "\uFEFF// a comment // another"]) {
+        assert.deepEqual(Array.from(theirTok.tokenize(text, true)), ourTok.encode(text, { addSpecialTokens: false }), JSON.stringify(text));
+      }
+      assert.ok(theirTok.tokens.shouldPrependBosToken && theirTok.tokens.bos === 2, "BOS added on both sides");
+      assert.equal(ourTok.encode("Hello", { addSpecialTokens: true })[0], 2);
+    } finally {
+      await theirTok.dispose();
+    }
+  });
+
   it("llama.cpp's next-token log-probs equal our forward on the folder, on prompts longer than the window", async (t) => {
     assert.ok(ids.every((p) => p.length > 3 * WINDOW), `prompts of ${ids.map((p) => p.length).join(", ")} tokens`);
-    const ours = ourLogProbs(loadModel(dir), ids);
-    const theirs = await llamaLogProbs(gguf, ids);
     const a = compare(ours, theirs);
     t.diagnostic(`gemma3 f32: max |Δ log p| ${a.maxLogProbDiff.toExponential(2)}, mean KL ${a.meanKl.toExponential(2)}, top-1 ${a.top1} over ${a.positions} positions`);
     assert.ok(a.maxLogProbDiff <= BOUND, `max |Δ log p| = ${a.maxLogProbDiff}`);
+    assert.ok(a.meanKl <= 1e-5, `mean KL = ${a.meanKl}`);
     assert.equal(a.top1, 1);
     // The window matters on these prompts: without it our forward is far from llama.cpp's.
     const unwindowed = withConfig(dir, path.join(tmp, "no-window"), (c) => (c.layer_types = [F, F, F, F]));
     const b = compare(ourLogProbs(loadModel(unwindowed), ids), theirs);
     t.diagnostic(`without the window: max |Δ log p| ${b.maxLogProbDiff.toExponential(2)}`);
-    assert.ok(b.maxLogProbDiff > 20 * BOUND, `the window changes the output (${b.maxLogProbDiff})`);
+    assert.ok(b.maxLogProbDiff > 10 * BOUND, `the window changes the output (${b.maxLogProbDiff})`);
   });
 
-  it("reads back: the same config, the same weights (norms through f32 1 + w), the same forward; import writes the HF folder", () => {
+  it("with the MLP's output scaled by 1e-3, everything else agrees to f32 rounding", async (t) => {
+    const quiet = gemmaFolder(path.join(tmp, "quiet-mlp"), undefined, (name, values) => {
+      if (name.endsWith("post_feedforward_layernorm.weight")) values.fill(-0.999);
+    });
+    const out = path.join(tmp, "quiet-mlp.gguf");
+    exportGguf({ model: quiet, out, type: "f32" });
+    const a = compare(ourLogProbs(loadModel(quiet), ids), await llamaLogProbs(out, ids));
+    t.diagnostic(`MLP output × 1e-3: max |Δ log p| ${a.maxLogProbDiff.toExponential(2)}`);
+    assert.ok(a.maxLogProbDiff <= F32_BOUND, `max |Δ log p| = ${a.maxLogProbDiff}`);
+    assert.equal(a.top1, 1);
+  });
+
+  it("reads back: the same config, the same weights (norms through f32 1 + w); import writes the HF folder, which computes the same", () => {
     const folder = parseModelConfig(CONFIG, dir);
     const back = GgufModel.open(gguf);
     const reader = CheckpointReader.open(dir);
     try {
-      assert.deepEqual(parseModelConfig(back.config, gguf), { ...folder, torchDtype: "bfloat16", rmsNormEps: Math.fround(1e-6) });
+      // A GGUF holds two stop ids (EOS, EOT): here both are tokenizer_config's eos_token <end_of_turn>.
+      assert.deepEqual(parseModelConfig(back.config, gguf), { ...folder, torchDtype: "bfloat16", rmsNormEps: Math.fround(1e-6), eosTokenIds: [106] });
       for (const spec of weightSchema(folder)) {
         const want = reader.read(spec.name, "f32").data as Float32Array;
         const got = back.readF32(spec.name);
@@ -191,10 +154,13 @@ describe("export gguf of a Gemma 3 folder", () => {
     importGguf(gguf, imported, { dtype: "f32" });
     const config = JSON.parse(fs.readFileSync(path.join(imported, "config.json"), "utf8"));
     assert.deepEqual([config.architectures, config.model_type, config.layer_types, config.sliding_window, config.query_pre_attn_scalar], [CONFIG.architectures, CONFIG.model_type, CONFIG.layer_types, WINDOW, 32]);
-    const a = compare(ourLogProbs(loadModel(dir), ids), ourLogProbs(loadModel(imported), ids));
+    const a = compare(ours, ourLogProbs(loadModel(imported), ids));
     assert.ok(a.maxLogProbDiff <= 1e-5, `imported folder vs source folder: ${a.maxLogProbDiff}`);
-    const fromGguf = compare(ourLogProbs(loadModel(dir), ids), ourLogProbs(loadModel(gguf), ids));
-    assert.ok(fromGguf.maxLogProbDiff <= 1e-5, `the .gguf loaded directly vs the source folder: ${fromGguf.maxLogProbDiff}`);
+  });
+
+  it("loadModel on the .gguf computes what it computes on the folder", () => {
+    const a = compare(ours, ourLogProbs(loadModel(gguf), ids));
+    assert.ok(a.maxLogProbDiff <= 1e-5, `the .gguf loaded directly vs the source folder: ${a.maxLogProbDiff}`);
   });
 
   it("a GGUF LoRA on the gemma3 base runs in llama.cpp as the merged export and as our adapter-attached forward", async (t) => {
@@ -216,8 +182,7 @@ describe("export gguf of a Gemma 3 folder", () => {
     t.diagnostic(`merged vs base + LoRA (llama.cpp): ${a.maxLogProbDiff.toExponential(2)}; ours attached vs llama.cpp base + LoRA: ${b.maxLogProbDiff.toExponential(2)}`);
     assert.ok(a.maxLogProbDiff <= BOUND, `llama.cpp merged vs base + LoRA file: ${a.maxLogProbDiff}`);
     assert.ok(b.maxLogProbDiff <= BOUND, `ours (adapter attached) vs llama.cpp base + LoRA file: ${b.maxLogProbDiff}`);
-    const without = compare(viaLora, await llamaLogProbs(gguf, ids));
-    assert.ok(without.maxLogProbDiff > 20 * BOUND, "the adapter changes the output (the test could fail)");
+    assert.ok(compare(viaLora, theirs).maxLogProbDiff > 10 * BOUND, "the adapter changes the output (the test could fail)");
   });
 
   it("refuses what llama.cpp would compute differently, naming the field", () => {

@@ -8,41 +8,20 @@ import { exportGguf } from "../../src/export/index.js";
 import { GgufFile, GgufModel } from "../../src/gguf/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { smollm2Gguf } from "../support/real-model.js";
-import { GEMMA3_TOKENIZER, LLAMA2_TOKENIZER, TOKENIZERS, modelFolder } from "./fixtures.js";
+import { LLAMA2_TOKENIZER, TOKENIZER_CORPUS as CORPUS, TOKENIZERS, modelFolder } from "./fixtures.js";
 import { loadGguf } from "./llama-cpp.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-export-tok-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const CORPUS = [
-  "Hello world",
-  " leading space and  two  spaces",
-  "The year 2024 had 366 days; 1234567 is a number.",
-  "don't, I'LL, we've, she'd",
-  "naïve café — crème brûlée, Straße",
-  "多语言文本：你好，世界！",
-  "emoji 🤗🚀 and symbols ±§¶",
-  "def f(x):\n\treturn x ** 2  # comment\n\n\n",
-  "tabs\tand\r\nwindows newlines",
-  "  ",
-  "ALL CAPS, MiXeD cAsE, snake_case, camelCase, kebab-case",
-  "URL: https://example.com/a?b=c&d=e#f",
-];
-
 /** Special tokens written in text are parsed by both sides (llama.cpp's special-token pass, HF added tokens). */
-const CHAT = {
-  "<|im_start|>": "<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n",
-  "<|eot_id|>": "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
-  "<start_of_turn>": "<start_of_turn>user\nA <table><tr><td>cell</td></tr></table>   and\n\n\n<unused5> [multimodal]<end_of_turn>\n<start_of_turn>model\n",
-};
+const CHAT = { "<|im_start|>": "<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n", "<|eot_id|>": "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>" };
 
 const FAMILIES = [
-  { id: "llama2", name: "Llama 2 (SentencePiece BPE → llama)", tokenizer: LLAMA2_TOKENIZER, model: "llama", pre: "default", chat: undefined },
-  { id: "llama3", name: "Llama 3.1 (llama-bpe)", tokenizer: path.join(TOKENIZERS, "tokenizer-llama3_1/models"), model: "gpt2", pre: "llama-bpe", chat: CHAT["<|eot_id|>"] },
-  { id: "qwen3", name: "Qwen3 (qwen2)", tokenizer: path.join(TOKENIZERS, "tokenizer-qwen3/models"), model: "gpt2", pre: "qwen2", chat: CHAT["<|im_start|>"] },
-  { id: "smollm2", name: "SmolLM2 (smollm), rebuilt from the real model's GGUF", tokenizer: "smollm2", model: "gpt2", pre: "smollm", chat: CHAT["<|im_start|>"] },
-  // No space prefix, runs of spaces / newlines and HTML tags as user-defined tokens, <unusedN> as control tokens.
-  { id: "gemma3", name: "Gemma 3 (SentencePiece BPE without space prefix → llama)", tokenizer: GEMMA3_TOKENIZER, model: "llama", pre: "default", chat: CHAT["<start_of_turn>"] },
+  { name: "Llama 2 (SentencePiece BPE → llama)", tokenizer: LLAMA2_TOKENIZER, model: "llama", pre: "default", chat: undefined },
+  { name: "Llama 3.1 (llama-bpe)", tokenizer: path.join(TOKENIZERS, "tokenizer-llama3_1/models"), model: "gpt2", pre: "llama-bpe", chat: CHAT["<|eot_id|>"] },
+  { name: "Qwen3 (qwen2)", tokenizer: path.join(TOKENIZERS, "tokenizer-qwen3/models"), model: "gpt2", pre: "qwen2", chat: CHAT["<|im_start|>"] },
+  { name: "SmolLM2 (smollm), rebuilt from the real model's GGUF", tokenizer: "smollm2", model: "gpt2", pre: "smollm", chat: CHAT["<|im_start|>"] },
 ];
 
 /** SmolLM2's tokenizer files as the GGUF reader rebuilds them (what `loraforge import` writes). */
@@ -60,8 +39,8 @@ describe("export gguf: llama.cpp tokenizes the exported GGUF as our tokenizer do
   for (const f of FAMILIES) {
     it(f.name, async () => {
       const tokDir = f.tokenizer === "smollm2" ? smollm2TokenizerDir() : f.tokenizer;
-      const dir = modelFolder(path.join(tmp, f.id), { tokenizer: tokDir, tieWordEmbeddings: true });
-      const out = path.join(tmp, `${f.id}.gguf`);
+      const dir = modelFolder(path.join(tmp, f.pre), { tokenizer: tokDir, tieWordEmbeddings: true });
+      const out = path.join(tmp, `${f.pre}.gguf`);
       exportGguf({ model: dir, out, type: "q8_0" });
       const g = GgufFile.open(out);
       assert.equal(g.metadata.string("tokenizer.ggml.model"), f.model);
