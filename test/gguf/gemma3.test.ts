@@ -220,6 +220,10 @@ describe("gemma3 GGUF tensors", () => {
       assert.deepEqual(added.find((t) => t.id === 11), { id: 11, content: "  ", single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
       const vocab = (tokenizerJson.model as { vocab: Record<string, number> }).vocab;
       assert.deepEqual([vocab["//"], vocab["\uFEFF//"]], [12, 13]);
+      // Merges as pairs (a piece may hold spaces), ranked by the joined piece's score: "▁a" (−7) before "ab" (−8).
+      assert.deepEqual((tokenizerJson.model as { merges: unknown }).merges, [["▁", "a"], ["a", "b"]]);
+      // transformers 5 rebuilds the pipeline of the named class: Gemma's is the one without the ▁ prefix.
+      assert.equal(tokenizerConfig.tokenizer_class, "GemmaTokenizer");
       assert.equal(tokenizerConfig.add_bos_token, true);
       assert.equal(tokenizerConfig.bos_token, "<bos>");
       assert.equal(tokenizerConfig.eos_token, "<eos>");
