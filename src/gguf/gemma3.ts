@@ -43,13 +43,12 @@ export function llamaCppQueryPreAttnScalar(numLayers: number, hidden: number, he
 export function gemma3ConfigFields(gguf: GgufFile, shape: { numLayers: number; hidden: number; heads: number; headDim: number; ropeTheta: number }): Record<string, unknown> {
   const md = gguf.metadata;
   const window = md.optU32("gemma3.attention.sliding_window") ?? 0;
-  let sliding: number[] = [];
-  if (window > 0) {
-    sliding = slidingLayersOfPeriod(md.optU32("gemma3.attention.sliding_window_pattern") ?? GEMMA3_DEFAULT_SWA_PERIOD, shape.numLayers);
-  }
+  const sliding = window > 0 ? slidingLayersOf(gguf, shape.numLayers) : [];
   const softcap = md.optNumber("gemma3.final_logit_softcapping") ?? 0;
-  const localTheta = md.optNumber("gemma3.rope.freq_base_swa") ?? GEMMA3_DEFAULT_SWA_ROPE_BASE;
-  if (!(localTheta > 0)) throw new InputError(`${localTheta} is not a positive rope base`, { file: gguf.file, field: "gemma3.rope.freq_base_swa" });
+  // Ollama's converter spells the local base rope.local.freq_base.
+  const localKey = ["gemma3.rope.freq_base_swa", "gemma3.rope.local.freq_base"].find((k) => md.has(k));
+  const localTheta = localKey ? md.number(localKey) : GEMMA3_DEFAULT_SWA_ROPE_BASE;
+  if (!(localTheta > 0)) throw new InputError(`${localTheta} is not a positive rope base`, { file: gguf.file, field: localKey });
   return {
     hidden_activation: "gelu_pytorch_tanh",
     query_pre_attn_scalar: llamaCppQueryPreAttnScalar(shape.numLayers, shape.hidden, shape.heads, shape.headDim),
@@ -64,4 +63,18 @@ export function gemma3ConfigFields(gguf: GgufFile, shape: { numLayers: number; h
     use_bidirectional_attention: false,
     attention_bias: false,
   };
+}
+
+/**
+ * The sliding layers a gemma3 GGUF declares: llama.cpp's u32 period (default 6), or the per-layer list of bools
+ * (true = sliding) that Ollama's converter writes under the same key.
+ */
+function slidingLayersOf(gguf: GgufFile, numLayers: number): number[] {
+  const key = "gemma3.attention.sliding_window_pattern";
+  const raw = gguf.metadata.raw(key);
+  if (!Array.isArray(raw)) return slidingLayersOfPeriod(gguf.metadata.optU32(key) ?? GEMMA3_DEFAULT_SWA_PERIOD, numLayers);
+  if (raw.length !== numLayers || !raw.every((v) => typeof v === "boolean")) {
+    throw new InputError(`expected a period or one bool per layer (${numLayers}), found an array of ${raw.length}`, { file: gguf.file, field: key });
+  }
+  return raw.flatMap((isSliding, i) => (isSliding ? [i] : []));
 }

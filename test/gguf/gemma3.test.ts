@@ -156,6 +156,10 @@ describe("gemma3 GGUF → config.json", () => {
     assert.equal(parseModelConfig(noWindow, "nowin").slidingWindow, null);
     const local = layerTypes({ "gemma3.rope.freq_base_swa": ["f32", 5000] }, "swa");
     assert.equal(parseModelConfig(local, "swa").ropeLocalTheta, 5000);
+    // Ollama's converter: one bool per layer under the same key, and the local base as rope.local.freq_base.
+    const ollama = layerTypes({ "gemma3.attention.sliding_window_pattern": ["bool[]", [true, false, false, true, true, true, false]], "gemma3.rope.local.freq_base": ["f32", 20000] }, "ollama");
+    assert.deepEqual(ollama.layer_types, [S, F, F, S, S, S, F]);
+    assert.equal(parseModelConfig(ollama, "ollama").ropeLocalTheta, 20000);
     // A soft-capped model reads as what it is; loraforge's config parser then refuses it by field.
     const capped = layerTypes({ "gemma3.final_logit_softcapping": ["f32", 30] }, "cap");
     assert.equal(capped.final_logit_softcapping, 30);
@@ -241,6 +245,7 @@ describe("gemma3 GGUF: bad input is an InputError naming the key or tensor", () 
     refused(gemma3File("bad-window", { edit: { "gemma3.attention.sliding_window": ["string", "512"] } }), /gemma3\.attention\.sliding_window: expected a non-negative integer/);
     refused(gemma3File("bad-pattern", { edit: { "gemma3.attention.sliding_window_pattern": ["f32", 6.5] } }), /gemma3\.attention\.sliding_window_pattern: expected a non-negative integer/);
     refused(gemma3File("bad-swa", { edit: { "gemma3.rope.freq_base_swa": ["f32", -1] } }), /gemma3\.rope\.freq_base_swa: -1 is not a positive rope base/);
+    refused(gemma3File("short-bools", { edit: { "gemma3.attention.sliding_window_pattern": ["bool[]", [true, false]] } }), /gemma3\.attention\.sliding_window_pattern: expected a period or one bool per layer \(7\), found an array of 2/);
     refused(gemma3File("no-eps", { edit: { "gemma3.attention.layer_norm_rms_epsilon": undefined } }), /gemma3\.attention\.layer_norm_rms_epsilon: metadata key is missing/);
     refused(gemma3File("no-ffn", { edit: { "gemma3.feed_forward_length": undefined } }), /gemma3\.feed_forward_length: metadata key is missing/);
   });
