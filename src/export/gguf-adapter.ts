@@ -54,7 +54,7 @@ export function exportGgufAdapter(options: ExportGgufAdapterOptions): ExportGguf
   const tensors: GgufTensorOut[] = [];
   const modules = [...adapter.weights.keys()].sort(byLayerThenName);
   for (const module of modules) {
-    const name = ggufTensorName(`${module}.weight`);
+    const name = ggufTensorName(`${module}.weight`, arch);
     if (!name) throw new InputError(`module ${module} has no llama.cpp tensor`, { file: options.adapter });
     const { A, B } = adapter.weights.get(module)!;
     const heads = arch !== "llama" ? undefined : module.endsWith(".q_proj") ? config.numHeads : module.endsWith(".k_proj") ? config.numKvHeads : undefined;

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { GgufKv, GgufTensorOut } from "../gguf/index.js";
-import { ggufTensorName, ggufTokenizerMetadata, hfRowToGguf, kv, writeGguf } from "../gguf/index.js";
+import { ggufTensorName, ggufTokenizerMetadata, hfRowToGguf, kv, normWeightOffset, writeGguf } from "../gguf/index.js";
 import type { GgmlTypeInfo } from "../quant/index.js";
 import { quantizeGgml } from "../quant/index.js";
 import { ConfigError, InputError } from "../util/errors.js";
@@ -63,7 +63,7 @@ export function exportGguf(options: ExportGgufOptions): ExportGgufResult {
       ...provenance(base, adapter, options),
       kv.u32("general.file_type", ggufFileType(options.type)),
       kv.u32("general.quantization_version", 2),
-      ...ggufHparams(base.config),
+      ...ggufHparams(base.config, base.spec),
       ...tokenizerMetadata(base),
     ];
     const tensors: GgufTensorOut[] = plan.map((t, i) => ({
@@ -97,21 +97,26 @@ interface PlannedTensor {
   values(): Float32Array;
 }
 
-/** The GGUF tensors of a base (HF names → GGUF names, q/k rows reordered for llama), in llama-quantize's order. */
+/**
+ * The GGUF tensors of a base (HF names → GGUF names, q/k rows reordered for llama, Gemma norms stored as 1 + w in
+ * f32), in llama-quantize's order.
+ */
 export function planTensors(base: BaseModel, adapter: MergeAdapter | null): PlannedTensor[] {
   const config = base.config;
   const arch = ggufArchitecture(config);
   const out: PlannedTensor[] = [];
   for (const hf of base.names) {
-    const name = ggufTensorName(hf);
+    const name = ggufTensorName(hf, arch);
     if (!name) throw new InputError(`tensor ${hf} has no GGUF name`, { file: base.spec });
     const shape = base.shape(hf);
     const heads = arch !== "llama" ? undefined : /\.self_attn\.q_proj\./.test(hf) ? config.numHeads : /\.self_attn\.k_proj\./.test(hf) ? config.numKvHeads : undefined;
+    const offset = normWeightOffset(hf, arch);
     out.push({
       name,
       ne: [...shape].reverse(),
       values: () => {
         const merged = adapter ? mergeWeight(adapter, hf, shape, base.readF32(hf)) : base.readF32(hf);
+        if (offset !== 0) return merged.map((w) => w + offset);
         return heads === undefined ? merged : hfRowToGguf(merged, heads, shape.length === 1 ? 1 : shape[1]);
       },
     });

@@ -1,16 +1,19 @@
-import type { GgufKv } from "../gguf/index.js";
-import { kv } from "../gguf/index.js";
+import type { GgufArchitecture, GgufKv } from "../gguf/index.js";
+import { kv, llamaCppQueryPreAttnScalar, swaPeriodOf } from "../gguf/index.js";
 import type { Llama3RopeScaling, ModelConfig } from "../model/index.js";
+import { InputError } from "../util/errors.js";
 
 /**
  * config.json → `general.architecture` and the `{arch}.*` hyper-parameters llama.cpp's converter writes
  * (docs/formats/gguf.md, "Hyper-parameters"). Mistral and SmolLM2 convert to `llama`.
  */
-export function ggufArchitecture(config: ModelConfig): "llama" | "qwen2" | "qwen3" {
+export function ggufArchitecture(config: ModelConfig): GgufArchitecture {
+  if (config.modelType === "gemma3_text") return "gemma3";
   return config.modelType === "qwen2" ? "qwen2" : config.modelType === "qwen3" ? "qwen3" : "llama";
 }
 
-export function ggufHparams(config: ModelConfig): GgufKv[] {
+/** `source` (the model's folder or file) is named in refusals. */
+export function ggufHparams(config: ModelConfig, source: string): GgufKv[] {
   const arch = ggufArchitecture(config);
   const k = (name: string) => `${arch}.${name}`;
   const out: GgufKv[] = [
@@ -27,6 +30,33 @@ export function ggufHparams(config: ModelConfig): GgufKv[] {
     kv.u32(k("attention.value_length"), config.headDim),
   ];
   if (arch === "llama") out.push(kv.u32(k("rope.dimension_count"), config.headDim), kv.u32(k("vocab_size"), config.vocabSize));
+  if (arch === "gemma3") out.push(...gemma3Hparams(config, source));
+  return out;
+}
+
+/**
+ * Gemma 3's window, layer pattern and local rope base (docs/formats/gguf.md, "Gemma 3"). llama.cpp derives the
+ * attention scale from the shapes and the layer pattern from one period, so a config it would compute differently
+ * is refused by field rather than written to run wrong.
+ */
+function gemma3Hparams(config: ModelConfig, source: string): GgufKv[] {
+  const expected = llamaCppQueryPreAttnScalar(config.numLayers, config.hiddenSize, config.numHeads, config.headDim);
+  const scalar = config.queryPreAttnScalar ?? config.headDim;
+  if (scalar !== expected) {
+    throw new InputError(`${scalar} cannot be written to a gemma3 GGUF: llama.cpp scales attention by 1/√${expected} for this shape`, { file: source, field: "query_pre_attn_scalar" }, {
+      hint: `llama.cpp uses head_dim (or hidden_size / num_attention_heads for 62 layers); set query_pre_attn_scalar to ${expected}`,
+    });
+  }
+  const out: GgufKv[] = [kv.f32("gemma3.rope.freq_base_swa", config.ropeLocalTheta ?? config.ropeTheta)];
+  const window = config.slidingWindow;
+  if (!window) return out;
+  const period = swaPeriodOf(window.layers, config.numLayers);
+  if (period === undefined) {
+    throw new InputError(`sliding layers ${window.layers.join(", ")} of ${config.numLayers} are not a repeating pattern llama.cpp can read`, { file: source, field: "layer_types" }, {
+      hint: "llama.cpp's gemma3 takes one period n: layer i slides unless i mod n = n − 1 (Gemma 3: n = 6)",
+    });
+  }
+  out.push(kv.u32("gemma3.attention.sliding_window", window.size), kv.u32("gemma3.attention.sliding_window_pattern", period));
   return out;
 }
 

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import { InputError } from "../util/errors.js";
 
 const WINDOW = 1 << 20;
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: it is part of a token's text (Gemma 3 has "\uFEFF//" beside "//").
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Sequential little-endian reads from a file descriptor through a 1 MiB window, so a GGUF header (which can hold

@@ -87,9 +87,14 @@ function readVocab(src: HfTokenizerSource, model: Json): Vocab {
     place(text, id, type, "model.vocab");
   }
   for (const t of (src.tokenizerJson.added_tokens ?? []) as Json[]) {
-    const text = String(t.content);
-    const special = t.special === true || (text.startsWith("<|") && text.endsWith("|>"));
-    const type = text === unk ? TOKEN_TYPE.unknown : special ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined;
+    // Added tokens past the embedding rows can never be embedded (Gemma 3's <image_soft_token>); the converter
+    // leaves them out too.
+    if (Number(t.id) >= src.vocabSize) continue;
+    const content = String(t.content);
+    const type = content === unk ? TOKEN_TYPE.unknown : t.special === true || looksSpecial(content) ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined;
+    // llama.cpp matches user-defined tokens in the raw text, before spaces become ▁: the converter writes Gemma's
+    // "▁▁" (a run of spaces) as "  ".
+    const text = type === TOKEN_TYPE.userDefined && model.byte_fallback === true ? content.replaceAll("▁", " ") : content;
     place(text, Number(t.id), type, "added_tokens");
   }
   const byText = new Map<string, number>();
@@ -103,6 +108,16 @@ function readVocab(src: HfTokenizerSource, model: Json): Vocab {
     byText.set(t, id);
   });
   return { tokens: filled, types, byText };
+}
+
+/** The converter's list of added tokens that are control tokens even when tokenizer.json does not mark them special. */
+function looksSpecial(text: string): boolean {
+  return (
+    ["<pad>", "<mask>", "<2mass>", "[@BOS@]"].includes(text) ||
+    (text.startsWith("<|") && text.endsWith("|>")) ||
+    (text.startsWith("<｜") && text.endsWith("｜>")) ||
+    (text.startsWith("<unused") && text.endsWith(">"))
+  );
 }
 
 /** Merges as "left right"; the pair form ([["a","b"]]) writes a space inside a part as U+0120, as gguf-py does. */

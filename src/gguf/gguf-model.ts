@@ -2,20 +2,23 @@ import { dequantizeGgml } from "../quant/index.js";
 import { InputError } from "../util/errors.js";
 import type { GgufTensorInfo } from "./gguf-read.js";
 import { GgufFile } from "./gguf-read.js";
-import { hfConfigFromGguf, hfGenerationConfigFromGguf } from "./hf-config.js";
+import { ggufArchitectureOf, hfConfigFromGguf, hfGenerationConfigFromGguf } from "./hf-config.js";
 import { ggufRowToHf } from "./qk-permute.js";
 import type { HfTokenizerJson } from "./tokenizer-json.js";
 import { hfTokenizerFromGguf } from "./tokenizer-json.js";
-import { DERIVED_GGUF_TENSORS, hfTensorName } from "./tensor-names.js";
+import type { GgufArchitecture } from "./tensor-names.js";
+import { DERIVED_GGUF_TENSORS, hfTensorName, normWeightOffset } from "./tensor-names.js";
 
 /**
  * A GGUF model seen as the Hugging Face folder it stands for: config.json, generation_config.json, the tokenizer
- * files, and float32 tensors under HF names in HF layout (q/k rows back in HF order for `llama` models). Loading a
+ * files, and float32 tensors under HF names in HF layout (q/k rows back in HF order for `llama` models, Gemma norms
+ * back to the w of HF's (1 + w)). Loading a
  * .gguf and loading the folder `loraforge import` writes from it go through this one view.
  */
 export class GgufModel {
   readonly file: string;
   readonly gguf: GgufFile;
+  readonly arch: GgufArchitecture;
   /** config.json as transformers would write it; torch_dtype says how import stores the weights. */
   readonly config: Record<string, unknown>;
   readonly generationConfig: Record<string, unknown>;
@@ -25,12 +28,13 @@ export class GgufModel {
   private constructor(gguf: GgufFile) {
     this.file = gguf.file;
     this.gguf = gguf;
+    this.arch = ggufArchitectureOf(gguf);
     this.config = hfConfigFromGguf(gguf, "bfloat16");
     this.generationConfig = hfGenerationConfigFromGguf(gguf);
     this.byHfName = new Map();
     for (const info of gguf.tensors.values()) {
       if (DERIVED_GGUF_TENSORS.has(info.name)) continue;
-      const hf = hfTensorName(info.name);
+      const hf = hfTensorName(info.name, this.arch);
       if (!hf) throw new InputError(`tensor ${info.name} has no Hugging Face counterpart for ${this.config.model_type} models`, { file: gguf.file });
       this.byHfName.set(hf, info);
     }
@@ -82,7 +86,9 @@ export class GgufModel {
     const info = this.info(hfName);
     const count = info.ne.reduce((a, b) => a * b, 1);
     const values = dequantizeGgml(info.type, this.gguf.readBytes(info), count);
-    if (this.config.model_type !== "llama") return values;
+    const offset = normWeightOffset(hfName, this.arch);
+    if (offset !== 0) return values.map((v) => v - offset);
+    if (this.arch !== "llama") return values;
     // llama.cpp reorders q/k rows for its RoPE; undo it (docs/formats/gguf.md, "The q/k permutation").
     const heads = /\.self_attn\.q_proj\./.test(hfName)
       ? (this.config.num_attention_heads as number)

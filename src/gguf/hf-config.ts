@@ -1,12 +1,27 @@
 import { InputError } from "../util/errors.js";
+import { gemma3ConfigFields } from "./gemma3.js";
 import type { GgufFile } from "./gguf-read.js";
+import type { GgufArchitecture } from "./tensor-names.js";
 
 /** GGUF `general.architecture` → the HF class and model_type loraforge builds for it (Mistral converts to llama). */
-export const GGUF_ARCHITECTURES: Record<string, { architecture: string; modelType: string }> = {
+export const GGUF_ARCHITECTURES: Record<GgufArchitecture, { architecture: string; modelType: string }> = {
   llama: { architecture: "LlamaForCausalLM", modelType: "llama" },
   qwen2: { architecture: "Qwen2ForCausalLM", modelType: "qwen2" },
   qwen3: { architecture: "Qwen3ForCausalLM", modelType: "qwen3" },
+  gemma3: { architecture: "Gemma3ForCausalLM", modelType: "gemma3_text" },
 };
+
+/** `general.architecture`, refused by name unless loraforge reads it. */
+export function ggufArchitectureOf(gguf: GgufFile): GgufArchitecture {
+  const arch = gguf.metadata.string("general.architecture");
+  if (!Object.hasOwn(GGUF_ARCHITECTURES, arch)) {
+    throw new InputError(`architecture "${arch}" is not supported (loraforge reads ${Object.keys(GGUF_ARCHITECTURES).join(", ")})`, {
+      file: gguf.file,
+      field: "general.architecture",
+    });
+  }
+  return arch as GgufArchitecture;
+}
 
 /** HF's llama3 rope defaults (also what llama.cpp's converter assumes when a key is missing). */
 const LLAMA3_DEFAULTS = { lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 };
@@ -18,14 +33,8 @@ const LLAMA3_DEFAULTS = { lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositi
  */
 export function hfConfigFromGguf(gguf: GgufFile, storageDtype: "bfloat16" | "float32"): Record<string, unknown> {
   const md = gguf.metadata;
-  const arch = md.string("general.architecture");
+  const arch = ggufArchitectureOf(gguf);
   const target = GGUF_ARCHITECTURES[arch];
-  if (!target) {
-    throw new InputError(`architecture "${arch}" is not supported (loraforge reads ${Object.keys(GGUF_ARCHITECTURES).join(", ")})`, {
-      file: gguf.file,
-      field: "general.architecture",
-    });
-  }
   const key = (name: string) => `${arch}.${name}`;
   // Sizes that shape tensors must be positive; a zero would become a division by zero downstream.
   const positive = (name: string, value: number) => {
@@ -67,6 +76,13 @@ export function hfConfigFromGguf(gguf: GgufFile, storageDtype: "bfloat16" | "flo
   }
   const ropeScaling = ropeScalingFromGguf(gguf, arch, headDim, config.rope_theta as number);
   if (ropeScaling) config.rope_scaling = ropeScaling;
+  if (arch === "gemma3") {
+    // Gemma3TextConfig spells the activation hidden_activation and the rope bases rope_parameters (transformers 5).
+    const shape = { numLayers: config.num_hidden_layers as number, hidden, heads, headDim, ropeTheta: config.rope_theta as number };
+    delete config.hidden_act;
+    delete config.rope_theta;
+    Object.assign(config, gemma3ConfigFields(gguf, shape));
+  }
   const bos = md.optU32("tokenizer.ggml.bos_token_id");
   const eos = md.optU32("tokenizer.ggml.eos_token_id");
   const pad = md.optU32("tokenizer.ggml.padding_token_id");

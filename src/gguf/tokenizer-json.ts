@@ -99,11 +99,21 @@ export function hfTokenizerFromGguf(md: GgufMetadata): HfTokenizerJson {
     unk_token: name(ids.unk) ?? null,
     pad_token: name(ids.pad) ?? null,
     clean_up_tokenization_spaces: false,
-    tokenizer_class: kind === "gpt2" ? "PreTrainedTokenizerFast" : "LlamaTokenizerFast",
+    tokenizer_class: tokenizerClass(kind, md),
   };
   const template = md.optString("tokenizer.chat_template");
   if (template !== undefined) tokenizerConfig.chat_template = template;
   return { tokenizerJson, tokenizerConfig };
+}
+
+/**
+ * transformers 5 builds a class's own pipeline around tokenizer.json's vocabulary and merges, so the class must be
+ * the one whose pipeline this is: Llama's SentencePiece with the ▁ prefix, Gemma's without it (the same normalizer,
+ * Split and decoder written here); byte-level BPE loads tokenizer.json as it is.
+ */
+function tokenizerClass(kind: string, md: GgufMetadata): string {
+  if (kind === "gpt2") return "PreTrainedTokenizerFast";
+  return (md.optBool("tokenizer.ggml.add_space_prefix") ?? true) ? "LlamaTokenizerFast" : "GemmaTokenizer";
 }
 
 function readVocab(md: GgufMetadata): Vocab {
@@ -176,7 +186,7 @@ function postProcessor(tokens: string[], bos: number | undefined, eos: number | 
  * score; as BPE that is every split of a vocabulary piece into two vocabulary pieces, ranked by the joined piece's
  * score (ties by id).
  */
-function mergesFromScores(vocab: Vocab, md: GgufMetadata): string[] {
+function mergesFromScores(vocab: Vocab, md: GgufMetadata): Array<[string, string]> {
   const scores = md.numberArray("tokenizer.ggml.scores");
   if (scores.length < vocab.tokens.length) {
     throw new InputError(`${scores.length} scores for ${vocab.tokens.length} tokens`, { file: md.file, field: "tokenizer.ggml.scores" });
@@ -195,5 +205,6 @@ function mergesFromScores(vocab: Vocab, md: GgufMetadata): string[] {
     }
   }
   merges.sort((a, b) => scores[b.id] - scores[a.id] || a.id - b.id || ids.get(a.left)! - ids.get(b.left)!);
-  return merges.map((m) => `${m.left} ${m.right}`);
+  // Pairs, not "left right" strings: a user-defined piece may hold spaces (Gemma's runs of spaces).
+  return merges.map((m) => [m.left, m.right]);
 }

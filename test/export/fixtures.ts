@@ -9,6 +9,23 @@ import type { InitModelOptions } from "../../src/model/index.js";
 
 export const TOKENIZERS = path.resolve("node_modules/@lenml");
 export const LLAMA2_TOKENIZER = path.join(TOKENIZERS, "tokenizer-llama2/models");
+export const GEMMA3_TOKENIZER = path.join(TOKENIZERS, "tokenizer-gemma3/models");
+
+/** Texts the tokenizer checks encode on both sides: numbers, accents, CJK, emoji, code, CRLF, runs of spaces. */
+export const TOKENIZER_CORPUS = [
+  "Hello world",
+  " leading space and  two  spaces",
+  "The year 2024 had 366 days; 1234567 is a number.",
+  "don't, I'LL, we've, she'd",
+  "naïve café — crème brûlée, Straße",
+  "多语言文本：你好，世界！",
+  "emoji 🤗🚀 and symbols ±§¶",
+  "def f(x):\n\treturn x ** 2  # comment\n\n\n",
+  "tabs\tand\r\nwindows newlines",
+  "  ",
+  "ALL CAPS, MiXeD cAsE, snake_case, camelCase, kebab-case",
+  "URL: https://example.com/a?b=c&d=e#f",
+];
 
 /**
  * A random model folder (init-model), written once per folder. `edit` changes config.json afterwards (e.g. adds

@@ -57,8 +57,35 @@ describe("HF tokenizer → tokenizer.ggml.*", () => {
     assert.equal(value(kvs, "tokenizer.ggml.add_bos_token"), false);
   });
 
-  it("refuses a token id beyond the model's embedding rows", () => {
-    assert.throws(() => ggufTokenizerMetadata(byteLevel(BYTE_LEVEL, { vocabSize: 6 })), /token "<tool>" has id 6, outside the model's 6 embedding rows/);
+  it("refuses a vocabulary token beyond the model's embedding rows; leaves out an added token there, as the converter does", () => {
+    assert.throws(() => ggufTokenizerMetadata(byteLevel(BYTE_LEVEL, { vocabSize: 4 })), /token "a b" has id 4, outside the model's 4 embedding rows/);
+    assert.deepEqual(value(ggufTokenizerMetadata(byteLevel(BYTE_LEVEL, { vocabSize: 6 })), "tokenizer.ggml.tokens"), ["a", "b", "Ġ", "Ġa", "a b", "<|im_end|>"]);
+  });
+
+  it("Gemma-style added tokens: <unusedN> and <mask> are control tokens, user-defined ▁ runs become spaces, no space prefix", () => {
+    const kvs = ggufTokenizerMetadata({
+      file: "tokenizer.json",
+      tokenizerJson: {
+        added_tokens: [
+          { id: 0, content: "<pad>", special: true },
+          { id: 1, content: "<mask>", special: false },
+          { id: 2, content: "<unused0>", special: false },
+          { id: 3, content: "▁▁", special: false },
+          { id: 4, content: "<table>", special: false },
+          { id: 8, content: "<image_soft_token>", special: true },
+        ],
+        normalizer: { type: "Replace", pattern: { String: " " }, content: "▁" },
+        pre_tokenizer: { type: "Split", pattern: { String: " " }, behavior: "MergedWithPrevious", invert: false },
+        model: { type: "BPE", byte_fallback: true, unk_token: null, vocab: { "<pad>": 0, "<mask>": 1, "<unused0>": 2, "▁▁": 3, "<table>": 4, "▁": 5, a: 6, "▁a": 7 }, merges: [["▁", "▁"], ["▁", "a"]] },
+      },
+      tokenizerConfig: { pad_token: "<pad>" },
+      vocabSize: 8,
+    });
+    assert.deepEqual(value(kvs, "tokenizer.ggml.tokens"), ["<pad>", "<mask>", "<unused0>", "  ", "<table>", "▁", "a", "▁a"]);
+    assert.deepEqual(value(kvs, "tokenizer.ggml.token_type"), [3, 3, 3, 4, 4, 1, 1, 1]);
+    assert.deepEqual(value(kvs, "tokenizer.ggml.scores"), [0, 0, 0, 0, 0, 0, 0, -2]);
+    assert.equal(value(kvs, "tokenizer.ggml.add_space_prefix"), false);
+    assert.equal(value(kvs, "tokenizer.ggml.pre"), "default");
   });
 
   it("SentencePiece BPE: llama model, scores = −(rank of the first merge making the piece), byte and unk types, space prefix from Metaspace", () => {

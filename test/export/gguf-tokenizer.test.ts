@@ -8,26 +8,11 @@ import { exportGguf } from "../../src/export/index.js";
 import { GgufFile, GgufModel } from "../../src/gguf/index.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { smollm2Gguf } from "../support/real-model.js";
-import { LLAMA2_TOKENIZER, TOKENIZERS, modelFolder } from "./fixtures.js";
+import { LLAMA2_TOKENIZER, TOKENIZER_CORPUS as CORPUS, TOKENIZERS, modelFolder } from "./fixtures.js";
 import { loadGguf } from "./llama-cpp.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-export-tok-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const CORPUS = [
-  "Hello world",
-  " leading space and  two  spaces",
-  "The year 2024 had 366 days; 1234567 is a number.",
-  "don't, I'LL, we've, she'd",
-  "naïve café — crème brûlée, Straße",
-  "多语言文本：你好，世界！",
-  "emoji 🤗🚀 and symbols ±§¶",
-  "def f(x):\n\treturn x ** 2  # comment\n\n\n",
-  "tabs\tand\r\nwindows newlines",
-  "  ",
-  "ALL CAPS, MiXeD cAsE, snake_case, camelCase, kebab-case",
-  "URL: https://example.com/a?b=c&d=e#f",
-];
 
 /** Special tokens written in text are parsed by both sides (llama.cpp's special-token pass, HF added tokens). */
 const CHAT = { "<|im_start|>": "<|im_start|>user\nHi there<|im_end|>\n<|im_start|>assistant\n", "<|eot_id|>": "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>" };

@@ -1,6 +1,6 @@
 // A test-side GGUF byte builder, written from the container spec (docs/formats/gguf.md) independently of
 // src/gguf's writer, so reader tests do not check the reader against its own twin.
-export type Meta = [key: string, type: "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "string[]" | "i32[]" | "f32[]", value: unknown];
+export type Meta = [key: string, type: "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "string[]" | "i32[]" | "f32[]" | "bool[]", value: unknown];
 export interface RawTensor {
   name: string;
   ne: number[];
