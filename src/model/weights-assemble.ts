@@ -11,16 +11,14 @@ export const LINEAR_KEYS: ReadonlySet<LayerWeightKey> = new Set<LayerWeightKey>(
 /** The RMSNorm weights: what Gemma stores as w for a multiplier of 1 + w. */
 const NORM_KEYS: ReadonlySet<LayerWeightKey | keyof GlobalTensors> = new Set(["inputNorm", "postNorm", "preFfnNorm", "postFfnNorm", "qNorm", "kNorm", "norm"]);
 
-export function isNormSlot(key: LayerWeightKey | keyof GlobalTensors): boolean {
-  return NORM_KEYS.has(key);
-}
-
 /**
- * A Gemma norm weight w (f32) as the multiplier 1 + w, in place, computed in f32 as transformers' Gemma3RMSNorm
- * does (`1.0 + weight.float()`), so the norm kernels stay x̂ · w (docs/models/gemma3.md).
+ * A norm weight as the model holds it: Gemma's stored w (f32) becomes its multiplier 1 + w, in place, computed in
+ * f32 as transformers' Gemma3RMSNorm does (`1.0 + weight.float()`), so the norm kernels stay x̂ · w
+ * (docs/models/gemma3.md). Any other tensor, or any tensor of a model without unit-offset norms, is returned as is.
  */
-export function toUnitOffsetMultiplier(w: Tensor): Tensor {
-  if (w.dtype !== "f32") throw new Error(`toUnitOffsetMultiplier: expected an f32 norm weight, got ${w.dtype}`);
+export function asHeldWeight(unitOffsetNorms: boolean, key: LayerWeightKey | keyof GlobalTensors, w: Tensor): Tensor {
+  if (!unitOffsetNorms || !NORM_KEYS.has(key)) return w;
+  if (w.dtype !== "f32") throw new Error(`asHeldWeight: expected an f32 norm weight, got ${w.dtype}`);
   const data = w.data as Float32Array;
   for (let i = 0; i < data.length; i++) data[i] = 1 + data[i];
   return w;

@@ -7,7 +7,7 @@ import type { ModelConfig } from "./config.js";
 import { parseModelConfig } from "./config.js";
 import type { LoadWeightsOptions, ModelFolder } from "./weights-load.js";
 import type { GlobalTensors, LayerTensors } from "./weights-assemble.js";
-import { LINEAR_KEYS, assembleWeights } from "./weights-assemble.js";
+import { LINEAR_KEYS, asHeldWeight, assembleWeights } from "./weights-assemble.js";
 import type { DecoderWeights } from "./model.js";
 import { weightSchema } from "./weight-schema.js";
 
@@ -47,7 +47,9 @@ export function loadGgufWeights(file: string, config: ModelConfig, options: Load
       }
       const f32 = new Tensor("f32", shape, model.readF32(spec.name));
       const isLinear = spec.slot.layer !== undefined && LINEAR_KEYS.has(spec.slot.key);
-      const t = scheme && isLinear ? quantizeTensor(f32, scheme) : spec.shape.length === 1 || dtype === "f32" ? f32 : f32.to("bf16");
+      // The reader gives HF's tensors (a Gemma norm as w, docs/formats/gguf.md), held as a folder's would be.
+      const held = asHeldWeight(config.rmsNormUnitOffset, spec.slot.key, f32);
+      const t = scheme && isLinear ? quantizeTensor(held, scheme) : spec.shape.length === 1 || dtype === "f32" ? held : held.to("bf16");
       if (spec.slot.layer === undefined) global[spec.slot.key] = t as Tensor;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }

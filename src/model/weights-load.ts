@@ -10,7 +10,7 @@ import type { DecoderWeights } from "./model.js";
 import type { WeightSpec } from "./weight-schema.js";
 import { weightSchema } from "./weight-schema.js";
 import type { GlobalTensors, LayerTensors } from "./weights-assemble.js";
-import { LINEAR_KEYS, assembleWeights, isNormSlot, toUnitOffsetMultiplier } from "./weights-assemble.js";
+import { LINEAR_KEYS, asHeldWeight, assembleWeights } from "./weights-assemble.js";
 import { loadGgufWeights, readGgufModelConfig } from "./weights-gguf.js";
 
 /** A model's parsed config, before any weight is read. */
@@ -85,8 +85,7 @@ export function loadWeights(spec: string, config: ModelConfig, options: LoadWeig
         continue;
       }
       const stored = reader.read(spec.name, spec.shape.length === 1 ? "f32" : dtype);
-      // Gemma's norms are held as their multiplier 1 + w (config.ts rmsNormUnitOffset).
-      const t = config.rmsNormUnitOffset && isNormSlot(spec.slot.key) ? toUnitOffsetMultiplier(stored) : stored;
+      const t = asHeldWeight(config.rmsNormUnitOffset, spec.slot.key, stored);
       if (spec.slot.layer === undefined) global[spec.slot.key] = t;
       else layers[spec.slot.layer][spec.slot.key] = t;
     }

@@ -181,9 +181,7 @@ describe("export gguf of a Gemma 3 folder", () => {
     assert.ok(a.maxLogProbDiff <= 1e-5, `imported folder vs source folder: ${a.maxLogProbDiff}`);
   });
 
-  // todo until src/model/weights-gguf.ts turns Gemma norms into their multiplier 1 + w as weights-load.ts does for
-  // folders (the contract puts that conversion in the model loader); today loadModel(x.gguf) runs Gemma norms as w.
-  it("loadModel on the .gguf computes what it computes on the folder", { todo: "src/model/weights-gguf.ts does not add Gemma's 1 to norms yet" }, () => {
+  it("loadModel on the .gguf computes what it computes on the folder", () => {
     const a = compare(ours, ourLogProbs(loadModel(gguf), ids));
     assert.ok(a.maxLogProbDiff <= 1e-5, `the .gguf loaded directly vs the source folder: ${a.maxLogProbDiff}`);
   });
