@@ -47,7 +47,9 @@ function gemma3Hparams(config: ModelConfig, source: string): GgufKv[] {
       hint: `llama.cpp uses head_dim (or hidden_size / num_attention_heads for 62 layers); set query_pre_attn_scalar to ${expected}`,
     });
   }
-  const out: GgufKv[] = [kv.f32("gemma3.rope.freq_base_swa", config.ropeLocalTheta ?? config.ropeTheta)];
+  // The local rope base under llama.cpp's key and Ollama's own engine's spelling (each reads only its own).
+  const localTheta = config.ropeLocalTheta ?? config.ropeTheta;
+  const out: GgufKv[] = [kv.f32("gemma3.rope.freq_base_swa", localTheta), kv.f32("gemma3.rope.local.freq_base", localTheta)];
   const window = config.slidingWindow;
   if (!window) return out;
   const period = swaPeriodOf(window.layers, config.numLayers);

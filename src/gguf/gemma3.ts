@@ -52,7 +52,8 @@ export function gemma3ConfigFields(gguf: GgufFile, shape: { numLayers: number; h
   return {
     hidden_activation: "gelu_pytorch_tanh",
     query_pre_attn_scalar: llamaCppQueryPreAttnScalar(shape.numLayers, shape.hidden, shape.heads, shape.headDim),
-    sliding_window: window > 0 ? window : null,
+    // Never null: transformers' Gemma3TextModel builds a sliding mask even when every layer is full (4096 is its default).
+    sliding_window: window > 0 ? window : 4096,
     layer_types: Array.from({ length: shape.numLayers }, (_, i) => (sliding.includes(i) ? "sliding_attention" : "full_attention")),
     rope_parameters: {
       full_attention: { rope_type: "default", rope_theta: shape.ropeTheta },

@@ -90,3 +90,23 @@ export class Fields {
     return v;
   }
 }
+
+/**
+ * The sliding-window layers an explicit `layer_types` list names (transformers 5 writes it and prefers it to the
+ * older per-architecture keys), or null when the config has none.
+ */
+export function slidingLayersFromTypes(f: Fields, cfg: Json, numLayers: number): number[] | null {
+  const types = cfg.layer_types ?? null;
+  if (types === null) return null;
+  if (!Array.isArray(types) || types.length !== numLayers) f.fail("layer_types", types, `must list one type per layer (${numLayers})`);
+  return types.flatMap((t, i) => {
+    if (t !== "sliding_attention" && t !== "full_attention") f.fail(`layer_types[${i}]`, t, "expected sliding_attention or full_attention");
+    return t === "sliding_attention" ? [i] : [];
+  });
+}
+
+/** The `layer_types` list transformers 5 writes: sliding_attention on the given layers, full_attention elsewhere. */
+export function layerTypesJson(numLayers: number, slidingLayers: readonly number[]): string[] {
+  const sliding = new Set(slidingLayers);
+  return Array.from({ length: numLayers }, (_, i) => (sliding.has(i) ? "sliding_attention" : "full_attention"));
+}

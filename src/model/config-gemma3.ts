@@ -1,6 +1,10 @@
 import type { ArchFields, ModelConfig } from "./config.js";
 import type { Json } from "./config-fields.js";
-import { Fields } from "./config-fields.js";
+import { Fields, layerTypesJson, slidingLayersFromTypes } from "./config-fields.js";
+
+/** Gemma3TextConfig's defaults: five sliding layers then one full layer, a 4096-token window. */
+const GEMMA3_PATTERN_DEFAULT = 6;
+const GEMMA3_WINDOW_DEFAULT = 4096;
 
 /**
  * Gemma 3 (transformers' Gemma3TextConfig; docs/models/gemma3.md): GeGLU, query_pre_attn_scalar, a rope base for
@@ -20,8 +24,10 @@ export function readGemma3(f: Fields, cfg: Json, numLayers: number): ArchFields 
     f.fail("use_bidirectional_attention", true, "only causal attention (false) is supported");
   }
   const { full, sliding } = readGemma3Rope(f, cfg);
-  const size = "sliding_window" in cfg ? f.optPosInt("sliding_window") : 4096;
-  const slidingLayers = gemma3SlidingLayers(f, cfg, numLayers);
+  const size = "sliding_window" in cfg ? f.optPosInt("sliding_window") : GEMMA3_WINDOW_DEFAULT;
+  const slidingLayers = slidingLayersFromTypes(f, cfg, numLayers) ?? gemma3PatternLayers(numLayers, gemma3Pattern(f, cfg));
+  // transformers builds the sliding mask from sliding_window and fails without one (Gemma3TextModel.forward).
+  if (size === null && slidingLayers.length > 0) f.fail("sliding_window", null, "must be a positive integer when any layer is sliding_attention");
   return {
     hiddenAct,
     ropeTheta: full,
@@ -71,31 +77,24 @@ function requireDefaultRope(p: Fields): void {
   if (type !== "default") p.fail("rope_type", type, "Gemma 3 rope scaling is not implemented; only default rope is supported");
 }
 
-/** Indices of the sliding-window layers: `layer_types`, else the pattern (layer i is full iff (i + 1) % pattern == 0). */
-function gemma3SlidingLayers(f: Fields, cfg: Json, numLayers: number): number[] {
-  const types = cfg.layer_types ?? null;
-  if (types !== null) {
-    if (!Array.isArray(types) || types.length !== numLayers) {
-      f.fail("layer_types", types, `must list one type per layer (${numLayers})`);
-    }
-    return types.flatMap((t, i) => {
-      if (t !== "sliding_attention" && t !== "full_attention") f.fail(`layer_types[${i}]`, t, "expected sliding_attention or full_attention");
-      return t === "sliding_attention" ? [i] : [];
-    });
-  }
+function gemma3Pattern(f: Fields, cfg: Json): number {
   const field = cfg.sliding_window_pattern !== undefined ? "sliding_window_pattern" : "_sliding_window_pattern";
-  const pattern = f.optPosInt(field) ?? 6;
+  return f.optPosInt(field) ?? GEMMA3_PATTERN_DEFAULT;
+}
+
+/** transformers' Gemma 3 pattern rule: layer i is full attention iff (i + 1) % pattern == 0, sliding otherwise. */
+export function gemma3PatternLayers(numLayers: number, pattern = GEMMA3_PATTERN_DEFAULT): number[] {
   return Array.from({ length: numLayers }, (_, i) => i).filter((i) => (i + 1) % pattern !== 0);
 }
 
 /** Gemma 3's own keys, in the v4 spelling that transformers 4.5x and 5.x both read (docs/models/gemma3.md). */
 export function gemma3Json(c: ModelConfig): Record<string, unknown> {
-  const sliding = new Set(c.slidingWindow?.layers ?? []);
   return {
     rope_local_base_freq: c.ropeLocalTheta ?? c.ropeTheta,
     query_pre_attn_scalar: c.queryPreAttnScalar ?? c.headDim,
-    sliding_window: c.slidingWindow?.size ?? null,
-    layer_types: Array.from({ length: c.numLayers }, (_, i) => (sliding.has(i) ? "sliding_attention" : "full_attention")),
+    // Never null: transformers' Gemma3TextModel builds a sliding mask even when every layer is full attention.
+    sliding_window: c.slidingWindow?.size ?? GEMMA3_WINDOW_DEFAULT,
+    layer_types: layerTypesJson(c.numLayers, c.slidingWindow?.layers ?? []),
     final_logit_softcapping: null,
     attn_logit_softcapping: null,
     use_bidirectional_attention: false,

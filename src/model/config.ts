@@ -1,6 +1,6 @@
 import { ConfigError } from "../util/errors.js";
 import type { Json } from "./config-fields.js";
-import { Fields } from "./config-fields.js";
+import { Fields, layerTypesJson, slidingLayersFromTypes } from "./config-fields.js";
 import { gemma3Json, readGemma3 } from "./config-gemma3.js";
 
 /**
@@ -66,7 +66,7 @@ export interface ModelConfig {
   slidingWindow: SlidingWindow | null;
   /** The MLP's gate activation. */
   hiddenAct: HiddenAct;
-  /** Embedding rows × √hidden_size (Gemma; the scale rounded to the embedding's storage dtype, as transformers). */
+  /** Embedding rows × √hidden_size (Gemma; the scale rounded to the dtype the embedding is held in, as transformers). */
   scaleEmbeddings: boolean;
   /**
    * Gemma's RMSNorm y = x̂ · (1 + w) for the stored w. In memory loraforge holds the effective multiplier (1 + w, in
@@ -169,7 +169,7 @@ function readSwiGluArch(f: Fields, cfg: Json, modelType: string, numLayers: numb
     ropeTheta: theta,
     ropeScaling: scaling,
     ropeLocalTheta: null,
-    slidingWindow: readSlidingWindow(f, modelType, numLayers),
+    slidingWindow: readSlidingWindow(f, cfg, modelType, numLayers),
     queryPreAttnScalar: null,
   };
 }
@@ -226,17 +226,20 @@ function readRope(f: Fields, cfg: Json): { theta: number; scaling: Llama3RopeSca
   return { theta, scaling };
 }
 
-function readSlidingWindow(f: Fields, modelType: string, numLayers: number): SlidingWindow | null {
+function readSlidingWindow(f: Fields, cfg: Json, modelType: string, numLayers: number): SlidingWindow | null {
   const all = Array.from({ length: numLayers }, (_, i) => i);
   if (modelType === "mistral") {
     const size = f.optPosInt("sliding_window");
     return size === null ? null : { size, layers: all };
   }
   if (modelType === "qwen2" || modelType === "qwen3") {
+    // As Qwen2Config: no window unless use_sliding_window, and an explicit null window means none.
     if (!(f.optBool("use_sliding_window") ?? false)) return null;
-    const size = f.optPosInt("sliding_window") ?? 4096;
+    const size = "sliding_window" in cfg ? f.optPosInt("sliding_window") : 4096;
+    if (size === null) return null;
     const from = f.optInt("max_window_layers") ?? 28;
-    return { size, layers: all.filter((i) => i >= from) };
+    const layers = slidingLayersFromTypes(f, cfg, numLayers) ?? all.filter((i) => i >= from);
+    return layers.length === 0 ? null : { size, layers };
   }
   return null;
 }
@@ -280,6 +283,8 @@ export function modelConfigToJson(c: ModelConfig): Record<string, unknown> {
     out.use_sliding_window = c.slidingWindow !== null;
     out.sliding_window = c.slidingWindow?.size ?? null;
     out.max_window_layers = c.slidingWindow ? Math.min(...c.slidingWindow.layers, c.numLayers) : c.numLayers;
+    // The exact layers, for windows that are not one suffix of the stack (transformers 5 prefers layer_types).
+    if (c.slidingWindow) out.layer_types = layerTypesJson(c.numLayers, c.slidingWindow.layers);
   }
   if (gemma) Object.assign(out, gemma3Json(c));
   return out;

@@ -1,6 +1,7 @@
 import { ConfigError } from "../util/errors.js";
 import type { Architecture, ModelConfig } from "./config.js";
 import { MODEL_TYPES } from "./config.js";
+import { gemma3PatternLayers } from "./config-gemma3.js";
 
 /** Real shapes of small public models, for random-initialized fixtures (`loraforge init-model`). */
 export const PRESET_NAMES = ["tiny", "smollm2-135m", "qwen2.5-0.5b", "llama3.2-1b", "gemma3-270m", "gemma3-1b"] as const;
@@ -14,11 +15,6 @@ export const ARCH_BY_NAME: Record<string, Architecture> = {
   qwen3: "Qwen3ForCausalLM",
   gemma3: "Gemma3ForCausalLM",
 };
-
-/** Gemma 3's layer pattern: five sliding-window layers, then one full-attention layer. */
-function gemma3SlidingLayers(numLayers: number): number[] {
-  return Array.from({ length: numLayers }, (_, i) => i).filter((i) => (i + 1) % 6 !== 0);
-}
 
 const PRESETS: Record<PresetName, ModelConfig> = {
   tiny: base("LlamaForCausalLM", {
@@ -93,7 +89,7 @@ const PRESETS: Record<PresetName, ModelConfig> = {
     ropeLocalTheta: 1e4,
     rmsNormEps: 1e-6,
     maxPositionEmbeddings: 32768,
-    slidingWindow: { size: 512, layers: gemma3SlidingLayers(18) },
+    slidingWindow: { size: 512, layers: gemma3PatternLayers(18) },
     queryPreAttnScalar: 256,
     bosTokenId: 2,
     eosTokenIds: [1],
@@ -111,7 +107,7 @@ const PRESETS: Record<PresetName, ModelConfig> = {
     ropeLocalTheta: 1e4,
     rmsNormEps: 1e-6,
     maxPositionEmbeddings: 32768,
-    slidingWindow: { size: 512, layers: gemma3SlidingLayers(26) },
+    slidingWindow: { size: 512, layers: gemma3PatternLayers(26) },
     queryPreAttnScalar: 256,
     bosTokenId: 2,
     eosTokenIds: [1],

@@ -61,6 +61,7 @@ describe("export gguf of a Gemma 3 folder", () => {
       assert.equal(md.u32("gemma3.attention.sliding_window_pattern"), 4);
       assert.equal(md.number("gemma3.rope.freq_base"), 1000000);
       assert.equal(md.number("gemma3.rope.freq_base_swa"), 10000);
+      assert.equal(md.number("gemma3.rope.local.freq_base"), 10000, "Ollama's own engine reads this spelling");
       assert.equal(md.u32("gemma3.attention.key_length"), 32);
       assert.equal(md.string("tokenizer.ggml.model"), "llama");
       assert.equal(md.optBool("tokenizer.ggml.add_space_prefix"), false);

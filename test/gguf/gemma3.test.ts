@@ -152,7 +152,7 @@ describe("gemma3 GGUF → config.json", () => {
     assert.deepEqual(layerTypes({ "gemma3.attention.sliding_window_pattern": ["u32", 0] }, "p0").layer_types, [S, S, S, S, S, S, S]);
     const noWindow = layerTypes({ "gemma3.attention.sliding_window": undefined }, "nowin");
     assert.deepEqual(noWindow.layer_types, [F, F, F, F, F, F, F]);
-    assert.equal(noWindow.sliding_window, null);
+    assert.equal(noWindow.sliding_window, 4096, "transformers' default: its Gemma3TextModel needs a window even when no layer slides");
     assert.equal(parseModelConfig(noWindow, "nowin").slidingWindow, null);
     const local = layerTypes({ "gemma3.rope.freq_base_swa": ["f32", 5000] }, "swa");
     assert.equal(parseModelConfig(local, "swa").ropeLocalTheta, 5000);

@@ -175,6 +175,25 @@ describe("config.json parsing", () => {
     assert.equal(schema.some((s) => s.name === "lm_head.weight"), false, "tied");
   });
 
+  it("Qwen2 sliding windows as Qwen2Config reads them: a null window means none, an explicit layer_types wins", () => {
+    const on = { ...QWEN25_05B, use_sliding_window: true };
+    assert.equal(parseModelConfig({ ...on, sliding_window: null }, "cfg.json").slidingWindow, null);
+    assert.deepEqual(parseModelConfig({ ...on, sliding_window: 8 }, "cfg.json").slidingWindow?.layers, [21, 22, 23], "max_window_layers 21");
+    const layerTypes = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention"));
+    const typed = parseModelConfig({ ...on, sliding_window: 8, layer_types: layerTypes }, "cfg.json");
+    assert.deepEqual(typed.slidingWindow, { size: 8, layers: Array.from({ length: 12 }, (_, i) => 2 * i) });
+    assert.deepEqual(parseModelConfig(modelConfigToJson(typed), "cfg.json").slidingWindow, typed.slidingWindow, "written back with layer_types");
+    assert.deepEqual(modelConfigToJson(typed).layer_types, layerTypes);
+  });
+
+  it("Gemma 3 with no sliding layer still writes a window (transformers builds the sliding mask regardless)", () => {
+    const allFull = parseModelConfig({ ...GEMMA3_270M, layer_types: GEMMA3_270M.layer_types.map(() => "full_attention") }, "cfg.json");
+    assert.equal(allFull.slidingWindow, null);
+    const json = modelConfigToJson(allFull);
+    assert.equal(json.sliding_window, 4096);
+    assert.deepEqual(parseModelConfig(json, "cfg.json"), allFull);
+  });
+
   it("Qwen3: explicit head_dim ≠ hidden/heads and q/k norms", () => {
     const c = parseModelConfig(QWEN3_06B, "cfg.json");
     assert.deepEqual([c.headDim, c.qkNorm, c.qkvBias], [128, true, false]);
@@ -256,6 +275,8 @@ describe("config.json parsing", () => {
       [{ ...GEMMA3_270M, layer_types: ["sliding_attention"] }, /layer_types = \["sliding_attention"\]: must list one type per layer \(18\)/],
       [{ ...GEMMA3_270M, layer_types: GEMMA3_270M.layer_types.map((t, i) => (i === 3 ? "chunked_attention" : t)) }, /layer_types\[3\] = "chunked_attention"/],
       [{ ...GEMMA3_270M, sliding_window: 0 }, /sliding_window = 0: expected a positive integer/],
+      // transformers' Gemma3TextModel raises on a sliding layer without a window; so do we, at parse time.
+      [{ ...GEMMA3_270M, sliding_window: null }, /sliding_window = null: must be a positive integer when any layer is sliding_attention/],
     ];
     for (const [cfg, pattern] of bad) assert.throws(() => parseModelConfig(cfg, "cfg.json"), errorMatching(pattern), String(pattern));
   });
