@@ -8,7 +8,7 @@
 //                norms also keep the attention and MLP outputs (2H) and hold two more norm weights; with gradient
 //                checkpointing only each layer's input (H) is kept, plus one layer in full during its backward
 //   scratch      backward temporaries of one layer, the final hidden states and their gradient, the fused
-//                cross-entropy's logits chunk (≤ 32 MiB), GEMM packing and 4-bit panels per thread
+//                cross-entropy's logits chunk (32 MiB, or 256 rows × vocab), GEMM packing and 4-bit panels per thread
 //   runtime      Node, V8 and the addon: a constant, calibrated (bench/qlora/calibrate.ts)
 // Calibration multiplies the activation and scratch terms by measured factors (ACTIVATION_FACTOR).
 
@@ -106,7 +106,8 @@ export function planMemory(d: PlanDims, o: PlanOptions): MemoryPlan {
   const factor = o.calibration?.activationFactor ?? ACTIVATION_FACTOR;
   const activations = factor * kept;
 
-  const ceRows = Math.min(tokens, Math.max(16, Math.floor(2 ** 23 / d.vocabSize)));
+  // Rows of one logits chunk, as ce_chunk_rows in native/src/kernels/cross_entropy_impl.h picks them.
+  const ceRows = Math.min(tokens, Math.max(256, Math.min(1024, Math.floor(2 ** 23 / d.vocabSize))));
   const scratch =
     factor * tokens * 4 * (2 * F + 3 * H + q + 3 * H) + 4 * ceRows * d.vocabSize + threads * 5 * MiB;
 

@@ -80,7 +80,8 @@ export interface KernelOps {
    * Fused lm_head + cross-entropy in token chunks, never holding [T, V] logits. h [T, D], w [V, D],
    * targets i32 [T] already aligned to rows (−100 = not counted). Returns the loss sum over counted targets,
    * their count, and (when gradScale is given) dh = gradScale · d(lossSum)/dh [T, D]. w is frozen (no dW).
-   * The cpu backend holds at most ~32 MiB of logits at a time (rows per chunk = min(T, max(16, 2²³ / V))).
+   * The cpu backend holds one chunk of logits at a time: rows per chunk = min(T, max(256, min(1024, 2²³ / V))), i.e.
+   * ~32 MiB, or 256 rows for a large vocabulary (268 MB at V = 262,144).
    */
   crossEntropyLinear(
     h: Tensor,

@@ -4,11 +4,15 @@
 // path's GEMM; softmax rows run in parallel; per-row losses are added in row order afterwards.
 
 constexpr int64_t kLogitsBudget = int64_t{1} << 23;  // floats (32 MiB) per chunk of logits
+// Every chunk streams and re-packs all of W (335 MB for Gemma 3's 262k × 640 bf16 lm_head), so a chunk never has
+// fewer rows than this even when that exceeds the budget: 256 · V floats of logits (268 MB at V = 262,144) buys
+// the loss 1.8× over 32-row chunks there (docs/performance.md, "The fused lm_head + loss").
+constexpr int64_t kMinChunkRows = 256;
 
-// Rows per chunk: at most the budget allows (at least 16, so the GEMM keeps its register tiles busy), split
-// evenly, since each chunk re-packs all of W and a ragged last chunk would pay that for a few rows.
+// Rows per chunk: what the budget allows, at least kMinChunkRows, split evenly, since each chunk re-packs all of W
+// and a ragged last chunk would pay that for a few rows.
 inline int64_t ce_chunk_rows(int64_t tokens, int64_t vocab) {
-  const int64_t cap = imax(16, imin(1024, kLogitsBudget / vocab));
+  const int64_t cap = imax(kMinChunkRows, imin(1024, kLogitsBudget / vocab));
   const int64_t chunks = (tokens + cap - 1) / cap;
   return chunks == 0 ? 1 : (tokens + chunks - 1) / chunks;
 }
