@@ -66,11 +66,11 @@ const CONFIG_CHANGES: Partial<Record<(typeof ARCHS)[number], (c: ModelConfig) =>
 };
 
 /** Seeded norm weights w ∈ [−0.5, 0.5] (init-model writes 0, a multiplier of 1), so (1 + w) is checked too. */
-function randomizeNorms(dir: string): void {
+export function randomizeNorms(dir: string, seed = CASE.modelSeed + 100): void {
   const reader = CheckpointReader.open(dir);
   const tensors = new Map(reader.names().map((n) => [n, reader.read(n)]));
   reader.close();
-  const rng = new Rng(CASE.modelSeed + 100);
+  const rng = new Rng(seed);
   for (const [name, t] of tensors) {
     if (!name.endsWith("norm.weight")) continue;
     const w = Tensor.zeros(t.shape, "f32");

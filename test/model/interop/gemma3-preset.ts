@@ -3,28 +3,19 @@
 // tokens, longer than the 512-token window), DIR/hidden.f32 (our final hidden states, f32) and prints our loss.
 import fs from "node:fs";
 import path from "node:path";
-import { CheckpointReader, tensorSources, writeCheckpoint } from "../../../src/formats/index.js";
 import { computeLoss, loadModel, makeBatch, planInitModel, writeInitModel } from "../../../src/model/index.js";
 import { decoderForward } from "../../../src/model/decoder.js";
 import { Tensor } from "../../../src/tensor/index.js";
 import { Rng } from "../../../src/util/rng.js";
+import { randomizeNorms } from "./case.js";
 
 const GEMMA3_PRESET_CASE = { preset: "gemma3-270m", tokens: 600, seed: 0 } as const;
 
 const out = process.argv[2];
 const dir = path.join(out, "model");
 writeInitModel(dir, planInitModel({ preset: GEMMA3_PRESET_CASE.preset, seed: GEMMA3_PRESET_CASE.seed }), { overwrite: true });
-const reader = CheckpointReader.open(dir);
-const tensors = new Map(reader.names().map((n) => [n, reader.read(n)]));
-reader.close();
-const rng = new Rng(9);
-for (const [name, t] of tensors) {
-  if (!name.endsWith("norm.weight")) continue;
-  const w = Tensor.zeros(t.shape, "f32");
-  for (let i = 0; i < w.numel; i++) w.set(i, rng.uniform(-0.5, 0.5));
-  tensors.set(name, w.to(t.dtype));
-}
-writeCheckpoint(dir, tensorSources(tensors));
+randomizeNorms(dir, 9);
+const rng = new Rng(10);
 
 const n = GEMMA3_PRESET_CASE.tokens;
 const ids = Array.from({ length: n }, () => rng.int(262144));
