@@ -13,6 +13,7 @@ const s = JSON.parse(fs.readFileSync(process.argv[2], "utf8")) as BenchSettings;
 const config = trainConfigSchema.parse({
   model: s.model,
   dtype: s.dtype,
+  bf16: s.bf16,
   data: { train: s.data },
   lora: { ...s.lora, target_modules: "all-linear" },
   learning_rate: s.learning_rate,

@@ -2,12 +2,13 @@
 // smollm2-135m folder on a synthetic prepared dataset of about 20k tokens — or, with `--base smollm2-real`, of the
 // real SmolLM2-135M-Instruct (its GGUF imported to a bf16 folder) on the quickstart's JSON-extraction records
 // prepared with its own tokenizer and ChatML template — loraforge beside TRL's SFTTrainer + PEFT
-// on CPU torch from the same run. Same data (prompt masked, answer trained), LoRA config, schedule, batch size and
+// on CPU torch from the same run, in float32 and in mixed precision (ours: the bf16 compute mode; TRL: `bf16=True`,
+// torch.autocast). Same data (prompt masked, answer trained), LoRA config, schedule, batch size and
 // seed; both with 2 threads and OMP_WAIT_POLICY=PASSIVE, each in its own process. Reports the training time (the
 // loop alone), the process wall time (load, train, final validation), the final validation loss (Σ CE over the
 // validation records' counted targets / their count, computed the same way on both sides) and the ratios.
 //
-//   npm run bench -- sft [--base random|smollm2-real] [--records N] [--threads N] [--peer-bf16] [--no-peer]
+//   npm run bench -- sft [--base random|smollm2-real] [--records N] [--threads N] [--precisions f32,bf16] [--no-peer]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -30,7 +31,7 @@ const trainRecords = Number(option("--records", "400"));
 const baseName = option("--base", "random");
 const threads = Number(option("--threads", "2"));
 const noPeer = process.argv.includes("--no-peer");
-const peerBf16 = process.argv.includes("--peer-bf16");
+const precisions = option("--precisions", "f32,bf16").split(",") as ("f32" | "bf16")[];
 const python = path.join(root, "interop", ".venv", "bin", "python");
 const env = {
   ...process.env,
@@ -123,7 +124,7 @@ try {
   const { tokens, targets } = real ? await writeRealDataset(data, model, trainRecords) : writeDataset(data, trainRecords, Math.max(8, Math.round(trainRecords / 10)));
   const batchSize = 8;
   const steps = Math.ceil(trainRecords / batchSize);
-  const base: Omit<BenchSettings, "output_dir"> = {
+  const base: Omit<BenchSettings, "output_dir" | "bf16"> = {
     model,
     data,
     dtype: "bf16",
@@ -140,11 +141,10 @@ try {
     seed: 42,
     threads,
     pad_id: real ? 2 : 0, // SmolLM2's <|im_end|> is its pad token
-    peer_bf16: peerBf16,
   };
-  const settingsFile = (name: string) => {
-    const file = path.join(work, `${name}.json`);
-    fs.writeFileSync(file, JSON.stringify({ ...base, output_dir: path.join(work, `out-${name}`) } satisfies BenchSettings));
+  const settingsFile = (name: string, precision: "f32" | "bf16") => {
+    const file = path.join(work, `${name}-${precision}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...base, bf16: precision === "bf16", output_dir: path.join(work, `out-${name}-${precision}`) } satisfies BenchSettings));
     return file;
   };
   console.log(
@@ -152,22 +152,22 @@ try {
       `batch ${batchSize}, ${steps} steps, LoRA r=16 all-linear, AdamW lr 5e-4 linear (warmup ${base.warmup_steps}), ${threads} threads`,
   );
   const skip = peerAvailable();
-  const ours = measure(process.execPath, ["--import", "tsx", path.join(root, "bench/sft/ours.ts"), settingsFile("ours")]);
-  const peer = skip ? undefined : measure(python, [path.join(root, "bench/sft/peer.py"), settingsFile("peer")]);
   const row = (name: string, r: Result) =>
-    `${name.padEnd(38)} ${r.trainSeconds.toFixed(1).padStart(8)} ${(tokens / r.trainSeconds).toFixed(0).padStart(9)} ` +
+    `${name.padEnd(44)} ${r.trainSeconds.toFixed(1).padStart(8)} ${(tokens / r.trainSeconds).toFixed(0).padStart(9)} ` +
     `${r.wallSeconds!.toFixed(1).padStart(8)} ${r.valLoss.toFixed(4).padStart(9)} ${String(r.steps).padStart(6)} ${r.peakRssMiB.toFixed(0).padStart(9)}`;
-  console.log(`${"".padEnd(38)} ${"train s".padStart(8)} ${"tok/s".padStart(9)} ${"wall s".padStart(8)} ${"val loss".padStart(9)} ${"steps".padStart(6)} ${"RSS MiB".padStart(9)}`);
-  console.log(row(`loraforge (base ${base.dtype}, f32 compute)`, ours));
-  if (peer) {
-    console.log(row(`TRL SFTTrainer + PEFT (${peerBf16 ? "bf16 autocast" : "float32"}, sdpa)`, peer));
+  console.log(`${"".padEnd(44)} ${"train s".padStart(8)} ${"tok/s".padStart(9)} ${"wall s".padStart(8)} ${"val loss".padStart(9)} ${"steps".padStart(6)} ${"RSS MiB".padStart(9)}`);
+  for (const precision of precisions) {
+    const ours = measure(process.execPath, ["--import", "tsx", path.join(root, "bench/sft/ours.ts"), settingsFile("ours", precision)]);
+    console.log(row(`loraforge (base ${base.dtype}, ${precision === "bf16" ? "bf16 compute" : "f32 compute"})`, ours));
+    if (skip) continue;
+    const peer = measure(python, [path.join(root, "bench/sft/peer.py"), settingsFile("peer", precision)]);
+    console.log(row(`TRL SFTTrainer + PEFT (${precision === "bf16" ? "bf16=True, autocast" : "float32"}, sdpa)`, peer));
     console.log(
-      `ratio (TRL time / ours): training ${(peer.trainSeconds / ours.trainSeconds).toFixed(2)}×, ` +
+      `  ${precision}: ratio (TRL time / ours) training ${(peer.trainSeconds / ours.trainSeconds).toFixed(2)}×, ` +
         `wall ${(peer.wallSeconds! / ours.wallSeconds!).toFixed(2)}×; validation loss ours − TRL ${(ours.valLoss - peer.valLoss).toFixed(4)}`,
     );
-  } else {
-    console.log(`peer skipped: ${skip}`);
   }
+  if (skip) console.log(`peer skipped: ${skip}`);
   console.log("timings from a shared machine are noisy: re-run before trusting a ratio");
 } finally {
   fs.rmSync(work, { recursive: true, force: true });

@@ -19,6 +19,6 @@ export interface BenchSettings {
   seed: number;
   threads: number;
   pad_id: number;
-  /** The peer trains under bf16 autocast instead of float32. */
-  peer_bf16: boolean;
+  /** Mixed precision on both sides: loraforge's bf16 compute mode (`bf16: true`), TRL's `bf16=True` (autocast). */
+  bf16: boolean;
 }
