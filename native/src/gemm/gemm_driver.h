@@ -92,7 +92,9 @@ template <typename UK>
 struct GemmDriver {
   static constexpr int MR = UK::MR;
   static constexpr int NR = UK::NR;
-  static constexpr int64_t KC_MAX = 320;  // k depth of a panel: an A sliver plus a B sliver stay in L1 (32 KiB)
+  // k depth of a panel. AVX2's 6x16 slivers take (6 + 16) · 320 floats = 27.5 KiB of L1; the avx512 8x32 ones take
+  // 50 KiB, past a 48 KiB L1, yet measured as fast as at 192 (docs/performance.md).
+  static constexpr int64_t KC_MAX = 320;
   static constexpr int64_t MC_MAX = 144;  // rows of a packed A block (multiple of MR): stays in L2
   static constexpr int64_t NC = 3072;     // columns of a task's packed B panel (multiple of NR)
   // Scratch slots (thread_pool.h): the last two of the eight, so that a kernel that calls GEMM from inside its
