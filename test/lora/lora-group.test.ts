@@ -53,14 +53,15 @@ interface Outcome {
   loraGemms: number;
 }
 
-/** One training step's loss and gradients (and the eval logits) with `modules` attached. */
+/** One training step's loss and accumulated gradients (and the eval logits) with `modules` attached. */
 function step(backend: Backend, cfg: ModelConfig, modules: ReadonlyMap<string, LoraLinear>, dtype: "f32" | "f64", dropoutSeed = 5): Outcome {
   const base = createModel(cfg, randomWeights(cfg, 4, dtype), backend);
   const counter = counting(backend, base);
   const model = { ...base, backend: counter.backend, adapters: new Map(modules) };
+  // Gradients start non-zero, so a product that overwrites them instead of accumulating shows.
   for (const m of modules.values()) {
-    m.gradA.data.fill(0);
-    m.gradB.data.fill(0);
+    m.gradA.data.fill(0.5);
+    m.gradB.data.fill(0.5);
   }
   const rng = new Rng(3);
   const seq = (n: number) => Array.from({ length: n }, () => rng.int(cfg.vocabSize));
