@@ -2,12 +2,13 @@ import type { DType } from "../tensor/index.js";
 import { Tensor } from "../tensor/index.js";
 import type { LoraWeights } from "../formats/index.js";
 import type { Model } from "../model/index.js";
-import { linearModuleShapes } from "../model/index.js";
+import { linearModuleShapes, sharedInputGroups } from "../model/index.js";
 import { ConfigError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import type { LoraConfig } from "./config.js";
 import { loraScale } from "./config.js";
 import { LoraLinear } from "./lora-linear.js";
+import { stackedModules } from "./lora-group.js";
 import { selectTargets } from "./target-modules.js";
 
 /** A LoRA adapter for one base model: its config and one LoraLinear per targeted module, in model order. */
@@ -73,6 +74,11 @@ export function buildLoraAdapter(
     const a = given ? checked(given.A, [config.r, inFeatures], path, "lora_A").to(dtype) : initA(rng, config, inFeatures, dtype);
     const b = given ? checked(given.B, [out, config.r], path, "lora_B").to(dtype) : initB(rng, config, out, dtype);
     modules.set(path, new LoraLinear(path, a, b, Tensor.zeros(a.shape, dtype), Tensor.zeros(b.shape, dtype), scale, config.loraDropout, index));
+  }
+  // Modules of layers that read one input share stacked A storage and run as one group (src/lora/lora-group.ts).
+  for (const paths of sharedInputGroups(targets)) {
+    const members = stackedModules(paths.map((path) => modules.get(path) as LoraLinear));
+    paths.forEach((path, i) => modules.set(path, members[i]));
   }
   return new LoraAdapter(config, modules);
 }

@@ -1,13 +1,16 @@
 import type { Tensor } from "../tensor/index.js";
 import { linear } from "../tensor/index.js";
-import type { AdapterBackward, AdapterCall, LinearAdapter, ModelBackend } from "../model/index.js";
+import type { AdapterBackward, AdapterCall, AdapterGroup, LinearAdapter, ModelBackend } from "../model/index.js";
 import { dropoutKey } from "./dropout.js";
 
 /**
  * The LoRA path of one frozen linear layer: adds s·B·A·dropout(x) to its output, A [r, in], B [out, r].
- * Gradients accumulate into gradA, gradB until the caller zeroes them.
+ * Gradients accumulate into gradA, gradB until the caller zeroes them. With modules that read the same input it
+ * may belong to a group (src/lora/lora-group.ts), its A and gradA then rows of the group's stacked tensors.
  */
 export class LoraLinear implements LinearAdapter {
+  group?: AdapterGroup;
+
   constructor(
     readonly path: string,
     readonly a: Tensor,
@@ -17,7 +20,7 @@ export class LoraLinear implements LinearAdapter {
     readonly scale: number,
     readonly dropout: number,
     /** Distinguishes this module's dropout masks from the other modules' in the same step. */
-    private readonly dropoutStream: number,
+    readonly dropoutStream: number,
   ) {}
 
   get r(): number {

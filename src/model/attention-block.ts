@@ -2,7 +2,8 @@ import type { RopeConfig } from "../tensor/index.js";
 import { Tensor } from "../tensor/index.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
-import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
+import type { AdapterBackward, AdapterCall, GroupBackward, LinearAdapter } from "./linear-adapter.js";
+import { sharedInputBackward, sharedInputForward } from "./shared-input.js";
 import type { ModelBackend } from "./model-backend.js";
 import type { LayerKvCache } from "./kv-cache.js";
 
@@ -45,9 +46,8 @@ export type CacheWrite = ReadonlyArray<{ cache: LayerKvCache; start: number; row
 
 /** What attention's backward needs (never kept in inference). */
 export interface AttentionSaved {
-  qBack?: AdapterBackward;
-  kBack?: AdapterBackward;
-  vBack?: AdapterBackward;
+  /** The q/k/v adapters' backward (they read one input). */
+  qkvBack?: GroupBackward;
   oBack?: AdapterBackward;
   /** q and k before their RMSNorm, [T·H, hd] and [T·Hkv, hd], with the norms' rstd (Qwen3 only). */
   qNormed?: { x: Tensor; rstd: Tensor };
@@ -111,12 +111,11 @@ export function attentionForward(
 ): { y: Tensor; saved?: AttentionSaved } {
   const tokens = x.shape[0];
   const { heads, kvHeads, headDim } = shape;
-  const qp = linearForward(backend, x, w.qProj, adapters.q_proj, call);
-  const kp = linearForward(backend, x, w.kProj, adapters.k_proj, call);
-  const vp = linearForward(backend, x, w.vProj, adapters.v_proj, call);
-  const q = prepareHeads(backend, qp.y, heads, w.qNorm, shape, layout.positions);
-  const k = prepareHeads(backend, kp.y, kvHeads, w.kNorm, shape, layout.positions);
-  const v = vp.y.reshape([tokens, kvHeads, headDim]);
+  const qkv = sharedInputForward(backend, x, [w.qProj, w.kProj, w.vProj], [adapters.q_proj, adapters.k_proj, adapters.v_proj], call);
+  const [qy, ky, vy] = qkv.ys;
+  const q = prepareHeads(backend, qy, heads, w.qNorm, shape, layout.positions);
+  const k = prepareHeads(backend, ky, kvHeads, w.kNorm, shape, layout.positions);
+  const v = vy.reshape([tokens, kvHeads, headDim]);
 
   let out: Tensor;
   let lse: Tensor | undefined;
@@ -128,9 +127,7 @@ export function attentionForward(
   return {
     y: op.y,
     saved: {
-      qBack: qp.adapterBackward,
-      kBack: kp.adapterBackward,
-      vBack: vp.adapterBackward,
+      qkvBack: qkv.adapterBackward,
       oBack: op.adapterBackward,
       qNormed: q.normed,
       kNormed: k.normed,
@@ -198,14 +195,5 @@ export function attentionBackward(
   const dq = prepareHeadsBackward(backend, grads.dq, w.qNorm, saved.qNormed, shape, layout.positions);
   const dk = prepareHeadsBackward(backend, grads.dk, w.kNorm, saved.kNormed, shape, layout.positions);
   const dv = grads.dv.reshape([tokens, grads.dv.shape[1] * headDim]);
-  if (dx === "none") {
-    linearBackward(backend, dq, w.qProj, saved.qBack, "none");
-    linearBackward(backend, dk, w.kProj, saved.kBack, "none");
-    linearBackward(backend, dv, w.vProj, saved.vBack, "none");
-    return undefined;
-  }
-  const dxOut = linearBackward(backend, dq, w.qProj, saved.qBack, "new");
-  linearBackward(backend, dk, w.kProj, saved.kBack, dxOut);
-  linearBackward(backend, dv, w.vProj, saved.vBack, dxOut);
-  return dxOut;
+  return sharedInputBackward(backend, [dq, dk, dv], [w.qProj, w.kProj, w.vProj], saved.qkvBack, dx);
 }

@@ -4,14 +4,14 @@ export { ARCHITECTURES, MODEL_TYPES, modelConfigToJson, parseModelConfig } from 
 export type { PresetName } from "./presets.js";
 export { ARCH_BY_NAME, PRESET_NAMES, presetConfig } from "./presets.js";
 export type { GlobalWeightKey, LayerWeightKey, LinearKey, WeightSpec } from "./weight-schema.js";
-export { LINEAR_MODULES, linearModuleShapes, linearShapes, weightSchema } from "./weight-schema.js";
+export { LINEAR_MODULES, linearModuleShapes, linearShapes, sharedInputGroups, weightSchema } from "./weight-schema.js";
 export type { LoadWeightsOptions, ModelFolder } from "./weights-load.js";
 export { loadWeights, readModelFolder } from "./weights-load.js";
 export type { InitModelOptions, InitPlan } from "./init.js";
 export { initHeader, initWeightSources, planInitModel, writeInitModel } from "./init.js";
 export type { ModelBackend } from "./model-backend.js";
 export { activationDtype } from "./model-backend.js";
-export type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
+export type { AdapterBackward, AdapterCall, AdapterGroup, GroupBackward, LinearAdapter } from "./linear-adapter.js";
 export type { Batch, Sequence } from "./batch.js";
 export { IGNORE_INDEX, countTargets, makeBatch, positionsFromSegments, shiftLabels } from "./batch.js";
 export type { ComputeDtype, DecoderWeights, Model } from "./model.js";

@@ -20,4 +20,23 @@ export type AdapterBackward = (dy: Tensor, dx: Tensor | undefined) => void;
 export interface LinearAdapter {
   /** Adds the adapter's output for x [T, in] into y [T, out] in place. */
   forward(backend: ModelBackend, x: Tensor, y: Tensor, call: AdapterCall): AdapterBackward;
+  /** The group it runs in when the layers reading its input are called together (src/model/shared-input.ts). */
+  readonly group?: AdapterGroup;
+}
+
+/**
+ * Backward of layers that read one input: dys[i] [T, out_i] is layer i's output gradient; when dx [T, in] is
+ * given, their adapters' part of the input gradient is added into it.
+ */
+export type GroupBackward = (dys: readonly Tensor[], dx: Tensor | undefined) => void;
+
+/**
+ * Adapters of several linear layers that read the same input (a layer's q/k/v, or gate/up), run as one call, so
+ * an adapter can share work between them (LoRA computes their x·Aᵀ in one GEMM). The model uses a group only when
+ * the layers' adapters are exactly its members, in order.
+ */
+export interface AdapterGroup {
+  readonly members: readonly LinearAdapter[];
+  /** Adds member i's output for x [T, in] into ys[i] [T, out_i] in place. */
+  forward(backend: ModelBackend, x: Tensor, ys: readonly Tensor[], call: AdapterCall): GroupBackward;
 }

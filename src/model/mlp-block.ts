@@ -2,7 +2,8 @@ import type { Tensor } from "../tensor/index.js";
 import type { HiddenAct } from "./config.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
-import type { AdapterBackward, AdapterCall, LinearAdapter } from "./linear-adapter.js";
+import type { AdapterBackward, AdapterCall, GroupBackward, LinearAdapter } from "./linear-adapter.js";
+import { sharedInputBackward, sharedInputForward } from "./shared-input.js";
 import type { ModelBackend } from "./model-backend.js";
 
 /** The frozen weights of a gated MLP: down(act(gate(x)) * up(x)), SwiGLU (silu) or GeGLU (gelu_pytorch_tanh). */
@@ -18,28 +19,23 @@ export type MlpAdapters = Partial<Record<"gate_proj" | "up_proj" | "down_proj", 
 export interface MlpSaved {
   gate: Tensor;
   up: Tensor;
-  gateBack?: AdapterBackward;
-  upBack?: AdapterBackward;
+  /** The gate/up adapters' backward (they read one input). */
+  gateUpBack?: GroupBackward;
   downBack?: AdapterBackward;
 }
 
 /** x [T, D] (already normed) → [T, D]. */
 export function mlpForward(backend: ModelBackend, x: Tensor, w: MlpWeights, adapters: MlpAdapters, call: AdapterCall): { y: Tensor; saved: MlpSaved } {
-  const gate = linearForward(backend, x, w.gateProj, adapters.gate_proj, call);
-  const up = linearForward(backend, x, w.upProj, adapters.up_proj, call);
-  const act = w.activation === "silu" ? backend.swiglu(gate.y, up.y) : backend.geglu(gate.y, up.y);
+  const gateUp = sharedInputForward(backend, x, [w.gateProj, w.upProj], [adapters.gate_proj, adapters.up_proj], call);
+  const [gate, up] = gateUp.ys;
+  const act = w.activation === "silu" ? backend.swiglu(gate, up) : backend.geglu(gate, up);
   const down = linearForward(backend, act, w.downProj, adapters.down_proj, call);
-  return {
-    y: down.y,
-    saved: { gate: gate.y, up: up.y, gateBack: gate.adapterBackward, upBack: up.adapterBackward, downBack: down.adapterBackward },
-  };
+  return { y: down.y, saved: { gate, up, gateUpBack: gateUp.adapterBackward, downBack: down.adapterBackward } };
 }
 
 /** dy [T, D] → dx [T, D], accumulating the adapters' gradients. */
 export function mlpBackward(backend: ModelBackend, dy: Tensor, w: MlpWeights, saved: MlpSaved): Tensor {
   const dAct = linearBackward(backend, dy, w.downProj, saved.downBack, "new");
   const { dGate, dUp } = w.activation === "silu" ? backend.swigluBackward(dAct, saved.gate, saved.up) : backend.gegluBackward(dAct, saved.gate, saved.up);
-  const dx = linearBackward(backend, dGate, w.gateProj, saved.gateBack, "new");
-  linearBackward(backend, dUp, w.upProj, saved.upBack, dx);
-  return dx;
+  return sharedInputBackward(backend, [dGate, dUp], [w.gateProj, w.upProj], saved.gateUpBack, "new");
 }

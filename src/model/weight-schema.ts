@@ -99,3 +99,23 @@ export function linearModuleShapes(c: ModelConfig): Map<string, [number, number]
   }
   return out;
 }
+
+/** Projections of a layer that read the same input, in the order the layer calls them (src/model/shared-input.ts). */
+export const SHARED_INPUT_PROJECTIONS: ReadonlyArray<readonly LinearKey[]> = [
+  ["q", "k", "v"],
+  ["gate", "up"],
+];
+
+/** The module paths among `paths` that read one input, grouped (two or more each), in model order. */
+export function sharedInputGroups(paths: readonly string[]): string[][] {
+  const wanted = new Set(paths);
+  const layers = new Set(paths.flatMap((path) => /^model\.layers\.(\d+)\./.exec(path)?.[1] ?? []).map(Number));
+  const groups: string[][] = [];
+  for (const layer of [...layers].sort((a, b) => a - b)) {
+    for (const keys of SHARED_INPUT_PROJECTIONS) {
+      const group = keys.map((key) => `model.layers.${layer}.${LINEAR_MODULES[key]}`).filter((path) => wanted.has(path));
+      if (group.length >= 2) groups.push(group);
+    }
+  }
+  return groups;
+}

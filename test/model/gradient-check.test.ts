@@ -23,10 +23,10 @@ function batchOf(model: Model) {
   return makeBatch([{ inputIds: seq(5) }, { inputIds: seq(6), labels }, { inputIds: seq(4) }]);
 }
 
-function check(arch: "llama" | "qwen2" | "qwen3" | "gemma3", overrides = {}, loraDropout = 0) {
+function check(arch: "llama" | "qwen2" | "qwen3" | "gemma3", overrides = {}, loraDropout = 0, targetModules: string[] | string = "all-linear") {
   const config = microConfig(arch, overrides);
   const model = microModel(config, referenceBackend, 3);
-  const adapter = buildLoraAdapter(model, loraConfig({ r: 2, loraAlpha: 4, loraDropout, targetModules: "all-linear" }), { dtype: "f64", seed: 5 });
+  const adapter = buildLoraAdapter(model, loraConfig({ r: 2, loraAlpha: 4, loraDropout, targetModules }), { dtype: "f64", seed: 5 });
   randomizeAdapter(adapter.parameters(), 11);
   attachAdapter(model, adapter);
   const batch = batchOf(model);
@@ -68,6 +68,9 @@ describe("LoRA gradients of the whole model (float64 finite differences)", () =>
   });
   it("llama with lora_dropout 0.25: backward applies the forward's masks", () => {
     check("llama", {}, 0.25);
+  });
+  it("llama with q/v and gate/up only: the grouped path over partial groups (src/lora/lora-group.ts)", () => {
+    check("llama", {}, 0, ["q_proj", "v_proj", "gate_proj", "up_proj"]);
   });
   it("qwen3: q/k RMSNorm per head, llama3 rope scaling", () => {
     check("qwen3", { ropeScaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 } });
