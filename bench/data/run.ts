@@ -113,7 +113,7 @@ async function longCase(): Promise<void> {
     `turns ${t.turns.kept} kept / ${t.turns.cut} cut / ${t.turns.dropped} dropped (assistant masks, near-dedupe)`);
   ratios(`python datasets.map + apply_chat_template (num_proc=${workers}) (no near-dedupe, no masks, no truncation)`, conversations, mine, peer(peerInput, MODEL));
   if (noScale) return;
-  // Both sizes above 4,000 records, so both tokenize in worker threads (below, one thread does it all).
+  // Both sizes are well above the 4 MiB from which tokenizing runs on worker threads beside the main thread.
   const scale = Number(option("--scale-conversations") ?? 6000);
   const runs = [1, 4].map((times) => {
     const file = path.join(dir, `sharegpt-${times}x.jsonl`);

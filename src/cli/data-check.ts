@@ -53,7 +53,7 @@ export function registerDataCheck(data: Command): void {
       .description("validate data files: formats, problems with locations, duplicates, conflicts, leakage, token lengths")
       .argument("<files...>", "data files (.jsonl, .json, .csv, .parquet)")
       .option("--model <dir>", "model folder: template and tokenize records for token-length statistics")
-      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", { min: 1, max: 256, integer: true }))
+      .option("--workers <n>", "tokenizer threads, this one included (default: one per core from 4 MiB of input, else 1)", numberOption("--workers", { min: 1, max: 256, integer: true }))
       .option("--json", "print one machine-readable report"),
   ).action(async (files: string[], flags: ReadingFlags & { model?: string; json?: boolean; workers?: number }) => {
     const progress = new DataProgress();

@@ -46,7 +46,7 @@ export function registerDataPrepare(data: Command): void {
           .default(DEFAULT_TRUNCATION),
       )
       .option("--skip-invalid", "leave invalid records out (listed in report.json) instead of stopping")
-      .option("--workers <n>", "tokenizer threads (default: one per core)", numberOption("--workers", { min: 1, max: 256, integer: true }))
+      .option("--workers <n>", "tokenizer threads, this one included (default: one per core from 4 MiB of input, else 1)", numberOption("--workers", { min: 1, max: 256, integer: true }))
       .option("--force", "recompute even when the output folder holds a result for the same inputs and options")
       .option("--json", "print the report as JSON"),
   ).action(async (files: string[], flags: PrepareFlags) => {

@@ -1,6 +1,8 @@
 import { loadTokenizer } from "../tokenizer/index.js";
 import { analyzeData, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
 import type { LengthStats } from "./length-stats.js";
+import { withTokenizerPool, type TokenizerSpec } from "./tokenize-all.js";
+import type { TokenizerPool } from "./tokenize-pool.js";
 import { tokenizeSplits } from "./tokenize-splits.js";
 import type { DataFormat, Problem } from "./types.js";
 
@@ -8,6 +10,7 @@ export interface CheckOptions extends AnalyzeOptions {
   /** With a model folder, records are templated and tokenized for length statistics and template problems. */
   modelDir?: string;
   chatTemplate?: string;
+  /** Tokenizer threads (1 = this thread; default: one per core once the input holds MIN_BYTES_FOR_WORKERS). */
   workers?: number;
 }
 
@@ -30,14 +33,21 @@ export interface CheckReport {
 
 /** `data check`: everything prepare would find, without writing anything. */
 export async function checkData(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
+  const spec = options.modelDir !== undefined ? { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const } : undefined;
+  if (!spec) return checkWith(undefined, undefined, files, options);
+  const dataFiles = options.valFile !== undefined ? [...files, options.valFile] : files;
+  return withTokenizerPool(spec, dataFiles, options.workers, (pool) => checkWith(pool, spec, files, options));
+}
+
+/** The rest of checkData, on the pool's workers (or this thread, without a pool). */
+async function checkWith(pool: TokenizerPool | undefined, spec: TokenizerSpec | undefined, files: readonly string[], options: CheckOptions): Promise<CheckReport> {
+  const tok = spec && loadTokenizer(spec.modelDir, { chatTemplate: spec.chatTemplate });
   const data = await analyzeData(files, options);
   const problems = [...data.problems];
   let lengths: CheckReport["lengths"];
-  if (options.modelDir !== undefined) {
-    const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
+  if (tok && spec) {
     if (data.conversations > 0) tok.requireChatTemplate();
-    const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const };
-    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", workers: options.workers, onProgress: options.onProgress });
+    const tokenized = await tokenizeSplits(data, tok, spec, { truncation: "drop", pool, onProgress: options.onProgress });
     problems.push(...tokenized.problems);
     lengths = tokenized.lengths;
   }

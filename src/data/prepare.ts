@@ -7,6 +7,8 @@ import { analyzeData, type AnalyzeOptions } from "./analyze.js";
 import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { OUTPUT_FILES, PreparedOutput } from "./prepared-output.js";
+import { withTokenizerPool, type TokenizerSpec } from "./tokenize-all.js";
+import type { TokenizerPool } from "./tokenize-pool.js";
 import { tokenizeSplits, type TokenizedSplits } from "./tokenize-splits.js";
 import { DEFAULT_TRUNCATION, type TruncationPolicy } from "./truncate.js";
 import { formatProblem, type Problem } from "./types.js";
@@ -24,6 +26,7 @@ export interface PrepareOptions extends AnalyzeOptions {
   skipInvalid?: boolean;
   /** How the caller's user turns skipInvalid on, for the hint of that stop (default: the CLI flag). */
   skipInvalidSwitch?: string;
+  /** Tokenizer threads (1 = this thread; default: one per core once the input holds MIN_BYTES_FOR_WORKERS). */
   workers?: number;
   /** Ignore a cached result. */
   force?: boolean;
@@ -80,20 +83,31 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
   if (!options.force && cachedKey(options.outDir, OUTPUT_FILES) === cacheKey) {
     return { cached: true, report: { cacheKey, reused: reportPath } };
   }
+  const spec: TokenizerSpec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all", maxSeqLength: settings.maxSeqLength as number };
+  const dataFiles = options.valFile !== undefined ? [...files, options.valFile] : files;
+  return withTokenizerPool(spec, dataFiles, options.workers, (pool) => prepareWith(pool, spec, files, options, { settings, cacheKey }));
+}
+
+/** The rest of prepareDataset, on the pool's workers (or this thread, without a pool). */
+async function prepareWith(
+  pool: TokenizerPool | undefined,
+  spec: TokenizerSpec,
+  files: readonly string[],
+  options: PrepareOptions,
+  { settings, cacheKey }: { settings: Record<string, unknown>; cacheKey: string },
+): Promise<PrepareResult> {
   const tok = loadTokenizer(options.modelDir, { chatTemplate: options.chatTemplate });
   const data = await analyzeData(files, options);
   const skipSwitch = options.skipInvalidSwitch ?? "pass --skip-invalid";
   if (!options.skipInvalid) stopOnProblems(data.problems, "invalid records", skipSwitch);
   const needsTemplate = data.conversations > 0;
   if (needsTemplate) tok.requireChatTemplate();
-  const spec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all" };
   const output = new PreparedOutput(options.outDir);
   let tokenized: TokenizedSplits;
   try {
     tokenized = await tokenizeSplits(data, tok, spec, {
-      maxSeqLength: settings.maxSeqLength as number,
       truncation: settings.truncation as TruncationPolicy,
-      workers: options.workers,
+      pool,
       onProgress: options.onProgress,
       batchSize: options.batchSize,
       write: (split, example) => output.add(split, example),

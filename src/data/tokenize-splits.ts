@@ -3,14 +3,15 @@ import type { SplitRecord } from "./analyze.js";
 import type { DataProgressListener } from "./progress.js";
 import { lengthStats, type LengthStats } from "./length-stats.js";
 import { tokenizeStream, type TokenizerSpec } from "./tokenize-all.js";
+import type { TokenizerPool } from "./tokenize-pool.js";
 import type { TruncationPolicy } from "./truncate.js";
 import { applyTruncation, emptyTruncationReport, type TruncationReport } from "./truncation-report.js";
 import type { Problem } from "./types.js";
 
 export interface TokenizeSplitsOptions {
-  maxSeqLength?: number;
   truncation: TruncationPolicy;
-  workers?: number;
+  /** Worker threads started with the same spec (see startTokenizerPool); without them, this thread tokenizes. */
+  pool?: TokenizerPool;
   onProgress?: DataProgressListener;
   /** Records per worker batch (see tokenizeStream). */
   batchSize?: number;
@@ -32,32 +33,32 @@ export interface TokenizedSplits {
 }
 
 /**
- * Tokenizes the records of both splits as they stream in (workers for large inputs), applies the truncation policy
- * (and counts every other) and hands each example to `write`; only lengths and counts are kept.
+ * Tokenizes the records of both splits as they stream in, applies the truncation policy at spec.maxSeqLength (and
+ * counts every other) and hands each example to `write`; only lengths and counts are kept.
  */
 export async function tokenizeSplits(
   data: { records(): AsyncIterable<SplitRecord>; split: { train: number; val: number } },
   tok: LoraTokenizer,
-  spec: Omit<TokenizerSpec, "maxSeqLength">,
+  spec: TokenizerSpec,
   options: TokenizeSplitsOptions,
 ): Promise<TokenizedSplits> {
   // Kept per split so they list as before streaming: every training record's problem, then validation's.
   const problems = { train: [] as Problem[], val: [] as Problem[] };
-  const truncation = emptyTruncationReport(options.truncation, options.maxSeqLength);
+  const truncation = emptyTruncationReport(options.truncation, spec.maxSeqLength);
   const written = { train: 0, val: 0 };
   const lengths = { train: [] as number[], val: [] as number[] };
   const trained = { train: 0, val: 0 };
   let turnsWithoutEndOfTurn = 0;
   const total = data.split.train + data.split.val;
-  const streamOptions = { total, workers: options.workers, onProgress: options.onProgress, batchSize: options.batchSize };
-  const { peakRecordsHeld } = await tokenizeStream(data.records(), tok, { ...spec, maxSeqLength: options.maxSeqLength }, streamOptions, ({ record, split }, result) => {
+  const streamOptions = { total, pool: options.pool, onProgress: options.onProgress, batchSize: options.batchSize };
+  const { peakRecordsHeld } = await tokenizeStream(data.records(), tok, spec, streamOptions, ({ record, split }, result) => {
     if (!result.ok) {
       problems[split].push({ ...record.source, message: result.message });
       return;
     }
     turnsWithoutEndOfTurn += result.turnsWithoutEndOfTurn;
     lengths[split].push(result.inputIds.length);
-    for (const example of applyTruncation(result, result.pieces, options.maxSeqLength, truncation)) {
+    for (const example of applyTruncation(result, result.pieces, spec.maxSeqLength, truncation)) {
       trained[split] += example.labels.filter((l) => l !== IGNORE_INDEX).length;
       written[split]++;
       options.write?.(split, { inputIds: example.inputIds, labels: example.labels });

@@ -1,4 +1,4 @@
-// Memory bounded by the batches, not the input: the tokenizer pool never runs more than 2 × workers batches ahead
+// Memory bounded by the batches, not the input: the tokenizer pool never runs more than 2 × workers + 1 batches ahead
 // of what it has delivered, `data prepare` holds as many records at once for 4× the input, analysis keeps no
 // records (the survivors are read again from the file), a disk that fills while examples stream out leaves nothing,
 // leakage is still found without the records in memory, and the near-duplicate index's shingle sets come back
@@ -11,13 +11,14 @@ import { analyzeData, prepareDataset, type TrainingRecord } from "../../src/data
 import { ShingleStore } from "../../src/data/shingle-store.js";
 import { tokenizeRecord } from "../../src/data/tokenize-record.js";
 import { tokenizeStream } from "../../src/data/tokenize-all.js";
+import { TokenizerPool } from "../../src/data/tokenize-pool.js";
 import { loadTokenizer } from "../../src/tokenizer/index.js";
 import { runCli } from "../helpers/cli.js";
 import { chat, jsonl, LLAMA31, tempDir, writeFixture } from "./helpers.js";
 
 const dir = tempDir();
 
-test("the worker pool holds at most (2 × workers + 1) batches between the source and the results, delivered in order", async () => {
+test("the worker pool holds at most (2 × workers + 2) batches between the source and the results, delivered in order", async () => {
   const tok = loadTokenizer(LLAMA31);
   const total = 4000;
   let pulled = 0;
@@ -28,15 +29,17 @@ test("the worker pool holds at most (2 × workers + 1) batches between the sourc
     }
   }
   const batchSize = 50;
-  const bound = (2 * 2 + 1) * batchSize;
+  const bound = (2 * 2 + 2) * batchSize;
   let delivered = 0;
   let mostAhead = 0;
-  const { peakRecordsHeld } = await tokenizeStream(source(), tok, { modelDir: LLAMA31, trainOn: "all" }, { total, workers: 2, batchSize }, (item, result) => {
+  const spec = { modelDir: LLAMA31, trainOn: "all" as const };
+  const pool = new TokenizerPool(spec, 2);
+  const { peakRecordsHeld } = await tokenizeStream(source(), tok, spec, { total, pool, batchSize }, (item, result) => {
     assert.equal(item.record.source.line, delivered + 1, "results come in source order");
     if (delivered % 97 === 0) assert.deepEqual(result, tokenizeRecord(tok, item.record, "all"));
     delivered++;
     mostAhead = Math.max(mostAhead, pulled - delivered);
-  });
+  }).finally(() => pool.close());
   assert.equal(delivered, total);
   assert.ok(mostAhead <= bound, `${mostAhead} records were read ahead of the results (bound ${bound})`);
   // The source is read ahead while the two workers start on their first batches (no result can arrive before the

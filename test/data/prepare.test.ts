@@ -5,6 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { loadTokenizer, IGNORE_INDEX } from "../../src/tokenizer/index.js";
 import { tokenizeStream, type TokenizerSpec } from "../../src/data/tokenize-all.js";
+import { TokenizerPool } from "../../src/data/tokenize-pool.js";
 import type { TokenizeResult } from "../../src/data/tokenize-record.js";
 import type { TrainingRecord, TruncationReport } from "../../src/data/index.js";
 import { chat, jsonl, LLAMA31, runCli, tempDir, writeFixture } from "./helpers.js";
@@ -114,7 +115,8 @@ async function tokenizeAll(records: TrainingRecord[], spec: TokenizerSpec, worke
   async function* items() {
     for (const record of records) yield { record };
   }
-  await tokenizeStream(items(), tok, spec, { total: records.length, workers }, (_, r) => results.push(r));
+  const pool = workers > 1 ? new TokenizerPool(spec, workers) : undefined;
+  await tokenizeStream(items(), tok, spec, { total: records.length, pool }, (_, r) => results.push(r)).finally(() => pool?.close());
   return results;
 }
 
