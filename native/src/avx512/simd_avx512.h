@@ -8,10 +8,10 @@ struct Simd : SimdAvx2 {
   // accumulators), masked loads and stores at the column tail.
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
-    for (int64_t i = 0; i < M; i += 8) {
-      const int64_t rows = imin(8, M - i);
-      for (int64_t j = 0; j < N; j += 32) {
-        const int64_t cols = imin(32, N - j);
+    for (int64_t j = 0; j < N; j += 32) {
+      const int64_t cols = imin(32, N - j);
+      for (int64_t i = 0; i < M; i += 8) {
+        const int64_t rows = imin(8, M - i);
         const float* a = A + i * lda;
         const float* b = B + j;
         float* c = C + i * ldc + j;
