@@ -42,6 +42,43 @@ describe("StepArena", () => {
     });
   });
 
+  it("serves a smaller class from a free buffer up to twice its class, never a larger class's in-use one", () => {
+    const arena = new StepArena();
+    arena.run(() => Tensor.zeros([10000]).data.fill(3));
+    arena.run(() => {
+      const a = Tensor.zeros([6000]); // class 6144: the free 10240-float buffer is within 2×
+      assert.equal(arena.allocations, 1, "reused the larger free buffer");
+      assert.equal(a.numel, 6000);
+      assert.ok(a.data.every((v) => v === 0), "zeros() cleared the part it hands out");
+      const b = Tensor.zeros([6000]); // the only free buffer is in use now
+      assert.equal(arena.allocations, 2);
+      a.data.fill(1);
+      assert.ok(b.data.every((v) => v === 0), "b is not a's buffer");
+      Tensor.zeros([2000]); // class 2000: no free buffer within 4000 floats
+      assert.equal(arena.allocations, 3);
+    });
+    arena.run(() => Tensor.zeros([2500])); // class 2512: the free 2000 is too small, 6144 and 10240 over 2×
+    assert.equal(arena.allocations, 4);
+  });
+
+  it("steps of varying lengths hold about one step's buffers, not one set per length", () => {
+    const arena = new StepArena();
+    const lengths = [5000, 5300, 5600, 4800, 6000, 5100, 5900, 5450];
+    for (const n of lengths) arena.run(() => [1, 2, 3].map((k) => Tensor.zeros([k * n])));
+    assert.ok(arena.allocations <= 6, `${arena.allocations} buffers for ${lengths.length} steps of 3`);
+  });
+
+  it("lets the buffers unused for longest go once it holds more than 1.25× its largest step", () => {
+    const arena = new StepArena();
+    arena.run(() => Tensor.zeros([10000])); // class 10240
+    arena.run(() => Tensor.zeros([30000])); // class 30720: the 10240 buffer is too small to serve
+    assert.equal(arena.heldBytes, 30720 * 4, "the idle 10240-float buffer was let go (40960 > 1.25 × 30720 floats)");
+    arena.run(() => [Tensor.zeros([30000]), Tensor.zeros([5000])]);
+    assert.equal(arena.allocations, 3);
+    arena.run(() => Tensor.zeros([30000])); // 5120 idle, but 35840 ≤ 1.25 × 35840: kept
+    assert.equal(arena.heldBytes, (30720 + 5120) * 4);
+  });
+
   it("frees a run's buffers when it throws", () => {
     const arena = new StepArena();
     assert.throws(() =>
