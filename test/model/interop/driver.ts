@@ -1,5 +1,6 @@
-// Driven by interop/steps/20_model_peft.py: `init ARCH DIR` makes the case's model folder; `run DIR OUT.json
-// [PEFT_ADAPTER_DIR] OURS_ADAPTER_DIR` writes our logits, loss and gradients and saves our seeded adapter.
+// Driven by interop/steps/20_model_peft.py and 22_bf16_autocast.py: `init ARCH DIR` makes the case's model folder;
+// `run DIR OUT.json [PEFT_ADAPTER_DIR] OURS_ADAPTER_DIR` writes our logits, loss and gradients and saves our seeded
+// adapter; `adapter DIR OURS_ADAPTER_DIR` only saves the seeded adapter.
 import fs from "node:fs";
 import type { Tensor } from "../../../src/tensor/index.js";
 import { saveAdapter } from "../../../src/lora/index.js";
@@ -30,6 +31,9 @@ if (command === "init") {
     greedy: greedyWith(model, ours),
   };
   fs.writeFileSync(out, JSON.stringify(result));
+} else if (command === "adapter") {
+  const [dir, oursDir] = args;
+  saveAdapter(oursAdapter(loadModel(dir)), oursDir, { baseModelNameOrPath: dir });
 } else {
   throw new Error(`driver: unknown command ${command}`);
 }
