@@ -110,17 +110,28 @@ void candidate_tile(int64_t kc, const float* a, const float* b, float* c, int64_
   }
 }
 
+// Random A [mc × kc] and B [n × kc] panels and a zeroed C [mc × n], freed with the struct.
+struct Panels {
+  float *a, *b, *c;
+  Panels(int64_t mc, int64_t n, int64_t kc) : a(aligned(mc * kc)), b(aligned(n * kc)), c(aligned(mc * n)) {
+    std::copy_n(randoms(mc * kc, 1).data(), mc * kc, a);
+    std::copy_n(randoms(n * kc, 2).data(), n * kc, b);
+    std::fill_n(c, mc * n, 0.0f);
+  }
+  ~Panels() {
+    std::free(a);
+    std::free(b);
+    std::free(c);
+  }
+};
+
 // A candidate alone in L1 (kc deep), and as a macro-kernel over a 144-row A block and a 576-column B panel.
 template <int MRt, int NV>
 void candidate(int64_t kc, double pk) {
   constexpr int NRt = 16 * NV;
   const int64_t mc = 144 / MRt * MRt, n = 576 / NRt * NRt;
-  float* a = aligned(mc * kc);
-  float* b = aligned(n * kc);
-  float* c = aligned(mc * n);
-  std::copy_n(randoms(mc * kc, 1).data(), mc * kc, a);
-  std::copy_n(randoms(n * kc, 2).data(), n * kc, b);
-  std::fill_n(c, mc * n, 0.0f);
+  const Panels p(mc, n, kc);
+  float *a = p.a, *b = p.b, *c = p.c;
   const int reps = 2000;
   const double alone = gflops(2.0 * MRt * NRt * kc * reps, [&] {
     for (int i = 0; i < reps; ++i) candidate_tile<MRt, NV>(kc, a, b, c, NRt);
@@ -133,20 +144,13 @@ void candidate(int64_t kc, double pk) {
   std::printf("candidate %2dx%-2d kc %3ld: alone (L1) %5.1f%%, macro %ldx%ld.%ldx%ld %5.1f%% of peak\n", MRt, NRt,
               static_cast<long>(kc), 100 * alone / pk, static_cast<long>(mc), static_cast<long>(kc),
               static_cast<long>(kc), static_cast<long>(n), 100 * macro / pk);
-  std::free(a);
-  std::free(b);
-  std::free(c);
 }
 
 // The macro-kernel as the driver runs it (BLIS order: a B sliver in L1, the A block from L2), operands packed.
 double block_alone(int64_t mc, int64_t n, int64_t kc) {
   constexpr int MR = MicroKernel::MR, NR = MicroKernel::NR;
-  float* a = aligned(mc * kc);
-  float* b = aligned(n * kc);
-  float* c = aligned(mc * n);
-  std::copy_n(randoms(mc * kc, 1).data(), mc * kc, a);
-  std::copy_n(randoms(n * kc, 2).data(), n * kc, b);
-  std::fill_n(c, mc * n, 0.0f);
+  const Panels p(mc, n, kc);
+  float *a = p.a, *b = p.b, *c = p.c;
   const double g = gflops(2.0 * mc * n * kc, [&] {
     for (int64_t j = 0; j < n; j += NR) {
       for (int64_t i = 0; i < mc; i += MR) {
@@ -156,9 +160,6 @@ double block_alone(int64_t mc, int64_t n, int64_t kc) {
       }
     }
   });
-  std::free(a);
-  std::free(b);
-  std::free(c);
   return g;
 }
 
