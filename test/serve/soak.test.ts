@@ -67,6 +67,16 @@ async function wave(from: number, count: number, concurrency: number): Promise<M
   return statuses;
 }
 
+/** [running, waiting] from /health once both are 0, or the last reading after `ms`. */
+async function idleWithin(ms: number): Promise<[number, number]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const health = (await (await fetch(`${url}/health`)).json()) as { running: number; waiting: number };
+    if ((health.running === 0 && health.waiting === 0) || Date.now() > deadline) return [health.running, health.waiting];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Resident set, and what JavaScript holds (heap + array buffers: KV caches, activations), after a full GC. */
 function memoryAfterGc(): { rss: number; js: number } {
   for (let i = 0; i < 3; i++) gc();
@@ -89,7 +99,8 @@ describe("serve: soak", () => {
     // What the server allocates itself must come back; the resident set may wander with the allocator, no more.
     assert.ok(end.js - start.js < 8, `JavaScript memory grew ${(end.js - start.js).toFixed(1)} MiB over 1600 requests`);
     assert.ok(Math.min(...samples.map((m) => m.rss)) - start.rss < 48, `resident set: ${start.rss.toFixed(0)} → ${samples.map((m) => m.rss.toFixed(0)).join(", ")} MiB`);
-    const health = (await (await fetch(`${url}/health`)).json()) as { running: number; waiting: number };
-    assert.deepEqual([health.running, health.waiting], [0, 0]);
+    // An abandoned stream's sequence stops at the scheduler's next token, which may come just after the client left:
+    // the server must come back to idle, not necessarily by the time the last response has been read.
+    assert.deepEqual(await idleWithin(5000), [0, 0], "sequences still running or waiting 5 s after the last request");
   });
 });
