@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import type { ServeFixture } from "./helpers/fixture.js";
 import { CONTEXT, chatIds, greedyAlone, makeFixture, startServer } from "./helpers/fixture.js";
+import { until } from "./helpers/until.js";
 
 // The server as the official OpenAI client sees it, on a random tiny base with adapters built here.
 
@@ -182,10 +183,6 @@ describe("serve: the OpenAI API through the official client", () => {
   });
 });
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
-}
-
 describe("serve: limits", () => {
   it("--api-key: a missing or wrong key gets 401, the right one is served; /health needs none", async () => {
     const { url: keyed, stop: stopKeyed } = await startServer(fx, { apiKey: "sekret" });
@@ -209,7 +206,7 @@ describe("serve: limits", () => {
     try {
       const c = new OpenAI({ baseURL: `${small}/v1`, apiKey: "x", maxRetries: 0 });
       const long = c.completions.create({ model: "base", prompt: "busy", max_tokens: 60, temperature: 0 });
-      await until(async () => ((await (await fetch(`${small}/health`)).json()) as { running: number }).running === 1);
+      await until(async () => ((await (await fetch(`${small}/health`)).json()) as { running: number }).running === 1, "the long request to be running");
       const refused = await apiError(c.completions.create({ model: "base", prompt: "me too", max_tokens: 2 }));
       assert.equal(refused.status, 429);
       assert.equal(refused.type, "rate_limit_error");

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import type { LoraServer } from "../../src/serve/index.js";
 import type { ServeFixture } from "./helpers/fixture.js";
 import { chatIds, greedyAlone, makeFixture, startServer } from "./helpers/fixture.js";
+import { until } from "./helpers/until.js";
 
 let fx: ServeFixture;
 let url: string;
@@ -24,14 +25,6 @@ after(async () => {
 async function post(path: string, body: unknown): Promise<{ status: number; text: string }> {
   const res = await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, text: await res.text() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 const ask = (model: string, content: string, maxTokens: number) =>

@@ -4,6 +4,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import type { ServeFixture } from "./helpers/fixture.js";
 import { makeFixture, startServer } from "./helpers/fixture.js";
+import { until } from "./helpers/until.js";
 
 // A few thousand tiny requests, good and bad, some abandoned mid-stream: the server answers each and its memory
 // stays flat (resident set after a forced GC, compared after a warm-up).
@@ -67,16 +68,6 @@ async function wave(from: number, count: number, concurrency: number): Promise<M
   return statuses;
 }
 
-/** [running, waiting] from /health once both are 0, or the last reading after `ms`. */
-async function idleWithin(ms: number): Promise<[number, number]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const health = (await (await fetch(`${url}/health`)).json()) as { running: number; waiting: number };
-    if ((health.running === 0 && health.waiting === 0) || Date.now() > deadline) return [health.running, health.waiting];
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Resident set, and what JavaScript holds (heap + array buffers: KV caches, activations), after a full GC. */
 function memoryAfterGc(): { rss: number; js: number } {
   for (let i = 0; i < 3; i++) gc();
@@ -101,6 +92,10 @@ describe("serve: soak", () => {
     assert.ok(Math.min(...samples.map((m) => m.rss)) - start.rss < 48, `resident set: ${start.rss.toFixed(0)} → ${samples.map((m) => m.rss.toFixed(0)).join(", ")} MiB`);
     // An abandoned stream's sequence stops at the scheduler's next token, which may come just after the client left:
     // the server must come back to idle, not necessarily by the time the last response has been read.
-    assert.deepEqual(await idleWithin(5000), [0, 0], "sequences still running or waiting 5 s after the last request");
+    const idle = async () => {
+      const health = (await (await fetch(`${url}/health`)).json()) as { running: number; waiting: number };
+      return health.running === 0 && health.waiting === 0;
+    };
+    await until(idle, "no sequence running or waiting on /health after the last request");
   });
 });
