@@ -47,6 +47,11 @@ export interface AnalyzedData {
   records(): AsyncGenerator<SplitRecord>;
 }
 
+/** Every file analyzeData reads: the inputs, then the held-out validation file if there is one. */
+export function analyzedFiles(files: readonly string[], options: Pick<AnalyzeOptions, "valFile">): readonly string[] {
+  return options.valFile !== undefined ? [...files, options.valFile] : files;
+}
+
 /**
  * Read + validate + clean, dedupe (exact → conflicts → near), split, and find train/validation leakage, in one
  * streaming pass that keeps a status byte and fixed-size keys per record; records() streams the survivors again.

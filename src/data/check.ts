@@ -1,5 +1,5 @@
 import { loadTokenizer } from "../tokenizer/index.js";
-import { analyzeData, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
+import { analyzeData, analyzedFiles, type AnalyzeOptions, type AnalyzedData } from "./analyze.js";
 import type { LengthStats } from "./length-stats.js";
 import { withTokenizerPool, type TokenizerSpec } from "./tokenize-all.js";
 import type { TokenizerPool } from "./tokenize-pool.js";
@@ -35,8 +35,7 @@ export interface CheckReport {
 export async function checkData(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
   const spec = options.modelDir !== undefined ? { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: "all" as const } : undefined;
   if (!spec) return checkWith(undefined, undefined, files, options);
-  const dataFiles = options.valFile !== undefined ? [...files, options.valFile] : files;
-  return withTokenizerPool(spec, dataFiles, options.workers, (pool) => checkWith(pool, spec, files, options));
+  return withTokenizerPool(spec, analyzedFiles(files, options), options.workers, (pool) => checkWith(pool, spec, files, options));
 }
 
 /** The rest of checkData, on the pool's workers (or this thread, without a pool). */

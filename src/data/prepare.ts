@@ -3,7 +3,7 @@ import path from "node:path";
 import { loadTokenizer, type TrainOn } from "../tokenizer/index.js";
 import { InputError } from "../util/errors.js";
 import { packageVersion } from "../util/package-info.js";
-import { analyzeData, type AnalyzeOptions } from "./analyze.js";
+import { analyzeData, analyzedFiles, type AnalyzeOptions } from "./analyze.js";
 import { DEFAULT_ASSISTANT_FIRST } from "./assistant-first.js";
 import { cachedKey, prepareCacheKey } from "./cache.js";
 import { OUTPUT_FILES, PreparedOutput } from "./prepared-output.js";
@@ -84,8 +84,7 @@ export async function prepareDataset(files: readonly string[], options: PrepareO
     return { cached: true, report: { cacheKey, reused: reportPath } };
   }
   const spec: TokenizerSpec = { modelDir: options.modelDir, chatTemplate: options.chatTemplate, trainOn: options.trainOn ?? "all", maxSeqLength: settings.maxSeqLength as number };
-  const dataFiles = options.valFile !== undefined ? [...files, options.valFile] : files;
-  return withTokenizerPool(spec, dataFiles, options.workers, (pool) => prepareWith(pool, spec, files, options, { settings, cacheKey }));
+  return withTokenizerPool(spec, analyzedFiles(files, options), options.workers, (pool) => prepareWith(pool, spec, files, options, { settings, cacheKey }));
 }
 
 /** The rest of prepareDataset, on the pool's workers (or this thread, without a pool). */
