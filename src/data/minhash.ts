@@ -23,15 +23,37 @@ function mix(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
+/** Word hashes of a text that is all ASCII: the regex path's result, without lowercasing or slicing the text. */
+function asciiWordHashes(text: string): number[] {
+  const words: number[] = [];
+  let h = 0x811c9dc5;
+  let inWord = false;
+  for (let i = 0; i <= text.length; i++) {
+    let c = i < text.length ? text.charCodeAt(i) : 0;
+    if (c >= 65 && c <= 90) c += 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      h = Math.imul(h ^ c, 0x01000193);
+      inWord = true;
+    } else if (inWord) {
+      words.push(h >>> 0);
+      [h, inWord] = [0x811c9dc5, false];
+    }
+  }
+  return words;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** The distinct shingle hashes of a text, sorted. */
 export function shingleSet(text: string): Uint32Array {
-  const words = (text.toLowerCase().match(WORD) ?? []).map(hashString);
-  const hashes = new Set<number>();
-  if (words.length < SHINGLE_WORDS) hashes.add(words.reduce((h, w) => mix(h ^ w), 0x9e3779b9));
-  for (let i = 0; i + SHINGLE_WORDS <= words.length; i++) {
-    hashes.add(mix(mix(mix(words[i]) ^ words[i + 1]) ^ words[i + 2]));
-  }
-  return Uint32Array.from(hashes).sort();
+  const words = NON_ASCII.test(text) ? (text.toLowerCase().match(WORD) ?? []).map(hashString) : asciiWordHashes(text);
+  if (words.length < SHINGLE_WORDS) return Uint32Array.of(words.reduce((h, w) => mix(h ^ w), 0x9e3779b9));
+  const hashes = new Uint32Array(words.length - SHINGLE_WORDS + 1);
+  for (let i = 0; i < hashes.length; i++) hashes[i] = mix(mix(mix(words[i]) ^ words[i + 1]) ^ words[i + 2]);
+  hashes.sort();
+  let distinct = 0;
+  for (let i = 0; i < hashes.length; i++) if (i === 0 || hashes[i] !== hashes[i - 1]) hashes[distinct++] = hashes[i];
+  return hashes.slice(0, distinct);
 }
 
 /** Exact Jaccard similarity of two sorted shingle sets. */
@@ -51,21 +73,28 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
   return union === 0 ? 1 : common / union;
 }
 
-const MULTIPLIERS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x9e3779b9 + 1) | 1);
-const OFFSETS = Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x85ebca6b + 7));
+/** Hash function k of the signature: x ↦ (multipliers[k]·x + offsets[k]) mod 2³². */
+export const MINHASH_FAMILY = {
+  multipliers: Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x9e3779b9 + 1) | 1),
+  offsets: Uint32Array.from({ length: SIGNATURE_LENGTH }, (_, k) => mix(k * 0x85ebca6b + 7)),
+};
 
 /**
  * MinHash signature: per hash function, the minimum over the shingles. The shingle hashes are already mixed, so
  * each function is a cheap multiply-add (a universal family mod 2³²); exact verification covers its bias.
  */
 export function signature(shingles: Uint32Array): Uint32Array {
-  const sig = new Uint32Array(SIGNATURE_LENGTH).fill(0xffffffff);
-  for (let s = 0; s < shingles.length; s++) {
-    const x = shingles[s];
-    for (let k = 0; k < SIGNATURE_LENGTH; k++) {
-      const h = (Math.imul(x, MULTIPLIERS[k]) + OFFSETS[k]) >>> 0;
-      if (h < sig[k]) sig[k] = h;
+  const sig = new Uint32Array(SIGNATURE_LENGTH);
+  for (let k = 0; k < SIGNATURE_LENGTH; k++) {
+    // Unsigned minimum as a signed one: adding 2³¹ (the offset's top bit flipped) maps unsigned order onto int32's.
+    const multiplier = MINHASH_FAMILY.multipliers[k] | 0;
+    const offset = (MINHASH_FAMILY.offsets[k] ^ 0x80000000) | 0;
+    let min = 0x7fffffff;
+    for (let s = 0; s < shingles.length; s++) {
+      const h = (Math.imul(shingles[s], multiplier) + offset) | 0;
+      if (h < min) min = h;
     }
+    sig[k] = (min ^ 0x80000000) >>> 0;
   }
   return sig;
 }
