@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { exactKey, promptAndAnswer, recordText } from "./record-keys.js";
+import { recordKeys, recordText } from "./record-keys.js";
 import { jaccard, LshIndex, shingleSet, signature } from "./minhash.js";
 import { ShingleStore } from "./shingle-store.js";
 import type { SourceLocation, TrainingRecord } from "./types.js";
@@ -62,7 +62,8 @@ export class Deduper {
 
   /** True when the record survives (and is indexed, with the next survivor id). */
   add(record: TrainingRecord): boolean {
-    const key = digest(exactKey(record));
+    const keys = recordKeys(record);
+    const key = digest(keys.exact);
     const first = this.firstByKey.get(key);
     if (first) {
       this.report.exact.push({ kept: first.source, removed: record.source });
@@ -70,7 +71,7 @@ export class Deduper {
     }
     const entry = { source: record.source, kept: false };
     this.firstByKey.set(key, entry);
-    const pa = promptAndAnswer(record);
+    const pa = keys.prompt;
     if (pa) {
       const [prompt, answer] = [digest(pa.prompt), digest(pa.answer)];
       const firstAsked = this.firstByPrompt.get(prompt);
@@ -93,7 +94,7 @@ export class Deduper {
 
   /** The survivor a record copies: the same normalized record, else the first survivor at or above the threshold. */
   copyOf(record: TrainingRecord): Copy | undefined {
-    const exact = this.firstByKey.get(digest(exactKey(record)));
+    const exact = this.firstByKey.get(digest(recordKeys(record).exact));
     if (exact?.kept) return { kind: "exact", source: exact.source };
     return this.nearCopy(shingleSet(recordText(record)));
   }
