@@ -14,6 +14,8 @@ export interface ContentSpan {
 export interface RenderedConversation {
   text: string;
   spans: ContentSpan[];
+  /** Where each message's content was found in the text (character offsets), in message order; undefined if not. */
+  contents: Array<{ start: number; end: number } | undefined>;
   /** False when rendering a prefix of the conversation does not give a prefix of the full render. */
   prefixPreserving: boolean;
 }
@@ -56,12 +58,14 @@ export function renderWithAssistantSpans(
   const text = template.render(messages, { ...options, addGenerationPrompt: false });
   const trainedSet = new Set(trained);
   const spans: ContentSpan[] = [];
+  const contents: RenderedConversation["contents"] = [];
   let prefixPreserving = true;
   let cursor = 0;
   messages.forEach((message, i) => {
     if (!trainedSet.has(i)) {
       // Untrained turns only move the cursor forward, so a trained answer is never found inside an earlier turn.
       const found = findContent(text, message.content, cursor);
+      contents.push(found);
       if (found) cursor = found.end;
       return;
     }
@@ -82,9 +86,10 @@ export function renderWithAssistantSpans(
     }
     const span = found ?? { start: cursor, end: cursor };
     spans.push({ messageIndex: i, hasToolCalls, ...span });
+    contents.push(found);
     cursor = span.end;
   });
-  return { text, spans, prefixPreserving };
+  return { text, spans, contents, prefixPreserving };
 }
 
 /** Stands for turn i-1's content in the window, so one rendered header serves every turn of that shape. */

@@ -1,6 +1,6 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { labelsFromSpans, type ByteSpan } from "./span-labels.js";
-import { renderWithAssistantSpans, trainedTurns, type TrainOn } from "./assistant-spans.js";
+import { renderWithAssistantSpans, trainedTurns, type RenderedConversation, type TrainOn } from "./assistant-spans.js";
 import { ChatTemplate, type RenderOptions } from "./chat-template.js";
 import { TemplateError } from "./errors.js";
 import type { HfTokenizerFiles } from "./hf-files.js";
@@ -25,6 +25,8 @@ export interface TokenizedConversation extends TokenizedExample {
   prefixPreserving: boolean;
   /** Trained assistant turns that no end-of-turn token closes (the model would not learn to stop there). */
   turnsWithoutEndOfTurn: number;
+  /** Per message, the tokens that start inside its content in the text; undefined where the content was not found. */
+  contentTokens: Array<number | undefined>;
 }
 
 function tokenString(value: unknown): string | undefined {
@@ -152,6 +154,7 @@ export class LoraTokenizer {
       text: rendered.text,
       prefixPreserving: rendered.prefixPreserving,
       turnsWithoutEndOfTurn: spansWithoutEndOfTurn,
+      contentTokens: tokensPerContent(rendered.text, rendered.contents, offsets.start),
     };
   }
 
@@ -237,6 +240,21 @@ const BPE_CACHE_WORDS = 500_000;
 function widenBpeCache(hf: HfTokenizer): void {
   const cache = (hf.model as unknown as { cache?: { capacity?: unknown } } | null)?.cache;
   if (cache && typeof cache.capacity === "number") cache.capacity = Math.max(cache.capacity, BPE_CACHE_WORDS);
+}
+
+/** How many tokens start inside each character range (ranges in increasing order, tokens' byte starts sorted). */
+function tokensPerContent(text: string, ranges: RenderedConversation["contents"], tokenStarts: Uint32Array): Array<number | undefined> {
+  let [char, byte, token] = [0, 0, 0];
+  return ranges.map((range) => {
+    if (range === undefined || range.start < char) return undefined;
+    const startByte = byte + Buffer.byteLength(text.slice(char, range.start));
+    const endByte = startByte + Buffer.byteLength(text.slice(range.start, range.end));
+    [char, byte] = [range.end, endByte];
+    while (token < tokenStarts.length && tokenStarts[token] < startByte) token++;
+    const first = token;
+    while (token < tokenStarts.length && tokenStarts[token] < endByte) token++;
+    return token - first;
+  });
 }
 
 function byteSpan(text: string, start: number, end: number, flags: Omit<ByteSpan, "start" | "end">): ByteSpan {
