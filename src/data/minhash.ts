@@ -42,7 +42,7 @@ function asciiWordHashes(text: string): number[] {
   return words;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** The distinct shingle hashes of a text, sorted. */
 export function shingleSet(text: string): Uint32Array {
