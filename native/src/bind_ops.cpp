@@ -41,6 +41,11 @@ float finite_float(const Napi::CallbackInfo& info, size_t i, const char* op, con
   return static_cast<float>(finite_double(info, i, op, name));
 }
 
+// A trailing boolean that callers may leave out (false).
+bool optional_bool(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name) {
+  return info.Length() > i && !info[i].IsUndefined() && arg_bool(info, i, op, name);
+}
+
 void need(Napi::Env env, const char* op, const char* name, int64_t length, int64_t count) {
   check_span(env, op, name, length, 0, count);
 }
@@ -258,7 +263,8 @@ AttentionDims attention_dims(const Napi::CallbackInfo& info, size_t first, const
   return d;
 }
 
-// attention(q, k, v, segmentIds, tokens, heads, kvHeads, headDim, scale, out, lse, window)
+// attention(q, k, v, segmentIds, tokens, heads, kvHeads, headDim, scale, out, lse, window[, bf16Ops])
+// bf16Ops (all three attention ops): the bf16 compute mode (ops.h).
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attention";
@@ -271,6 +277,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   F32View out = arg_f32(info, 9, op, "out");
   F32View lse = arg_f32(info, 10, op, "lse");
   const int64_t window = arg_int(info, 11, op, "window");
+  const bool bf16_ops = optional_bool(info, 12, op, "bf16Ops");
   const int64_t nq = product(env, op, {d.tokens, d.heads, d.head_dim});
   const int64_t nk = product(env, op, {d.tokens, d.kv_heads, d.head_dim});
   need(env, op, "q", q.length, nq);
@@ -281,13 +288,14 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   need(env, op, "lse", lse.length, product(env, op, {d.heads, d.tokens}));
   const Segments s = segment_bounds(seg.data, d.tokens);
   const AttentionArgs a{d.tokens, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window};
+                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window, bf16_ops};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention(a, out.data, lse.data);
   return env.Undefined();
 }
 
-// attentionBackward(dOut, q, k, v, out, lse, segmentIds, tokens, heads, kvHeads, headDim, scale, dq, dk, dv, window)
+// attentionBackward(dOut, q, k, v, out, lse, segmentIds, tokens, heads, kvHeads, headDim, scale, dq, dk, dv, window
+//                   [, bf16Ops])
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attentionBackward";
@@ -304,6 +312,7 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   F32View dk = arg_f32(info, 13, op, "dk");
   F32View dv = arg_f32(info, 14, op, "dv");
   const int64_t window = arg_int(info, 15, op, "window");
+  const bool bf16_ops = optional_bool(info, 16, op, "bf16Ops");
   const int64_t nq = product(env, op, {d.tokens, d.heads, d.head_dim});
   const int64_t nk = product(env, op, {d.tokens, d.kv_heads, d.head_dim});
   need(env, op, "dOut", d_out.length, nq);
@@ -318,14 +327,14 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   need(env, op, "dv", dv.length, nk);
   const Segments s = segment_bounds(seg.data, d.tokens);
   const AttentionArgs a{d.tokens, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window};
+                        d.kv_heads * d.head_dim, s.start.data(), s.end.data(), scale, window, bf16_ops};
   const AttentionGrads g{d_out.data, out.data, lse.data, dq.data, dk.data, dv.data};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention_backward(a, g);
   return env.Undefined();
 }
 
-// attentionDecode(q, kCache, vCache, capacity, length, heads, kvHeads, headDim, scale, out, window)
+// attentionDecode(q, kCache, vCache, capacity, length, heads, kvHeads, headDim, scale, out, window[, bf16Ops])
 Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "attentionDecode";
@@ -337,6 +346,7 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   const float scale = finite_float(info, 8, op, "scale");
   F32View out = arg_f32(info, 9, op, "out");
   const int64_t window = arg_int(info, 10, op, "window");
+  const bool bf16_ops = optional_bool(info, 11, op, "bf16Ops");
   if (d.tokens < 1 || d.tokens > capacity) throw_range(env, op, "length must lie in [1, capacity]");
   const int64_t nq = product(env, op, {d.heads, d.head_dim});
   const int64_t nk = product(env, op, {capacity, d.kv_heads, d.head_dim});
@@ -346,7 +356,7 @@ Napi::Value AttentionDecode(const Napi::CallbackInfo& info) {
   need(env, op, "out", out.length, nq);
   std::vector<float> lse(static_cast<size_t>(d.heads));  // not returned: decode needs no backward
   const AttentionArgs a{1, d.tokens, d.heads, d.kv_heads, d.head_dim, q.data, k.data, v.data,
-                        d.kv_heads * d.head_dim, nullptr, nullptr, scale, window};
+                        d.kv_heads * d.head_dim, nullptr, nullptr, scale, window, bf16_ops};
   std::lock_guard<std::mutex> lock(kernel_mutex());
   kernels().ops.attention(a, out.data, lse.data());
   return env.Undefined();
@@ -374,7 +384,7 @@ Napi::Value CrossEntropyLinear(const Napi::CallbackInfo& info) {
   check_ids(env, op, "targets", targets.data, tokens, vocab, true);
   double loss = 0.0;
   int64_t count = 0;
-  const bool bf16_ops = info.Length() > 9 && !info[9].IsUndefined() && arg_bool(info, 9, op, "bf16Ops");
+  const bool bf16_ops = optional_bool(info, 9, op, "bf16Ops");
   const CrossEntropyArgs a{tokens, dim, vocab, h.data, w.data, w.type, targets.data, grad_scale, dh, &loss, &count, bf16_ops};
   {
     std::lock_guard<std::mutex> lock(kernel_mutex());

@@ -24,6 +24,8 @@ struct AttentionArgs {
   float scale;
   // Sliding window: query position p sees keys (p − window, p] only; 0 = unlimited (see docs/architecture.md).
   int64_t window;
+  // The bf16 compute mode: every product's operands rounded to bf16, f32 sums (kernels/attention_impl.h).
+  bool bf16_ops = false;
 };
 
 struct AttentionGrads {

@@ -4,7 +4,7 @@ export { Tensor, numel, shapeString } from "./tensor.js";
 export { StepArena } from "./arena.js";
 export type { Backend } from "./backend.js";
 export type { GemmOptions, GemmOps } from "./gemm-ops.js";
-export type { KernelOps, RopeConfig, AdamWHyper, CrossEntropyOptions } from "./kernel-ops.js";
+export type { KernelOps, RopeConfig, AdamWHyper, AttentionOptions, CrossEntropyOptions } from "./kernel-ops.js";
 export { cpuBackend, nativeInfo, setKernelPath, setThreads } from "./cpu/index.js";
 export type { NativeInfo } from "./cpu/index.js";
 export { referenceBackend } from "./reference/index.js";

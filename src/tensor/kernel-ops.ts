@@ -57,7 +57,7 @@ export interface KernelOps {
    * A sliding `window` W > 0 further limits token i to keys with i − j < W (W keys counting itself); undefined or
    * 0 = unlimited. Returns out [T, H, hd] and the log-sum-exp of each softmax row, lse [H, T], for backward.
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number, window?: number): { out: Tensor; lse: Tensor };
+  attention(q: Tensor, k: Tensor, v: Tensor, segmentIds: Tensor, scale?: number, window?: number, options?: AttentionOptions): { out: Tensor; lse: Tensor };
   attentionBackward(
     dOut: Tensor,
     q: Tensor,
@@ -68,13 +68,14 @@ export interface KernelOps {
     segmentIds: Tensor,
     scale?: number,
     window?: number,
+    options?: AttentionOptions,
   ): { dq: Tensor; dk: Tensor; dv: Tensor };
   /**
    * One decoding step: q [H, hd] against the first `length` positions of a KV cache kCache/vCache
    * [capacity, Hkv, hd] (the new token's k/v already written at length-1) → out [H, hd]. With a sliding `window`
    * W > 0 the query sees cache rows max(0, length − W) … length − 1 only.
    */
-  attentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number, window?: number): Tensor;
+  attentionDecode(q: Tensor, kCache: Tensor, vCache: Tensor, length: number, scale?: number, window?: number, options?: AttentionOptions): Tensor;
 
   /**
    * Fused lm_head + cross-entropy in token chunks, never holding [T, V] logits. h [T, D], w [V, D],
@@ -108,6 +109,16 @@ export interface KernelOps {
   gradNorm(grads: Tensor[]): number;
   /** Scales all grads in place by min(1, maxNorm / (norm + 1e-6)), as torch clip_grad_norm_; returns the norm. */
   clipGradNorm(grads: Tensor[], maxNorm: number): number;
+}
+
+export interface AttentionOptions {
+  /**
+   * The bf16 compute mode for every attention product (QKᵀ, P·V and the backward's): operands rounded to bf16
+   * (nearest-even, as GemmOptions.bf16), f32 sums; softmax, log-sum-exp, scaling and masks stay f32, as torch
+   * autocast's CPU flash attention. The forward rounds P's numerators exp(s − M) with M the row's max score
+   * rounded up to a multiple of ln 2, and divides by their unrounded sum after the product.
+   */
+  bf16?: boolean;
 }
 
 export interface CrossEntropyOptions {

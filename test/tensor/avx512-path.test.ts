@@ -6,7 +6,8 @@ import { withNative } from "../helpers/native-paths.js";
 
 // The avx512 path's attention runs its products with 512-bit tiles but keeps each output element's FMA chain over
 // k in the AVX2 order (native/src/avx512/simd_avx512.h), so the two paths agree bit for bit; the op tests check
-// both against the float64 reference.
+// both against the float64 reference. The bf16 compute mode rounds the same operands on both paths and runs the same
+// f32 products on them, so it agrees bit for bit too.
 const both = ["avx2", "avx512"].every((isa) => nativeInfo().isas.includes(isa));
 
 describe("avx512 path", () => {
@@ -17,13 +18,15 @@ describe("avx512 path", () => {
     const v = randomTensor([t, kvHeads, hd], 3);
     const dOut = randomTensor([t, heads, hd], 4);
     const seg = new Tensor("i32", [t], Int32Array.from({ length: t }, (_, i) => (i < 70 ? 0 : 1)));
-    const run = (isa: string) =>
-      withNative({ isa, threads: 2 }, () => {
-        const f = cpuBackend.attention(q, k, v, seg, 0.15);
-        return { ...f, ...cpuBackend.attentionBackward(dOut, q, k, v, f.out, f.lse, seg, 0.15) };
-      });
-    const a = run("avx2");
-    const b = run("avx512");
-    for (const key of ["out", "lse", "dq", "dk", "dv"] as const) assert.ok(bitIdentical(a[key], b[key]), key);
+    for (const bf16 of [false, true]) {
+      const run = (isa: string) =>
+        withNative({ isa, threads: 2 }, () => {
+          const f = cpuBackend.attention(q, k, v, seg, 0.15, undefined, { bf16 });
+          return { ...f, ...cpuBackend.attentionBackward(dOut, q, k, v, f.out, f.lse, seg, 0.15, undefined, { bf16 }) };
+        });
+      const a = run("avx2");
+      const b = run("avx512");
+      for (const key of ["out", "lse", "dq", "dk", "dv"] as const) assert.ok(bitIdentical(a[key], b[key]), `${key}${bf16 ? " (bf16)" : ""}`);
+    }
   });
 });

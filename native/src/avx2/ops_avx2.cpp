@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "avx2/gemm_entry.h"
 #include "dispatch.h"
@@ -14,6 +15,7 @@ namespace avx2 {
 
 #include "avx2/simd_avx2.h"
 using Simd = SimdAvx2;
+#include "gemm/gemm_driver.h"  // the GEMM's bf16 rounding, reused by the attention's bf16 mode
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "avx512/gemm_entry.h"
 #include "dispatch.h"
@@ -16,6 +17,7 @@ namespace avx512 {
 
 #include "avx2/simd_avx2.h"
 #include "avx512/simd_avx512.h"
+#include "gemm/gemm_driver.h"  // the GEMM's bf16 rounding, reused by the attention's bf16 mode
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"

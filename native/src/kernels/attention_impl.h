@@ -13,6 +13,15 @@
 // The operands that enter products transposed (K, V; Q, dOut in backward) are first copied once per call into
 // transposed blocks (O(T·d) memory), so no task transposes a block again for each block it meets. Blocks sit on
 // a fixed grid of block-size multiples; a row's mask trims what lies outside its range.
+//
+// The bf16 compute mode (AttentionArgs::bf16_ops) rounds every product's operands to bf16 with the GEMM's rounding
+// (gemm/gemm_driver.h, included before this file) and keeps the sums, softmax, log-sum-exp, scaling and masks in
+// f32, as torch autocast's CPU flash attention does: Q, K, V (and dOut in backward) are rounded once per call into
+// head-major copies (and transposed blocks), the probabilities P and dS = P∘(dP − δ) in place right before their
+// products. The forward's products
+// take P's numerators exp(s − m) under a running max m; m is kept to multiples of ln 2, so numerators taken under
+// an earlier m are those under the row's final max times powers of two, which rounding commutes with: the result
+// does not depend on the key blocks (src/tensor/reference/attention.ts states the same rule in float64).
 
 constexpr int64_t kQ = 64;
 constexpr int64_t kK = 64;
@@ -34,23 +43,54 @@ inline int64_t attn_key_end(const AttentionArgs& a, int64_t j) {
   return a.window > 0 ? imin(end, j + a.window) : end;
 }
 
-// Block b of head h of a [t][heads][hd] tensor (rows `stride` floats apart), transposed to [hd][bs] — a
-// contiguous Simd::mm B operand with leading dimension bs (a strided [hd][t] layout would alias in cache).
+// Rows of a [t][heads][hd] operand as the products read them: row i of head h at data + h·head_step + i·ld. In
+// place (ld = the tensor's row stride, head_step = hd), or a head-major copy (ld = hd, head_step = t·hd) whose
+// 64-row blocks are contiguous, so an mm that reads one as its B operand row by row stays in L1 instead of striding
+// across the whole tensor.
+struct RowsView {
+  const float* data;
+  int64_t ld, head_step;
+  const float* at(int64_t h, int64_t i) const { return data + h * head_step + i * ld; }
+};
+
+inline RowsView in_place(const float* data, int64_t stride, int64_t hd) { return RowsView{data, stride, hd}; }
+
+// A head-major copy of src's t rows into dst [heads][t][hd], rounded to bf16 when `bf16`.
+inline RowsView head_major(RowsView src, int64_t t, int64_t heads, int64_t hd, bool bf16, float* dst) {
+  constexpr int64_t kRows = 64;
+  const int64_t nb = (t + kRows - 1) / kRows;
+  auto body = [&](int64_t task, int) {
+    const int64_t h = task / nb, i0 = (task % nb) * kRows, i1 = imin(t, i0 + kRows);
+    float* out = dst + (h * t + i0) * hd;
+    for (int64_t i = i0; i < i1; ++i) {
+      std::memcpy(out + (i - i0) * hd, src.at(h, i), sizeof(float) * static_cast<size_t>(hd));
+    }
+    if (bf16) round_panel_to_bf16(out, (i1 - i0) * hd);
+  };
+  parallel_for(heads * nb, body);
+  return RowsView{dst, hd, t * hd};
+}
+
+// Block b of head h of an operand, transposed to [hd][bs] — a contiguous Simd::mm B operand with leading dimension
+// bs (a strided [hd][t] layout would alias in cache).
 struct BlockT {
   float* data;
   int64_t t, hd, bs;
   const float* at(int64_t h, int64_t j0) const { return data + (h * ((t + bs - 1) / bs) + j0 / bs) * hd * bs; }
 };
 
-inline BlockT transpose_blocks(const float* src, int64_t stride, int64_t t, int64_t heads, int64_t hd, int64_t bs,
-                               float* dst) {
+// (bf16: the values rounded to bf16 on the way.)
+inline BlockT transpose_blocks(RowsView src, int64_t t, int64_t heads, int64_t hd, int64_t bs, bool bf16, float* dst) {
   const int64_t nb = (t + bs - 1) / bs;
   auto body = [&](int64_t task, int) {
     const int64_t h = task / nb, j0 = (task % nb) * bs, j1 = imin(t, j0 + bs);
     float* out = dst + task * hd * bs;
     for (int64_t j = j0; j < j1; ++j) {
-      const float* row = src + j * stride + h * hd;
+      const float* row = src.at(h, j);
       for (int64_t d = 0; d < hd; ++d) out[d * bs + (j - j0)] = row[d];
+    }
+    if (bf16) {
+      for (int64_t d = 0; d < hd; ++d) round_panel_to_bf16(out + d * bs, j1 - j0);
     }
   };
   parallel_for(heads * nb, body);
@@ -66,6 +106,10 @@ inline float* caller_buffer(int slot, int64_t floats) {
   return static_cast<float*>(thread_scratch(0, slot, sizeof(float) * static_cast<size_t>(imax(1, floats))));
 }
 
+// The running max of the bf16 mode: a multiple of ln 2 at or above x (monotone in x, so the max of two such values
+// is again one of them and is never moved again).
+inline float ln2_multiple_above(float x) { return ceilf(x * 1.44269504088896341f) * 0.693147180559945309f; }
+
 inline void zero_outside(float* row, int64_t n, int64_t lo, int64_t hi) {
   for (int64_t c = 0; c < lo; ++c) row[c] = 0.0f;
   for (int64_t c = hi; c < n; ++c) row[c] = 0.0f;
@@ -75,11 +119,18 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = (a.tq + kQ - 1) / kQ;
-  const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK,
-                                     caller_buffer(kSlotCaller0, blocked_floats(a.tk, a.kv_heads, hd, kK)));
+  const int64_t nkt = blocked_floats(a.tk, a.kv_heads, hd, kK), q_floats = a.tq * q_stride;
+  // f32 reads Q and V in place (a decode step then copies nothing but K's transpose); the bf16 mode reads rounded
+  // head-major copies.
+  float* buf = caller_buffer(kSlotCaller0, nkt + (a.bf16_ops ? q_floats + a.tk * a.kv_heads * hd : 0));
+  RowsView qv = in_place(a.q, q_stride, hd), vv = in_place(a.v, a.k_stride, hd);
+  if (a.bf16_ops) {
+    qv = head_major(qv, a.tq, a.heads, hd, true, buf + nkt);
+    vv = head_major(vv, a.tk, a.kv_heads, hd, true, buf + nkt + q_floats);
+  }
+  const BlockT kt = transpose_blocks(in_place(a.k, a.k_stride, hd), a.tk, a.kv_heads, hd, kK, a.bf16_ops, buf);
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
-    const int64_t kv_off = (h / group) * hd;
     float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
     float* o = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * hd));
     float* ml = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kQ));
@@ -90,12 +141,12 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
       l[r] = 0.0f;
     }
     std::memset(o, 0, sizeof(float) * nq * hd);
-    const float* qb = a.q + i0 * q_stride + h * hd;
+    const float* qb = qv.at(h, i0);
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // row starts never decrease
     const int64_t last = i1 + a.tk - a.tq;
     for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
       const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      Simd::mm(nq, nk, hd, qb, q_stride, kt.at(h / group, j0), kK, s, kK, false);
+      Simd::mm(nq, nk, hd, qb, qv.ld, kt.at(h / group, j0), kK, s, kK, false);
       for (int64_t r = 0; r < nq; ++r) {
         float* row = s + r * kK;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
@@ -104,10 +155,12 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
           continue;
         }
         const int64_t c0 = rg.lo - j0, c1 = rg.hi - j0;
-        const float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
+        float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
+        if (a.bf16_ops) mx = ln2_multiple_above(mx);
         const float new_m = mx > m[r] ? mx : m[r];
         const float alpha = exp1(m[r] - new_m);
         const float psum = static_cast<float>(Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m));
+        if (a.bf16_ops) round_panel_to_bf16(row + c0, c1 - c0);  // after psum: l sums the unrounded numerators
         zero_outside(row, nk, c0, c1);
         l[r] = l[r] * alpha + psum;
         m[r] = new_m;
@@ -116,7 +169,7 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
           for (int64_t d = 0; d < hd; ++d) orow[d] *= alpha;
         }
       }
-      Simd::mm(nq, hd, nk, s, kK, a.v + j0 * a.k_stride + kv_off, a.k_stride, o, hd, true);
+      Simd::mm(nq, hd, nk, s, kK, vv.at(h / group, j0), vv.ld, o, hd, true);
     }
     for (int64_t r = 0; r < nq; ++r) {
       const float inv = 1.0f / l[r];
@@ -127,6 +180,13 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
   };
   parallel_for(a.heads * nqb, body);
 }
+
+// What the backward's products read: Q, K, V and dOut (in place, or rounded head-major copies in the bf16 mode),
+// and the transposed blocks of K, V (dQ pass) and Q, dOut (dK/dV pass).
+struct BackwardOperands {
+  RowsView q, k, v, d_out;
+  BlockT kt, vt, qt, dot;
+};
 
 // delta[h, i] = Σ_d dOut·Out, the softmax-backward row term.
 inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, float* delta) {
@@ -143,25 +203,24 @@ inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, flo
 }
 
 inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
-                                  const BlockT& kt, const BlockT& vt) {
+                                  const BackwardOperands& op) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = (a.tq + kQ - 1) / kQ;
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
-    const int64_t kv_off = (h / group) * hd;
     float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
     float* dp = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * kK));
     float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * kQ * hd));
     std::memset(acc, 0, sizeof(float) * nq * hd);
-    const float* qb = a.q + i0 * q_stride + h * hd;
-    const float* dob = g.d_out + i0 * q_stride + h * hd;
+    const float* qb = op.q.at(h, i0);
+    const float* dob = op.d_out.at(h, i0);
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;
     const int64_t last = i1 + a.tk - a.tq;
     for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
       const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      Simd::mm(nq, nk, hd, qb, q_stride, kt.at(h / group, j0), kK, s, kK, false);
-      Simd::mm(nq, nk, hd, dob, q_stride, vt.at(h / group, j0), kK, dp, kK, false);
+      Simd::mm(nq, nk, hd, qb, op.q.ld, op.kt.at(h / group, j0), kK, s, kK, false);
+      Simd::mm(nq, nk, hd, dob, op.d_out.ld, op.vt.at(h / group, j0), kK, dp, kK, false);
       for (int64_t r = 0; r < nq; ++r) {
         float* row = s + r * kK;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
@@ -170,9 +229,10 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
         const float dl = delta[h * a.tq + i0 + r];
         const float* dpr = dp + r * kK;
         for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;
+        if (a.bf16_ops) round_panel_to_bf16(row + c0, c1 - c0);
         zero_outside(row, nk, c0, c1);
       }
-      Simd::mm(nq, hd, nk, s, kK, a.k + j0 * a.k_stride + kv_off, a.k_stride, acc, hd, true);
+      Simd::mm(nq, hd, nk, s, kK, op.k.at(h / group, j0), op.k.ld, acc, hd, true);
     }
     for (int64_t r = 0; r < nq; ++r) {
       float* dst = g.dq + (i0 + r) * q_stride + h * hd;
@@ -183,9 +243,9 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
 }
 
 inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
-                                   const BlockT& qt, const BlockT& dot) {
+                                   const BackwardOperands& op) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
-  const int64_t q_stride = a.heads * hd, off = a.tk - a.tq;
+  const int64_t off = a.tk - a.tq;
   const int64_t nkb = (a.tk + kK - 1) / kK;
   auto body = [&](int64_t task, int thread) {
     const int64_t kvh = task / nkb, j0 = (task % nkb) * kK, j1 = imin(a.tk, j0 + kK), nk = j1 - j0;
@@ -196,8 +256,8 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
     float* dk_acc = acc;
     float* dv_acc = acc + kK * hd;
     std::memset(acc, 0, sizeof(float) * 2 * kK * hd);
-    const float* kb = a.k + j0 * a.k_stride + kv_off;
-    const float* vb = a.v + j0 * a.k_stride + kv_off;
+    const float* kb = op.k.at(kvh, j0);
+    const float* vb = op.v.at(kvh, j0);
     // Queries that can see this key block: from the block's first key to its last key's last query.
     const int64_t q_first = imax(0, j0 - off);
     const int64_t q_last = imin(a.tq, attn_key_end(a, j1 - 1) - off);
@@ -206,10 +266,10 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
       const float* delta_h = delta + h * a.tq;
       for (int64_t i0 = q_first / kQ * kQ; i0 < q_last; i0 += kQ) {
         const int64_t i1 = imin(q_last, i0 + kQ), nq = i1 - i0;
-        const float* qb = a.q + i0 * q_stride + h * hd;
-        const float* dob = g.d_out + i0 * q_stride + h * hd;
-        Simd::mm(nk, nq, hd, kb, a.k_stride, qt.at(h, i0), kQ, st, kQ, false);
-        Simd::mm(nk, nq, hd, vb, a.k_stride, dot.at(h, i0), kQ, dpt, kQ, false);
+        const float* qb = op.q.at(h, i0);
+        const float* dob = op.d_out.at(h, i0);
+        Simd::mm(nk, nq, hd, kb, op.k.ld, op.qt.at(h, i0), kQ, st, kQ, false);
+        Simd::mm(nk, nq, hd, vb, op.v.ld, op.dot.at(h, i0), kQ, dpt, kQ, false);
         for (int64_t c = 0; c < nk; ++c) {
           const int64_t j = j0 + c;
           const int64_t end = attn_key_end(a, j) - off;
@@ -218,11 +278,15 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
           float* drow = dpt + c * kQ;
           Simd::exp_sub_each(prow + lo, lse_h + i0 + lo, hi - lo, a.scale);
           for (int64_t r = lo; r < hi; ++r) drow[r] = prow[r] * (drow[r] - delta_h[i0 + r]);
+          if (a.bf16_ops) {  // after dS: it takes the unrounded P
+            round_panel_to_bf16(prow + lo, hi - lo);
+            round_panel_to_bf16(drow + lo, hi - lo);
+          }
           zero_outside(prow, nq, lo, hi);
           zero_outside(drow, nq, lo, hi);
         }
-        Simd::mm(nk, hd, nq, st, kQ, dob, q_stride, dv_acc, hd, true);
-        Simd::mm(nk, hd, nq, dpt, kQ, qb, q_stride, dk_acc, hd, true);
+        Simd::mm(nk, hd, nq, st, kQ, dob, op.d_out.ld, dv_acc, hd, true);
+        Simd::mm(nk, hd, nq, dpt, kQ, qb, op.q.ld, dk_acc, hd, true);
       }
     }
     for (int64_t c = 0; c < nk; ++c) {
@@ -238,15 +302,30 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
 }
 
 inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
-  const int64_t hd = a.head_dim;
-  const int64_t nk = blocked_floats(a.tk, a.kv_heads, hd, kK), nq = blocked_floats(a.tq, a.heads, hd, kQ);
+  const int64_t hd = a.head_dim, q_stride = a.heads * hd;
+  const int64_t nkt = blocked_floats(a.tk, a.kv_heads, hd, kK), nqt = blocked_floats(a.tq, a.heads, hd, kQ);
+  const int64_t nq = a.tq * q_stride, nk = a.tk * a.kv_heads * hd;
   float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
-  float* buf = caller_buffer(kSlotCaller0, 2 * nk + 2 * nq);
-  const BlockT kt = transpose_blocks(a.k, a.k_stride, a.tk, a.kv_heads, hd, kK, buf);
-  const BlockT vt = transpose_blocks(a.v, a.k_stride, a.tk, a.kv_heads, hd, kK, buf + nk);
-  const BlockT qt = transpose_blocks(a.q, a.heads * hd, a.tq, a.heads, hd, kQ, buf + 2 * nk);
-  const BlockT dot = transpose_blocks(g.d_out, a.heads * hd, a.tq, a.heads, hd, kQ, buf + 2 * nk + nq);
-  attention_delta(a, g, delta);
-  attention_backward_dq(a, g, delta, kt, vt);
-  attention_backward_dkv(a, g, delta, qt, dot);
+  float* buf = caller_buffer(kSlotCaller0, 2 * nkt + 2 * nqt + (a.bf16_ops ? 2 * nq + 2 * nk : 0));
+  attention_delta(a, g, delta);  // δ is part of the softmax backward: from the unrounded dOut and Out
+  // The bf16 mode's rounded copies sit after the transposed blocks, which are then made from them.
+  float* copies = buf + 2 * nkt + 2 * nqt;
+  const auto operand = [&](const float* data, int64_t stride, int64_t t, int64_t heads, float* dst) {
+    const RowsView view = in_place(data, stride, hd);
+    return a.bf16_ops ? head_major(view, t, heads, hd, true, dst) : view;
+  };
+  const RowsView q = operand(a.q, q_stride, a.tq, a.heads, copies);
+  const RowsView k = operand(a.k, a.k_stride, a.tk, a.kv_heads, copies + nq);
+  const RowsView v = operand(a.v, a.k_stride, a.tk, a.kv_heads, copies + nq + nk);
+  const RowsView d_out = operand(g.d_out, q_stride, a.tq, a.heads, copies + nq + 2 * nk);
+  const BackwardOperands op{q,
+                            k,
+                            v,
+                            d_out,
+                            transpose_blocks(k, a.tk, a.kv_heads, hd, kK, false, buf),
+                            transpose_blocks(v, a.tk, a.kv_heads, hd, kK, false, buf + nkt),
+                            transpose_blocks(q, a.tq, a.heads, hd, kQ, false, buf + 2 * nkt),
+                            transpose_blocks(d_out, a.tq, a.heads, hd, kQ, false, buf + 2 * nkt + nqt)};
+  attention_backward_dq(a, g, delta, op);
+  attention_backward_dkv(a, g, delta, op);
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "dispatch.h"
 #include "portable/gemm_entry.h"
@@ -12,6 +13,7 @@
 namespace lf {
 namespace portable {
 
+#include "gemm/gemm_driver.h"  // the GEMM's bf16 rounding, reused by the attention's bf16 mode
 #include "kernels/scratch_slots.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"

@@ -64,6 +64,7 @@ export interface NativeAddon {
     out: Float32Array,
     lse: Float32Array,
     window: number,
+    bf16Ops?: boolean,
   ): void;
   attentionBackward(
     dOut: Float32Array,
@@ -82,6 +83,7 @@ export interface NativeAddon {
     dk: Float32Array,
     dv: Float32Array,
     window: number,
+    bf16Ops?: boolean,
   ): void;
   attentionDecode(
     q: Float32Array,
@@ -95,6 +97,7 @@ export interface NativeAddon {
     scale: number,
     out: Float32Array,
     window: number,
+    bf16Ops?: boolean,
   ): void;
   /** Returns [lossSum, count]. */
   crossEntropyLinear(

@@ -9,7 +9,12 @@ export function toF64(t: Tensor): Float64Array {
   return out;
 }
 
+/** The value rounded to bf16 (nearest-even), as the bf16 compute mode rounds its operands. */
+export function roundToBf16(value: number): number {
+  return bf16ToF32(f32ToBf16(value));
+}
+
 /** The values rounded to bf16 (nearest-even), as the bf16 compute mode rounds its operands; a new array. */
 export function roundedToBf16(values: Float64Array): Float64Array {
-  return values.map((v) => bf16ToF32(f32ToBf16(v)));
+  return values.map(roundToBf16);
 }

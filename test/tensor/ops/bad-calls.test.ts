@@ -88,6 +88,7 @@ describe("native entry points refuse bad arguments instead of touching memory ou
     assert.throws(() => addon.attention(a(48), a(16), a(16), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(12), -1), /attention: window must be a non-negative integer/);
     // @ts-expect-error -- the window argument left out on purpose
     assert.throws(() => addon.attentionDecode(a(12), a(40), a(40), 10, 10, 3, 1, 4, 0.5, a(12)), /attentionDecode: window must be a number/);
+    assert.throws(() => addon.attention(a(48), a(16), a(16), new Int32Array(4), 4, 3, 1, 4, 0.5, a(48), a(12), 0, 1 as unknown as boolean), /attention: bf16Ops must be a boolean/);
     assert.throws(() => addon.rope(a(8), new Int32Array(1), 1, 1, 8, 9, 1e4, null, 1, a(8)), /rotary must be even/);
     assert.throws(() => addon.rmsNorm(a(6), a(3), NaN, 2, 3, a(6), a(2)), /eps must be finite/);
   });

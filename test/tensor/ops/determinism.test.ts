@@ -17,35 +17,38 @@ function sameForAnyThreadCount(name: string, body: () => Tensor[]): void {
 }
 
 describe("kernels are bit-identical for 1, 2 and 3 threads", () => {
-  it("attention forward, backward and decode (several blocks, GQA, segments)", () => {
-    const T = 300;
-    const q = randomTensor([T, 6, 64], 1);
-    const k = randomTensor([T, 2, 64], 2);
-    const v = randomTensor([T, 2, 64], 3);
-    const dOut = randomTensor([T, 6, 64], 4);
-    const seg = segments([100, 7, 150, 43]);
-    sameForAnyThreadCount("attention", () => {
-      const { out, lse } = cpu.attention(q, k, v, seg);
-      const g = cpu.attentionBackward(dOut, q, k, v, out, lse, seg);
-      const dec = cpu.attentionDecode(randomTensor([6, 64], 5), k, v, 299);
-      return [out, lse, g.dq, g.dk, g.dv, dec];
+  for (const bf16 of [false, true]) {
+    const mode = bf16 ? " (bf16 compute mode)" : "";
+    it(`attention forward, backward and decode (several blocks, GQA, segments)${mode}`, () => {
+      const T = 300;
+      const q = randomTensor([T, 6, 64], 1);
+      const k = randomTensor([T, 2, 64], 2);
+      const v = randomTensor([T, 2, 64], 3);
+      const dOut = randomTensor([T, 6, 64], 4);
+      const seg = segments([100, 7, 150, 43]);
+      sameForAnyThreadCount("attention", () => {
+        const { out, lse } = cpu.attention(q, k, v, seg, undefined, undefined, { bf16 });
+        const g = cpu.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, undefined, { bf16 });
+        const dec = cpu.attentionDecode(randomTensor([6, 64], 5), k, v, 299, undefined, undefined, { bf16 });
+        return [out, lse, g.dq, g.dk, g.dv, dec];
+      });
     });
-  });
 
-  it("sliding-window attention forward, backward and decode", () => {
-    const T = 300;
-    const q = randomTensor([T, 4, 32], 11);
-    const k = randomTensor([T, 2, 32], 12);
-    const v = randomTensor([T, 2, 32], 13);
-    const dOut = randomTensor([T, 4, 32], 14);
-    const seg = segments([180, 7, 113]);
-    sameForAnyThreadCount("windowed attention", () => {
-      const { out, lse } = cpu.attention(q, k, v, seg, undefined, 70);
-      const g = cpu.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, 70);
-      const dec = cpu.attentionDecode(randomTensor([4, 32], 15), k, v, 299, undefined, 70);
-      return [out, lse, g.dq, g.dk, g.dv, dec];
+    it(`sliding-window attention forward, backward and decode${mode}`, () => {
+      const T = 300;
+      const q = randomTensor([T, 4, 32], 11);
+      const k = randomTensor([T, 2, 32], 12);
+      const v = randomTensor([T, 2, 32], 13);
+      const dOut = randomTensor([T, 4, 32], 14);
+      const seg = segments([180, 7, 113]);
+      sameForAnyThreadCount("windowed attention", () => {
+        const { out, lse } = cpu.attention(q, k, v, seg, undefined, 70, { bf16 });
+        const g = cpu.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, 70, { bf16 });
+        const dec = cpu.attentionDecode(randomTensor([4, 32], 15), k, v, 299, undefined, 70, { bf16 });
+        return [out, lse, g.dq, g.dk, g.dv, dec];
+      });
     });
-  });
+  }
 
   it("fused cross-entropy (several chunks) and the gradient norm", () => {
     const h = randomTensor([70, 32], 6);
