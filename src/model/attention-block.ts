@@ -1,4 +1,4 @@
-import type { RopeConfig } from "../tensor/index.js";
+import type { AttentionOptions, RopeConfig } from "../tensor/index.js";
 import { Tensor } from "../tensor/index.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
@@ -15,6 +15,12 @@ export interface AttentionWeights {
   oProj: FrozenLinear;
   qNorm?: Tensor;
   kNorm?: Tensor;
+  /** "bf16": the attention products run in the bf16 compute mode (set through setComputeDtype). */
+  compute?: "f32" | "bf16";
+}
+
+function productOptions(w: AttentionWeights): AttentionOptions {
+  return { bf16: w.compute === "bf16" };
 }
 
 export interface AttentionShape {
@@ -120,8 +126,8 @@ export function attentionForward(
   let out: Tensor;
   let lse: Tensor | undefined;
   const window = shape.window ?? undefined;
-  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite, shape.scale, window);
-  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds, shape.scale, window));
+  if (cacheWrite) out = cachedAttention(backend, q.rotated, k.rotated, v, cacheWrite, shape.scale, window, productOptions(w));
+  else ({ out, lse } = backend.attention(q.rotated, k.rotated, v, layout.segmentIds, shape.scale, window, productOptions(w)));
   const op = linearForward(backend, out.reshape([tokens, heads * headDim]), w.oProj, adapters.o_proj, call);
   if (!lse) return { y: op.y };
   return {
@@ -148,6 +154,7 @@ function cachedAttention(
   write: CacheWrite,
   scale: number,
   window: number | undefined,
+  options: AttentionOptions,
 ): Tensor {
   const [, heads, hd] = q.shape;
   const out = Tensor.zeros(q.shape, q.dtype);
@@ -158,7 +165,7 @@ function cachedAttention(
     // whether its sequence's tokens arrive in one call, in chunks, or beside other sequences (docs/serve.md).
     for (let i = 0; i < rows; i++) {
       const qi = q.rows(row + i, 1).reshape([heads, hd]);
-      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1, scale, window).data, (row + i) * heads * hd);
+      out.data.set(backend.attentionDecode(qi, cache.k, cache.v, start + i + 1, scale, window, options).data, (row + i) * heads * hd);
     }
     row += rows;
   }
@@ -191,6 +198,7 @@ export function attentionBackward(
     layout.segmentIds,
     shape.scale,
     shape.window ?? undefined,
+    productOptions(w),
   );
   const dq = prepareHeadsBackward(backend, grads.dq, w.qNorm, saved.qNormed, shape, layout.positions);
   const dk = prepareHeadsBackward(backend, grads.dk, w.kNorm, saved.kNormed, shape, layout.positions);

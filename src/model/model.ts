@@ -17,9 +17,9 @@ export interface DecoderWeights {
 }
 
 /**
- * How the frozen products compute: "f32", or "bf16" (the base projections and the lm_head on bf16-rounded operands
- * with f32 sums, as torch.autocast; the adapters, their gradients and the optimizer stay f32). See
- * docs/performance.md.
+ * How the frozen products compute: "f32", or "bf16" (the base projections, the attention products and the lm_head
+ * on bf16-rounded operands with f32 sums, as torch.autocast; the adapters, their gradients and the optimizer stay
+ * f32). See docs/performance.md.
  */
 export type ComputeDtype = "f32" | "bf16";
 
@@ -82,11 +82,12 @@ export function createModel(
   return { config, attention: attentionShapes(config), weights, backend, adapters: new Map(), eosTokenIds, computeDtype: "f32" };
 }
 
-/** Switches the model's frozen products (every projection and the lm_head) between f32 and bf16 compute. */
+/** Switches the model's frozen products (every projection, attention, the lm_head) between f32 and bf16 compute. */
 export function setComputeDtype(model: Model, dtype: ComputeDtype): void {
   (model as { computeDtype: ComputeDtype }).computeDtype = dtype;
   for (const layer of model.weights.layers) {
     const { attention: a, mlp: m } = layer;
+    a.compute = dtype;
     for (const linear of [a.qProj, a.kProj, a.vProj, a.oProj, m.gateProj, m.upProj, m.downProj]) linear.compute = dtype;
   }
 }

@@ -87,10 +87,11 @@ describe("LoRA gradients of the whole model (float64 finite differences)", () =>
 // finite-difference step, so, as for torch.autocast, the backward treats the rounding as the identity and is
 // checked against the float64 finite differences of the unrounded model. Each base product's operands carry a
 // relative rounding error of at most 2⁻⁹ (bf16's unit roundoff) each, and a gradient entry passes through the
-// lm_head and up to three rounded products per layer and direction; to first order its relative error is bounded by
-// about (2 + 6·layers)·2·2⁻⁹ ≈ 0.055 for these two layers. The check is on the whole sampled gradient vector (an
-// entry near zero has no meaningful relative error): ‖g − fd‖ / ‖fd‖ < 3e-2, inside that bound; measured 1.05e-2
-// (llama) and 1.06e-2 (qwen2). A wrong term is O(1); and the bf16 gradient is not the f32 one (asserted).
+// lm_head and up to five rounded products per layer and direction (a projection, QKᵀ and P·V, o_proj, the MLP's
+// two); to first order its relative error is bounded by about (2 + 10·layers)·2·2⁻⁹ ≈ 0.086 for these two layers.
+// The check is on the whole sampled gradient vector (an entry near zero has no meaningful relative error):
+// ‖g − fd‖ / ‖fd‖ < 3e-2, inside that bound; measured 1.74e-2 (llama) and 1.15e-2 (qwen2). A wrong term is O(1);
+// and the bf16 gradient is not the f32 one (asserted).
 const BF16_TOL = 3e-2;
 
 function checkBf16(arch: "llama" | "qwen2") {

@@ -33,6 +33,9 @@ describe("train config: the bf16 compute mode (`bf16` as TRL, or `compute_dtype`
     const config = resolveConfig({ model: microModelFolder(dir), data: { train: preparedData(dir, { train: 8, val: 2 }) }, bf16: true, output_dir: path.join(dir, "out") }, "cfg");
     const session = await openSession(config);
     assert.equal(session.model.computeDtype, "bf16");
-    for (const layer of session.model.weights.layers) assert.equal(layer.mlp.downProj.compute, "bf16");
+    for (const layer of session.model.weights.layers) {
+      assert.equal(layer.mlp.downProj.compute, "bf16");
+      assert.equal(layer.attention.compute, "bf16");
+    }
   });
 });
