@@ -1,6 +1,8 @@
 """PyTorch peer of bench/kernels: the same attention and fused-loss cases on the CPU, timed the same way.
 
     python peer.py attention T H HKV HD RUNS   -> {"seconds": median wall, "cpu_seconds": median CPU time}
+    python peer.py attention-bf16 T H HKV HD RUNS  -> the same under torch.autocast("cpu", bfloat16), with the
+                                                   dtype sdpa ran in ("out_dtype")
     python peer.py loss T D V RUNS             -> the same for the loss
     python peer.py loss-memory T D V           -> {"peak_extra_bytes": ...} (run in a fresh process)
 
@@ -35,18 +37,27 @@ def timed(step, runs):
     return {"seconds": median(wall), "cpu_seconds": median(cpu)}
 
 
-def attention(t, h, hkv, hd, runs):
+def attention(t, h, hkv, hd, runs, bf16=False):
     q = torch.randn(1, h, t, hd, requires_grad=True)
     k = torch.randn(1, hkv, t, hd, requires_grad=True)
     v = torch.randn(1, hkv, t, hd, requires_grad=True)
     d_out = torch.randn(1, h, t, hd)
+    dtypes = []
 
     def step():
         q.grad = k.grad = v.grad = None
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
-        out.backward(d_out)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        dtypes.append(str(out.dtype))
+        out.backward(d_out.to(out.dtype))
 
-    return timed(step, runs)
+    result = timed(step, runs)
+    result["out_dtype"] = dtypes[-1]
+    return result
+
+
+def attention_bf16(t, h, hkv, hd, runs):
+    return attention(t, h, hkv, hd, runs, bf16=True)
 
 
 def loss_inputs(t, d, v):
@@ -90,7 +101,7 @@ def loss_memory(t, d, v):
 def main():
     mode, *nums = sys.argv[1:]
     n = [int(x) for x in nums]
-    result = {"attention": attention, "loss": loss, "loss-memory": loss_memory}[mode](*n)
+    result = {"attention": attention, "attention-bf16": attention_bf16, "loss": loss, "loss-memory": loss_memory}[mode](*n)
     result["torch"] = torch.__version__
     result["threads"] = torch.get_num_threads()
     print(json.dumps(result))

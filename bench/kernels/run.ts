@@ -1,5 +1,5 @@
 // Kernel benchmark: causal attention forward+backward (smollm2 heads: 9 query, 3 kv, head_dim 64) at T = 512,
-// 1024, 2048, and the fused linear + cross-entropy forward+backward with 512 tokens, D = 576, at vocabularies
+// 1024, 2048, in f32 and in the bf16 compute mode (beside torch under torch.autocast("cpu", bfloat16)), and the fused linear + cross-entropy forward+backward with 512 tokens, D = 576, at vocabularies
 // 49,152 and 151,936 — each beside PyTorch on the CPU from the same run (F.scaled_dot_product_attention;
 // logits = h·Wᵀ then F.cross_entropy), both on 2 threads, with the ratio; and the loss's peak extra memory,
 // measured in a fresh process for each side, against materializing the logits.
@@ -83,15 +83,15 @@ function targets(tokens: number, vocab: number): Tensor {
   return new Tensor("i32", [tokens], t);
 }
 
-function oursAttention(T: number): Timing {
+function oursAttention(T: number, bf16: boolean): Timing {
   const q = random([T, HEADS, HEAD_DIM], 1);
   const k = random([T, KV_HEADS, HEAD_DIM], 2);
   const v = random([T, KV_HEADS, HEAD_DIM], 3);
   const dOut = random([T, HEADS, HEAD_DIM], 4);
   const seg = new Tensor("i32", [T], new Int32Array(T));
   return timed(() => {
-    const { out, lse } = cpuBackend.attention(q, k, v, seg);
-    cpuBackend.attentionBackward(dOut, q, k, v, out, lse, seg);
+    const { out, lse } = cpuBackend.attention(q, k, v, seg, undefined, undefined, { bf16 });
+    cpuBackend.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, undefined, { bf16 });
   });
 }
 
@@ -156,7 +156,7 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 }
 
-const WIDTHS = [10, 8, 8, 8, 8, 7, 10];
+const WIDTHS = [11, 8, 8, 8, 8, 7, 10];
 const HEADER = row(["case", "ours s", "GFLOPS", "torch s", "GFLOPS", "ratio", "cpu ratio"], WIDTHS);
 
 /** One table line; ratios are torch / ours (above 1: we are faster). */
@@ -188,12 +188,16 @@ function main(): void {
   // Attention FLOPs, causal (half the T² score matrix): forward 2 products of 2·T²·hd / 2 per head; backward
   // counted as 2.5× forward (its five products), the convention of the FlashAttention papers.
   console.log("\nattention fwd+bwd (9 q heads, 3 kv heads, head_dim 64, causal; ratios = torch / ours)");
+  console.log("bf16 rows: ours in the bf16 compute mode, torch's sdpa under torch.autocast(\"cpu\", bfloat16)");
   console.log(HEADER);
   for (const T of quick ? [512] : [512, 1024, 2048]) {
     const flops = (3.5 * 2 * (2 * T * T * HEAD_DIM) * HEADS) / 2;
-    const ours = oursAttention(T);
-    const theirs = peerState.ok ? peer(["attention", T, HEADS, KV_HEADS, HEAD_DIM, runs]) : undefined;
-    console.log(line(`T=${T}`, flops, ours, theirs));
+    for (const bf16 of [false, true]) {
+      const ours = oursAttention(T, bf16);
+      const theirs = peerState.ok ? peer([bf16 ? "attention-bf16" : "attention", T, HEADS, KV_HEADS, HEAD_DIM, runs]) : undefined;
+      console.log(line(`T=${T}${bf16 ? " bf16" : ""}`, flops, ours, theirs));
+      if (bf16 && theirs && theirs.out_dtype !== "torch.bfloat16") console.log(`  note: torch's sdpa ran in ${theirs.out_dtype} under autocast`);
+    }
   }
 
   // Loss FLOPs: logits h·Wᵀ and dh = P·W, 2·T·V·D each (W frozen: no dW on either side).
