@@ -6,8 +6,9 @@ import { withNative } from "../helpers/native-paths.js";
 
 // The avx512 path's attention runs its products with 512-bit tiles but keeps each output element's FMA chain over
 // k in the AVX2 order (native/src/avx512/simd_avx512.h), so the two paths agree bit for bit; the op tests check
-// both against the float64 reference. The bf16 compute mode rounds the same operands on both paths and runs the same
-// f32 products on them, so it agrees bit for bit too.
+// both against the float64 reference. In the bf16 compute mode both paths round the same operands into the same
+// bf16-pair layouts; avx512 multiplies them with VDPBF16PS, avx2 emulates it (per pair: the high halves' product
+// added, then the low halves', each add rounded, as the instruction is specified), so it agrees bit for bit too.
 const both = ["avx2", "avx512"].every((isa) => nativeInfo().isas.includes(isa));
 
 describe("avx512 path", () => {

@@ -208,6 +208,60 @@ struct SimdAvx2 {
     }
   }
 
+  // C[M,N] (+)= A·B over KP bf16 pairs, the bf16 compute mode's products: A [M][KP] and B [KP][N] hold 32-bit
+  // words, each two bf16 values (low half k = 2p, high half 2p + 1). Each element adds the high pair's product,
+  // then the low one's, to its f32 sum, as VDPBF16PS does (a bf16 product is exact in f32, so each add is one
+  // rounding): the avx512 path's VDPBF16PS tiles give these bits.
+  static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
+                      int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    for (int64_t i = 0; i < M; i += 4) {
+      const int64_t rows = imin(4, M - i);
+      for (int64_t j = 0; j < N; j += 16) {
+        const int64_t cols = imin(16, N - j);
+        const uint32_t* a = A + i * lda;
+        const uint32_t* b = B + j;
+        float* c = C + i * ldc + j;
+        switch (rows) {
+          case 4: tile_bf16<4>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 3: tile_bf16<3>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 2: tile_bf16<2>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          default: tile_bf16<1>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+        }
+      }
+    }
+  }
+
+  // The bf16 halves of 32-bit pair words as f32: high (k odd) and low (k even).
+  static __m256 pair_hi(__m256i w) { return _mm256_castsi256_ps(_mm256_and_si256(w, _mm256_set1_epi32(-65536))); }
+  static __m256 pair_lo(__m256i w) { return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16)); }
+
+  // 4x16 like `tile`: eight accumulators, so the two dependent FMAs per pair do not stall on latency.
+  template <int R>
+  static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
+                        int64_t ldc, int64_t cols, bool accumulate) {
+    const __m256i m0 = tail_mask(cols), m1 = tail_mask(cols - 8);
+    __m256 acc0[R], acc1[R];
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = accumulate ? _mm256_maskload_ps(c + r * ldc, m0) : _mm256_setzero_ps();
+      acc1[r] = accumulate ? _mm256_maskload_ps(c + r * ldc + 8, m1) : _mm256_setzero_ps();
+    }
+    for (int64_t p = 0; p < KP; ++p) {
+      const int* bp = reinterpret_cast<const int*>(b + p * ldb);
+      const __m256i w0 = _mm256_maskload_epi32(bp, m0), w1 = _mm256_maskload_epi32(bp + 8, m1);
+      const __m256 b0_hi = pair_hi(w0), b0_lo = pair_lo(w0), b1_hi = pair_hi(w1), b1_lo = pair_lo(w1);
+      for (int r = 0; r < R; ++r) {
+        const __m256i aw = _mm256_set1_epi32(static_cast<int>(a[r * lda + p]));
+        const __m256 a_hi = pair_hi(aw), a_lo = pair_lo(aw);
+        acc0[r] = _mm256_fmadd_ps(a_lo, b0_lo, _mm256_fmadd_ps(a_hi, b0_hi, acc0[r]));
+        acc1[r] = _mm256_fmadd_ps(a_lo, b1_lo, _mm256_fmadd_ps(a_hi, b1_hi, acc1[r]));
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      _mm256_maskstore_ps(c + r * ldc, m0, acc0[r]);
+      _mm256_maskstore_ps(c + r * ldc + 8, m1, acc1[r]);
+    }
+  }
+
   template <int R>
   static void tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                    int64_t cols, bool accumulate) {

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <math.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -19,6 +20,7 @@ namespace avx512 {
 #include "avx512/simd_avx512.h"
 #include "gemm/gemm_driver.h"  // the GEMM's bf16 rounding, reused by the attention's bf16 mode
 #include "kernels/scratch_slots.h"
+#include "kernels/attention_operands.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"
 #include "kernels/elementwise_impl.h"

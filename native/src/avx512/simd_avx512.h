@@ -1,39 +1,95 @@
 // The avx512 path's Simd: the AVX2 primitives (avx2/simd_avx2.h, included first in the same namespace), with
 // 512-bit versions of those that carry the attention kernels' time. Each output element keeps the AVX2 version's
-// reduction order (mm: one FMA chain over k), so attention gives the same bits on both paths.
-// Requires before inclusion: <immintrin.h>, <cstdint>, and avx2/simd_avx2.h.
+// reduction order (mm: one FMA chain over k; mm_bf16: one VDPBF16PS chain over pairs, which SimdAvx2::mm_bf16
+// reproduces), so attention gives the same bits on both paths.
+// Requires before inclusion: <immintrin.h>, <cstdint>, <type_traits>, and avx2/simd_avx2.h.
 
 struct Simd : SimdAvx2 {
-  // C[M,N] (+)= A[M,K]·B[K,N], row-major with leading dimensions: tiles of up to 8 rows x 32 columns (16 zmm
-  // accumulators), masked loads and stores at the column tail.
-  static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-                 int64_t ldc, bool accumulate) {
+  // Calls tile(std::integral_constant<int, R>, i, j, cols) for the tiles of an M x N output: up to 8 rows x 32
+  // columns (16 zmm accumulators), column slabs outermost.
+  template <typename Tile>
+  static void for_tiles(int64_t M, int64_t N, const Tile& tile) {
     for (int64_t j = 0; j < N; j += 32) {
       const int64_t cols = imin(32, N - j);
       for (int64_t i = 0; i < M; i += 8) {
-        const int64_t rows = imin(8, M - i);
-        const float* a = A + i * lda;
-        const float* b = B + j;
-        float* c = C + i * ldc + j;
-        switch (rows) {
-          case 8: tile512<8>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 7: tile512<7>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 6: tile512<6>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 5: tile512<5>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 4: tile512<4>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 3: tile512<3>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 2: tile512<2>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          default: tile512<1>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+        switch (imin(8, M - i)) {
+          case 8: tile(std::integral_constant<int, 8>{}, i, j, cols); break;
+          case 7: tile(std::integral_constant<int, 7>{}, i, j, cols); break;
+          case 6: tile(std::integral_constant<int, 6>{}, i, j, cols); break;
+          case 5: tile(std::integral_constant<int, 5>{}, i, j, cols); break;
+          case 4: tile(std::integral_constant<int, 4>{}, i, j, cols); break;
+          case 3: tile(std::integral_constant<int, 3>{}, i, j, cols); break;
+          case 2: tile(std::integral_constant<int, 2>{}, i, j, cols); break;
+          default: tile(std::integral_constant<int, 1>{}, i, j, cols); break;
         }
       }
+    }
+  }
+
+  // C[M,N] (+)= A[M,K]·B[K,N], row-major with leading dimensions; masked loads and stores at the column tail.
+  static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc, bool accumulate) {
+    for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
+      tile512<decltype(R)::value>(K, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+    });
+  }
+
+  // The same over KP bf16 pairs (VDPBF16PS; see SimdAvx2::mm_bf16 for the layout and the order of each pair's
+  // two products).
+  static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
+                      int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
+      tile_bf16<decltype(R)::value>(KP, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+    });
+  }
+
+  // n floats as (n + 1) / 2 bf16 pair words, an odd tail's high half zero (VCVTNEPS2BF16 rounds as the GEMM's
+  // f32_to_bf16_bits, gemm/gemm_driver.h).
+  static void to_bf16(const float* x, int64_t n, uint32_t* out) {
+    for (int64_t i = 0; i < n; i += 16) {
+      const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(lanes(n, i), x + i));
+      const int64_t words = imin(8, (n - i + 1) / 2);
+      _mm256_mask_storeu_epi32(out + i / 2, static_cast<__mmask8>((1u << words) - 1), reinterpret_cast<__m256i>(h));
+    }
+  }
+
+  // Lanes of the 16 columns from `from` that lie within `cols`.
+  static __mmask16 lanes(int64_t cols, int64_t from) {
+    const int64_t n = imax(0, imin(16, cols - from));
+    return n == 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
+  }
+
+  template <int R>
+  static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
+                        int64_t ldc, int64_t cols, bool accumulate) {
+    const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
+    __m512 acc0[R], acc1[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = accumulate ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+      acc1[r] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
+    for (int64_t p = 0; p < KP; ++p) {
+      const __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m0, b + p * ldb));
+      const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m1, b + p * ldb + 16));
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[r * lda + p])));
+        acc0[r] = _mm512_dpbf16_ps(acc0[r], av, b0);
+        acc1[r] = _mm512_dpbf16_ps(acc1[r], av, b1);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+      _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
     }
   }
 
   template <int R>
   static void tile512(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                       int64_t cols, bool accumulate) {
-    const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
-    const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+    const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
     __m512 acc0[R], acc1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {

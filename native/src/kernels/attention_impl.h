@@ -1,30 +1,26 @@
 // Blocked causal attention with grouped-query heads and segments (flash-attention style), shared by the ISA paths
 // (included inside each ISA namespace after its Simd; see simd_*.h).
 //
-// Forward: one task per (query head, block of kQ queries); keys stream through in blocks of kK with an online
-// softmax, so memory is O(kQ·hd) per task and O(T) for the log-sum-exp, never O(T²). Query row i (absolute
-// position i + tk − tq) sees keys [max(seg_start, position − window + 1), position], one contiguous range per key
-// block. Both ends of that range never decrease with i, so a query block starts at its first row's first key and a
-// key block ends at its last key's last query: blocks wholly outside a sliding window are never visited, and the
-// work is O(T·window) rather than O(T²).
+// Forward: one task per (query head, block of kBlock queries); keys stream through in blocks of kBlock with an
+// online softmax, so memory is O(kBlock·hd) per task and O(T) for the log-sum-exp, never O(T²). Query row i
+// (absolute position i + tk − tq) sees keys [max(seg_start, position − window + 1), position], one contiguous range
+// per key block. Both ends of that range never decrease with i, so a query block starts at its first row's first
+// key and a key block ends at its last key's last query: blocks wholly outside a sliding window are never visited,
+// and the work is O(T·window) rather than O(T²).
 // Backward recomputes the probabilities from lse in two passes that each own their outputs (no atomics, so the
 // result does not depend on the thread count): dQ per (query head, query block), dK and dV per (kv head, key
 // block) summing over the query heads of its group.
-// The operands that enter products transposed (K, V; Q, dOut in backward) are first copied once per call into
-// transposed blocks (O(T·d) memory), so no task transposes a block again for each block it meets. Blocks sit on
-// a fixed grid of block-size multiples; a row's mask trims what lies outside its range.
+// The products and their operands' layouts are the mode's (kernels/attention_operands.h): f32, or the bf16 compute
+// mode (AttentionArgs::bf16_ops). Blocks sit on a fixed grid; a row's mask trims what lies outside its range.
 //
-// The bf16 compute mode (AttentionArgs::bf16_ops) rounds every product's operands to bf16 with the GEMM's rounding
-// (gemm/gemm_driver.h, included before this file) and keeps the sums, softmax, log-sum-exp, scaling and masks in
-// f32, as torch autocast's CPU flash attention does: Q, K, V (and dOut in backward) are rounded once per call into
-// head-major copies (and transposed blocks), the probabilities P and dS = P∘(dP − δ) in place right before their
-// products. The forward's products
-// take P's numerators exp(s − m) under a running max m; m is kept to multiples of ln 2, so numerators taken under
-// an earlier m are those under the row's final max times powers of two, which rounding commutes with: the result
-// does not depend on the key blocks (src/tensor/reference/attention.ts states the same rule in float64).
-
-constexpr int64_t kQ = 64;
-constexpr int64_t kK = 64;
+// The bf16 compute mode rounds every product's operands to bf16 (the GEMM's rounding, gemm/gemm_driver.h) and keeps
+// the sums, softmax, log-sum-exp, scaling, masks and δ in f32, as torch autocast's CPU flash attention does: Q, K,
+// V (and dOut in backward) are rounded once per call into bf16-pair layouts, the probabilities P and
+// dS = P∘(dP − δ) row by row as they are formed (dS from the unrounded P). The forward's products take P's
+// numerators exp(s − m) under a running max m; m is kept to multiples of ln 2, so numerators taken under an
+// earlier m are those under the row's final max times powers of two, which rounding commutes with: the result does
+// not depend on the key blocks (src/tensor/reference/attention.ts states the same rule in float64). The forward
+// divides by the sum of the unrounded numerators.
 
 struct AttnRange {
   int64_t lo, hi;  // key range [lo, hi) of one query row within the current key block
@@ -43,125 +39,70 @@ inline int64_t attn_key_end(const AttentionArgs& a, int64_t j) {
   return a.window > 0 ? imin(end, j + a.window) : end;
 }
 
-// Rows of a [t][heads][hd] operand as the products read them: row i of head h at data + h·head_step + i·ld. In
-// place (ld = the tensor's row stride, head_step = hd), or a head-major copy (ld = hd, head_step = t·hd) whose
-// 64-row blocks are contiguous, so an mm that reads one as its B operand row by row stays in L1 instead of striding
-// across the whole tensor.
-struct RowsView {
-  const float* data;
-  int64_t ld, head_step;
-  const float* at(int64_t h, int64_t i) const { return data + h * head_step + i * ld; }
-};
-
-inline RowsView in_place(const float* data, int64_t stride, int64_t hd) { return RowsView{data, stride, hd}; }
-
-// A head-major copy of src's t rows into dst [heads][t][hd], rounded to bf16 when `bf16`.
-inline RowsView head_major(RowsView src, int64_t t, int64_t heads, int64_t hd, bool bf16, float* dst) {
-  constexpr int64_t kRows = 64;
-  const int64_t nb = (t + kRows - 1) / kRows;
-  auto body = [&](int64_t task, int) {
-    const int64_t h = task / nb, i0 = (task % nb) * kRows, i1 = imin(t, i0 + kRows);
-    float* out = dst + (h * t + i0) * hd;
-    for (int64_t i = i0; i < i1; ++i) {
-      std::memcpy(out + (i - i0) * hd, src.at(h, i), sizeof(float) * static_cast<size_t>(hd));
-    }
-    if (bf16) round_panel_to_bf16(out, (i1 - i0) * hd);
-  };
-  parallel_for(heads * nb, body);
-  return RowsView{dst, hd, t * hd};
-}
-
-// Block b of head h of an operand, transposed to [hd][bs] — a contiguous Simd::mm B operand with leading dimension
-// bs (a strided [hd][t] layout would alias in cache).
-struct BlockT {
-  float* data;
-  int64_t t, hd, bs;
-  const float* at(int64_t h, int64_t j0) const { return data + (h * ((t + bs - 1) / bs) + j0 / bs) * hd * bs; }
-};
-
-// (bf16: the values rounded to bf16 on the way.)
-inline BlockT transpose_blocks(RowsView src, int64_t t, int64_t heads, int64_t hd, int64_t bs, bool bf16, float* dst) {
-  const int64_t nb = (t + bs - 1) / bs;
-  auto body = [&](int64_t task, int) {
-    const int64_t h = task / nb, j0 = (task % nb) * bs, j1 = imin(t, j0 + bs);
-    float* out = dst + task * hd * bs;
-    for (int64_t j = j0; j < j1; ++j) {
-      const float* row = src.at(h, j);
-      for (int64_t d = 0; d < hd; ++d) out[d * bs + (j - j0)] = row[d];
-    }
-    if (bf16) {
-      for (int64_t d = 0; d < hd; ++d) round_panel_to_bf16(out + d * bs, j1 - j0);
-    }
-  };
-  parallel_for(heads * nb, body);
-  return BlockT{dst, t, hd, bs};
-}
-
-inline int64_t blocked_floats(int64_t t, int64_t heads, int64_t hd, int64_t bs) {
-  return heads * ((t + bs - 1) / bs) * hd * bs;
-}
-
-// Caller-side buffers live in thread 0's caller slots, which no task touches.
-inline float* caller_buffer(int slot, int64_t floats) {
-  return static_cast<float*>(thread_scratch(0, slot, sizeof(float) * static_cast<size_t>(imax(1, floats))));
-}
-
 // The running max of the bf16 mode: a multiple of ln 2 at or above x (monotone in x, so the max of two such values
 // is again one of them and is never moved again).
 inline float ln2_multiple_above(float x) { return ceilf(x * 1.44269504088896341f) * 0.693147180559945309f; }
 
-inline void zero_outside(float* row, int64_t n, int64_t lo, int64_t hi) {
-  for (int64_t c = 0; c < lo; ++c) row[c] = 0.0f;
-  for (int64_t c = hi; c < n; ++c) row[c] = 0.0f;
+// The call's operands in the mode's layouts, in caller slot `slot`; `use` says which layouts each one needs.
+template <class Mode, size_t N>
+std::array<typename Mode::Operand, N> attention_operands(const Mode& mode, const OperandSource (&src)[N],
+                                                         const unsigned (&use)[N], int slot) {
+  int64_t total = 0;
+  for (size_t i = 0; i < N; ++i) total += mode.floats(src[i], use[i]);
+  float* buf = caller_buffer(slot, total);
+  std::array<typename Mode::Operand, N> out{};
+  for (size_t i = 0; i < N; ++i) {
+    out[i] = mode.make(src[i], use[i], buf);
+    buf += mode.floats(src[i], use[i]);
+  }
+  return out;
 }
 
-inline void attention(const AttentionArgs& a, float* out, float* lse) {
+template <class Mode>
+void attention_forward(const AttentionArgs& a, const Mode& mode, float* out, float* lse) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
-  const int64_t nqb = (a.tq + kQ - 1) / kQ;
-  const int64_t nkt = blocked_floats(a.tk, a.kv_heads, hd, kK), q_floats = a.tq * q_stride;
-  // f32 reads Q and V in place (a decode step then copies nothing but K's transpose); the bf16 mode reads rounded
-  // head-major copies.
-  float* buf = caller_buffer(kSlotCaller0, nkt + (a.bf16_ops ? q_floats + a.tk * a.kv_heads * hd : 0));
-  RowsView qv = in_place(a.q, q_stride, hd), vv = in_place(a.v, a.k_stride, hd);
-  if (a.bf16_ops) {
-    qv = head_major(qv, a.tq, a.heads, hd, true, buf + nkt);
-    vv = head_major(vv, a.tk, a.kv_heads, hd, true, buf + nkt + q_floats);
-  }
-  const BlockT kt = transpose_blocks(in_place(a.k, a.k_stride, hd), a.tk, a.kv_heads, hd, kK, a.bf16_ops, buf);
+  const int64_t nqb = blocks_of(a.tq);
+  // Q and V are read as rows (f32: in place, so a decode step copies nothing but K's transposed blocks).
+  const auto op = attention_operands(mode,
+                                     {OperandSource{a.q, q_stride, a.tq, a.heads},
+                                      OperandSource{a.k, a.k_stride, a.tk, a.kv_heads},
+                                      OperandSource{a.v, a.k_stride, a.tk, a.kv_heads}},
+                                     {kRowsOnly, kReduceD, kAccumulate}, kSlotCaller0);
+  const auto &q = op[0], &k = op[1], &v = op[2];
   auto body = [&](int64_t task, int thread) {
-    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
-    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
-    float* o = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * hd));
-    float* ml = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kQ));
+    const int64_t h = task / nqb, i0 = (task % nqb) * kBlock, i1 = imin(a.tq, i0 + kBlock), nq = i1 - i0;
+    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kBlock * kBlock));
+    float* o = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kBlock * hd));
+    float* ml = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kBlock));
+    const typename Mode::Panel p = mode.panel(s, kBlock, thread, 0);
     float* m = ml;
-    float* l = ml + kQ;
+    float* l = ml + kBlock;
     for (int64_t r = 0; r < nq; ++r) {
       m[r] = -INFINITY;
       l[r] = 0.0f;
     }
     std::memset(o, 0, sizeof(float) * nq * hd);
-    const float* qb = qv.at(h, i0);
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;  // row starts never decrease
     const int64_t last = i1 + a.tk - a.tq;
-    for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
-      const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      Simd::mm(nq, nk, hd, qb, qv.ld, kt.at(h / group, j0), kK, s, kK, false);
+    for (int64_t j0 = first / kBlock * kBlock; j0 < last; j0 += kBlock) {
+      const int64_t j1 = imin(last, j0 + kBlock), nk = j1 - j0;
+      mode.reduce_d(nq, nk, q, h, i0, k, h / group, j0, s, kBlock);
       for (int64_t r = 0; r < nq; ++r) {
-        float* row = s + r * kK;
+        float* row = s + r * kBlock;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
         if (rg.lo >= rg.hi) {
-          zero_outside(row, nk, 0, 0);
+          mode.store_row(p, r, row, nk, 0, 0);
           continue;
         }
         const int64_t c0 = rg.lo - j0, c1 = rg.hi - j0;
         float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
-        if (a.bf16_ops) mx = ln2_multiple_above(mx);
+        if (Mode::kBf16) mx = ln2_multiple_above(mx);
         const float new_m = mx > m[r] ? mx : m[r];
         const float alpha = exp1(m[r] - new_m);
         const float psum = static_cast<float>(Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m));
-        if (a.bf16_ops) round_panel_to_bf16(row + c0, c1 - c0);  // after psum: l sums the unrounded numerators
-        zero_outside(row, nk, c0, c1);
+        mode.store_row(p, r, row, nk, c0, c1);
+        // (As written before the modes: with FMA the compiler fuses this, and the f32 mode keeps its bits.)
         l[r] = l[r] * alpha + psum;
         m[r] = new_m;
         if (alpha != 1.0f) {
@@ -169,7 +110,7 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
           for (int64_t d = 0; d < hd; ++d) orow[d] *= alpha;
         }
       }
-      Simd::mm(nq, hd, nk, s, kK, vv.at(h / group, j0), vv.ld, o, hd, true);
+      mode.accumulate(nq, nk, p, v, h / group, j0, o);
     }
     for (int64_t r = 0; r < nq; ++r) {
       const float inv = 1.0f / l[r];
@@ -181,19 +122,26 @@ inline void attention(const AttentionArgs& a, float* out, float* lse) {
   parallel_for(a.heads * nqb, body);
 }
 
-// What the backward's products read: Q, K, V and dOut (in place, or rounded head-major copies in the bf16 mode),
-// and the transposed blocks of K, V (dQ pass) and Q, dOut (dK/dV pass).
+inline void attention(const AttentionArgs& a, float* out, float* lse) {
+  if (a.bf16_ops) {
+    attention_forward(a, Bf16Mode(a.head_dim), out, lse);
+  } else {
+    attention_forward(a, F32Mode{a.head_dim}, out, lse);
+  }
+}
+
+// What the backward's products read: Q, K, V and dOut in the mode's layouts.
+template <class Mode>
 struct BackwardOperands {
-  RowsView q, k, v, d_out;
-  BlockT kt, vt, qt, dot;
+  typename Mode::Operand q, k, v, d_out;
 };
 
 // delta[h, i] = Σ_d dOut·Out, the softmax-backward row term.
 inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, float* delta) {
   const int64_t hd = a.head_dim, q_stride = a.heads * hd;
-  const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  const int64_t nqb = blocks_of(a.tq);
   auto body = [&](int64_t task, int) {
-    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ);
+    const int64_t h = task / nqb, i0 = (task % nqb) * kBlock, i1 = imin(a.tq, i0 + kBlock);
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t off = i * q_stride + h * hd;
       delta[h * a.tq + i] = Simd::dot(g.d_out + off, g.out + off, hd);
@@ -202,37 +150,36 @@ inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, flo
   parallel_for(a.heads * nqb, body);
 }
 
-inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
-                                  const BackwardOperands& op) {
+template <class Mode>
+void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
+                           const BackwardOperands<Mode>& op) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
-  const int64_t nqb = (a.tq + kQ - 1) / kQ;
+  const int64_t nqb = blocks_of(a.tq);
   auto body = [&](int64_t task, int thread) {
-    const int64_t h = task / nqb, i0 = (task % nqb) * kQ, i1 = imin(a.tq, i0 + kQ), nq = i1 - i0;
-    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kQ * kK));
-    float* dp = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kQ * kK));
-    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * kQ * hd));
+    const int64_t h = task / nqb, i0 = (task % nqb) * kBlock, i1 = imin(a.tq, i0 + kBlock), nq = i1 - i0;
+    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kBlock * kBlock));
+    float* dp = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kBlock * kBlock));
+    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * kBlock * hd));
+    const typename Mode::Panel ds = mode.panel(s, kBlock, thread, 0);
     std::memset(acc, 0, sizeof(float) * nq * hd);
-    const float* qb = op.q.at(h, i0);
-    const float* dob = op.d_out.at(h, i0);
     const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;
     const int64_t last = i1 + a.tk - a.tq;
-    for (int64_t j0 = first / kK * kK; j0 < last; j0 += kK) {
-      const int64_t j1 = imin(last, j0 + kK), nk = j1 - j0;
-      Simd::mm(nq, nk, hd, qb, op.q.ld, op.kt.at(h / group, j0), kK, s, kK, false);
-      Simd::mm(nq, nk, hd, dob, op.d_out.ld, op.vt.at(h / group, j0), kK, dp, kK, false);
+    for (int64_t j0 = first / kBlock * kBlock; j0 < last; j0 += kBlock) {
+      const int64_t j1 = imin(last, j0 + kBlock), nk = j1 - j0;
+      mode.reduce_d(nq, nk, op.q, h, i0, op.k, h / group, j0, s, kBlock);
+      mode.reduce_d(nq, nk, op.d_out, h, i0, op.v, h / group, j0, dp, kBlock);
       for (int64_t r = 0; r < nq; ++r) {
-        float* row = s + r * kK;
+        float* row = s + r * kBlock;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
         const int64_t c0 = imin(nk, imax(0, rg.lo - j0)), c1 = imax(c0, rg.hi - j0);
         Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
         const float dl = delta[h * a.tq + i0 + r];
-        const float* dpr = dp + r * kK;
+        const float* dpr = dp + r * kBlock;
         for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;
-        if (a.bf16_ops) round_panel_to_bf16(row + c0, c1 - c0);
-        zero_outside(row, nk, c0, c1);
+        mode.store_row(ds, r, row, nk, c0, c1);
       }
-      Simd::mm(nq, hd, nk, s, kK, op.k.at(h / group, j0), op.k.ld, acc, hd, true);
+      mode.accumulate(nq, nk, ds, op.k, h / group, j0, acc);
     }
     for (int64_t r = 0; r < nq; ++r) {
       float* dst = g.dq + (i0 + r) * q_stride + h * hd;
@@ -242,51 +189,45 @@ inline void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& 
   parallel_for(a.heads * nqb, body);
 }
 
-inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta,
-                                   const BackwardOperands& op) {
+template <class Mode>
+void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
+                            const BackwardOperands<Mode>& op) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t off = a.tk - a.tq;
-  const int64_t nkb = (a.tk + kK - 1) / kK;
+  const int64_t nkb = blocks_of(a.tk);
   auto body = [&](int64_t task, int thread) {
-    const int64_t kvh = task / nkb, j0 = (task % nkb) * kK, j1 = imin(a.tk, j0 + kK), nk = j1 - j0;
+    const int64_t kvh = task / nkb, j0 = (task % nkb) * kBlock, j1 = imin(a.tk, j0 + kBlock), nk = j1 - j0;
     const int64_t kv_off = kvh * hd;
-    float* st = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kK * kQ));
-    float* dpt = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kK * kQ));
-    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kK * hd));
+    float* st = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kBlock * kBlock));
+    float* dpt = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kBlock * kBlock));
+    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kBlock * hd));
+    const typename Mode::Panel pt = mode.panel(st, kBlock, thread, 0), dst = mode.panel(dpt, kBlock, thread, 1);
     float* dk_acc = acc;
-    float* dv_acc = acc + kK * hd;
-    std::memset(acc, 0, sizeof(float) * 2 * kK * hd);
-    const float* kb = op.k.at(kvh, j0);
-    const float* vb = op.v.at(kvh, j0);
+    float* dv_acc = acc + kBlock * hd;
+    std::memset(acc, 0, sizeof(float) * 2 * kBlock * hd);
     // Queries that can see this key block: from the block's first key to its last key's last query.
     const int64_t q_first = imax(0, j0 - off);
     const int64_t q_last = imin(a.tq, attn_key_end(a, j1 - 1) - off);
     for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
       const float* lse_h = g.lse + h * a.tq;
       const float* delta_h = delta + h * a.tq;
-      for (int64_t i0 = q_first / kQ * kQ; i0 < q_last; i0 += kQ) {
-        const int64_t i1 = imin(q_last, i0 + kQ), nq = i1 - i0;
-        const float* qb = op.q.at(h, i0);
-        const float* dob = op.d_out.at(h, i0);
-        Simd::mm(nk, nq, hd, kb, op.k.ld, op.qt.at(h, i0), kQ, st, kQ, false);
-        Simd::mm(nk, nq, hd, vb, op.v.ld, op.dot.at(h, i0), kQ, dpt, kQ, false);
+      for (int64_t i0 = q_first / kBlock * kBlock; i0 < q_last; i0 += kBlock) {
+        const int64_t i1 = imin(q_last, i0 + kBlock), nq = i1 - i0;
+        mode.reduce_d(nk, nq, op.k, kvh, j0, op.q, h, i0, st, kBlock);
+        mode.reduce_d(nk, nq, op.v, kvh, j0, op.d_out, h, i0, dpt, kBlock);
         for (int64_t c = 0; c < nk; ++c) {
           const int64_t j = j0 + c;
           const int64_t end = attn_key_end(a, j) - off;
           const int64_t lo = imin(nq, imax(0, j - off - i0)), hi = imax(lo, imin(nq, end - i0));
-          float* prow = st + c * kQ;
-          float* drow = dpt + c * kQ;
+          float* prow = st + c * kBlock;
+          float* drow = dpt + c * kBlock;
           Simd::exp_sub_each(prow + lo, lse_h + i0 + lo, hi - lo, a.scale);
           for (int64_t r = lo; r < hi; ++r) drow[r] = prow[r] * (drow[r] - delta_h[i0 + r]);
-          if (a.bf16_ops) {  // after dS: it takes the unrounded P
-            round_panel_to_bf16(prow + lo, hi - lo);
-            round_panel_to_bf16(drow + lo, hi - lo);
-          }
-          zero_outside(prow, nq, lo, hi);
-          zero_outside(drow, nq, lo, hi);
+          mode.store_row(pt, c, prow, nq, lo, hi);  // after dS: it takes the unrounded P
+          mode.store_row(dst, c, drow, nq, lo, hi);
         }
-        Simd::mm(nk, hd, nq, st, kQ, dob, op.d_out.ld, dv_acc, hd, true);
-        Simd::mm(nk, hd, nq, dpt, kQ, qb, op.q.ld, dk_acc, hd, true);
+        mode.accumulate(nk, nq, pt, op.d_out, h, i0, dv_acc);
+        mode.accumulate(nk, nq, dst, op.q, h, i0, dk_acc);
       }
     }
     for (int64_t c = 0; c < nk; ++c) {
@@ -301,31 +242,27 @@ inline void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads&
   parallel_for(a.kv_heads * nkb, body);
 }
 
-inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
-  const int64_t hd = a.head_dim, q_stride = a.heads * hd;
-  const int64_t nkt = blocked_floats(a.tk, a.kv_heads, hd, kK), nqt = blocked_floats(a.tq, a.heads, hd, kQ);
-  const int64_t nq = a.tq * q_stride, nk = a.tk * a.kv_heads * hd;
+template <class Mode>
+void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, const Mode& mode) {
+  const int64_t q_stride = a.heads * a.head_dim;
   float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
-  float* buf = caller_buffer(kSlotCaller0, 2 * nkt + 2 * nqt + (a.bf16_ops ? 2 * nq + 2 * nk : 0));
   attention_delta(a, g, delta);  // δ is part of the softmax backward: from the unrounded dOut and Out
-  // The bf16 mode's rounded copies sit after the transposed blocks, which are then made from them.
-  float* copies = buf + 2 * nkt + 2 * nqt;
-  const auto operand = [&](const float* data, int64_t stride, int64_t t, int64_t heads, float* dst) {
-    const RowsView view = in_place(data, stride, hd);
-    return a.bf16_ops ? head_major(view, t, heads, hd, true, dst) : view;
-  };
-  const RowsView q = operand(a.q, q_stride, a.tq, a.heads, copies);
-  const RowsView k = operand(a.k, a.k_stride, a.tk, a.kv_heads, copies + nq);
-  const RowsView v = operand(a.v, a.k_stride, a.tk, a.kv_heads, copies + nq + nk);
-  const RowsView d_out = operand(g.d_out, q_stride, a.tq, a.heads, copies + nq + 2 * nk);
-  const BackwardOperands op{q,
-                            k,
-                            v,
-                            d_out,
-                            transpose_blocks(k, a.tk, a.kv_heads, hd, kK, false, buf),
-                            transpose_blocks(v, a.tk, a.kv_heads, hd, kK, false, buf + nkt),
-                            transpose_blocks(q, a.tq, a.heads, hd, kQ, false, buf + 2 * nkt),
-                            transpose_blocks(d_out, a.tq, a.heads, hd, kQ, false, buf + 2 * nkt + nqt)};
-  attention_backward_dq(a, g, delta, op);
-  attention_backward_dkv(a, g, delta, op);
+  const unsigned both = kReduceD | kAccumulate;
+  const auto op = attention_operands(mode,
+                                     {OperandSource{a.q, q_stride, a.tq, a.heads},
+                                      OperandSource{a.k, a.k_stride, a.tk, a.kv_heads},
+                                      OperandSource{a.v, a.k_stride, a.tk, a.kv_heads},
+                                      OperandSource{g.d_out, q_stride, a.tq, a.heads}},
+                                     {both, both, kReduceD, both}, kSlotCaller0);
+  const BackwardOperands<Mode> ops{op[0], op[1], op[2], op[3]};
+  attention_backward_dq(a, g, delta, mode, ops);
+  attention_backward_dkv(a, g, delta, mode, ops);
+}
+
+inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
+  if (a.bf16_ops) {
+    attention_backward_with(a, g, Bf16Mode(a.head_dim));
+  } else {
+    attention_backward_with(a, g, F32Mode{a.head_dim});
+  }
 }

@@ -1,6 +1,7 @@
 // Portable path of the non-GEMM kernels: the shared kernel bodies (kernels/*_impl.h) over plain-loop primitives.
 #include <math.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -15,6 +16,7 @@ namespace portable {
 
 #include "gemm/gemm_driver.h"  // the GEMM's bf16 rounding, reused by the attention's bf16 mode
 #include "kernels/scratch_slots.h"
+#include "kernels/attention_operands.h"
 #include "kernels/attention_impl.h"
 #include "kernels/cross_entropy_impl.h"
 #include "kernels/elementwise_impl.h"
