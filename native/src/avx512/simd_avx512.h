@@ -53,6 +53,18 @@ struct Simd : SimdAvx2 {
     }
   }
 
+  // Two rows as n pair words: out[d] = (bf16(x0[d]), bf16(x1[d])); x1 null: high halves zero.
+  static void to_bf16_row_pairs(const float* x0, const float* x1, int64_t n, uint32_t* out) {
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const auto widened = [m](const float* x) {  // (the maskz forms: GCC 12 warns on the plain ones' undefined)
+        return _mm512_maskz_cvtepu16_epi32(m, reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x))));
+      };
+      const __m512i hi = x1 ? _mm512_maskz_slli_epi32(m, widened(x1 + i), 16) : _mm512_setzero_si512();
+      _mm512_mask_storeu_epi32(out + i, m, _mm512_or_si512(widened(x0 + i), hi));
+    }
+  }
+
   // Lanes of the 16 columns from `from` that lie within `cols`.
   static __mmask16 lanes(int64_t cols, int64_t from) {
     const int64_t n = imax(0, imin(16, cols - from));

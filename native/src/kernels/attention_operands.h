@@ -111,6 +111,21 @@ inline void to_bf16_pairs(const float* x, int64_t n, uint32_t* out) {
   }
 }
 
+template <typename S, typename = void>
+struct HasToBf16RowPairs : std::false_type {};
+template <typename S>
+struct HasToBf16RowPairs<S, std::void_t<decltype(&S::to_bf16_row_pairs)>> : std::true_type {};
+
+// Two rows as n pair words, out[d] = (bf16(x0[d]), bf16(x1[d])) (x1 null: high halves zero); as to_bf16_pairs.
+template <typename S = Simd>
+inline void to_bf16_row_pairs(const float* x0, const float* x1, int64_t n, uint32_t* out) {
+  if constexpr (HasToBf16RowPairs<S>::value) {
+    S::to_bf16_row_pairs(x0, x1, n, out);
+  } else {
+    for (int64_t d = 0; d < n; ++d) out[d] = f32_to_bf16_bits(x0[d]) | (x1 ? uint32_t{f32_to_bf16_bits(x1[d])} << 16 : 0);
+  }
+}
+
 struct Bf16Mode {
   static constexpr bool kBf16 = true;
 
@@ -156,10 +171,13 @@ struct Bf16Mode {
       }
       if (use & kAccumulate) {
         uint32_t* out = over_rows + op.block(h, j0) * kBlock / 2 * hd;
-        // Element (j, d) of the block, as bf16 bits (0 past the last row).
-        const auto bits = [&](int64_t j, int64_t d) -> uint32_t { return j < n ? r[j * hp + d / 2] >> (16 * (d & 1)) & 0xFFFFu : 0; };
-        for (int64_t p = 0; p < kBlock / 2; ++p) {
-          for (int64_t d = 0; d < hd; ++d) out[p * hd + d] = bits(2 * p, d) | bits(2 * p + 1, d) << 16;
+        for (int64_t j = 0; j < kBlock; j += 2) {
+          uint32_t* pairs = out + j / 2 * hd;
+          if (j >= n) {
+            std::memset(pairs, 0, sizeof(uint32_t) * static_cast<size_t>(hd));
+          } else {
+            to_bf16_row_pairs(s.row(h, j0 + j, hd), j + 1 < n ? s.row(h, j0 + j + 1, hd) : nullptr, hd, pairs);
+          }
         }
       }
     };

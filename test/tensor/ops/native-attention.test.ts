@@ -46,8 +46,8 @@ function shortSegments(total: number, max: number, seed: number): number[] {
   return out;
 }
 
-// Blocks are 64 queries × 64 keys: T = 1, T just past a block, segments crossing block edges, head_dim 32/64/128
-// and one not a multiple of 8 (AVX2 tails), GQA ratios 1/2/4/7.
+// Blocks are 64 queries × 64 keys: T = 1, T just past a block, segments crossing block edges, head_dim 32/64/128,
+// one not a multiple of 8 (AVX2 tails) and an odd one, GQA ratios 1/2/3/4/7.
 const CASES: Case[] = [
   { name: "T=1, hd 32, ratio 2", heads: 2, kvHeads: 1, headDim: 32, lengths: [1] },
   { name: "T=67 one segment, hd 64, ratio 2", heads: 4, kvHeads: 2, headDim: 64, lengths: [67] },
@@ -55,6 +55,8 @@ const CASES: Case[] = [
   { name: "T=200 one long segment + short ones, hd 32, ratio 7", heads: 7, kvHeads: 1, headDim: 32, lengths: [3, 180, 1, 16] },
   { name: "T=150 ratio 1, hd 64, segments across block edges", heads: 3, kvHeads: 3, headDim: 64, lengths: [60, 10, 80] },
   { name: "T=129 hd 20 (vector tails)", heads: 2, kvHeads: 1, headDim: 20, lengths: [129] },
+  // An odd head_dim: the bf16 mode's rows end in a half-filled pair.
+  { name: "T=70 hd 7 (odd), segments, ratio 3", heads: 3, kvHeads: 1, headDim: 7, lengths: [33, 37] },
   // Sliding windows: smaller than a block (whole key blocks skipped), not a block multiple, equal to a segment,
   // 1 (each token sees only itself), larger than every segment; with packed segments and GQA.
   { name: "window 20, T=300 one segment, ratio 2", heads: 4, kvHeads: 2, headDim: 32, lengths: [300], window: 20 },
