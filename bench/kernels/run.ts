@@ -1,8 +1,9 @@
 // Kernel benchmark: causal attention forward+backward (smollm2 heads: 9 query, 3 kv, head_dim 64) at T = 512,
-// 1024, 2048, in f32 and in the bf16 compute mode (beside torch under torch.autocast("cpu", bfloat16)), and the fused linear + cross-entropy forward+backward with 512 tokens, D = 576, at vocabularies
-// 49,152 and 151,936 — each beside PyTorch on the CPU from the same run (F.scaled_dot_product_attention;
-// logits = h·Wᵀ then F.cross_entropy), both on 2 threads, with the ratio; and the loss's peak extra memory,
-// measured in a fresh process for each side, against materializing the logits.
+// 1024, 2048, in f32 and in the bf16 compute mode (beside torch under torch.autocast("cpu", bfloat16)), with ours
+// bf16 against ours f32 in alternating pairs at T = 2048; and the fused linear + cross-entropy forward+backward
+// with 512 tokens, D = 576, at vocabularies 49,152 and 151,936 — each beside PyTorch on the CPU from the same run
+// (F.scaled_dot_product_attention; logits = h·Wᵀ then F.cross_entropy), both on 2 threads, with the ratio; and the
+// loss's peak extra memory, measured in a fresh process for each side, against materializing the logits.
 //
 //   npm run bench -- kernels [--runs N] [--threads N] [--quick] [--isa portable|avx2] [--no-peer]
 //
@@ -83,16 +84,42 @@ function targets(tokens: number, vocab: number): Tensor {
   return new Tensor("i32", [tokens], t);
 }
 
-function oursAttention(T: number, bf16: boolean): Timing {
+/** One attention fwd+bwd at length T in either compute mode, on fixed inputs. */
+function attentionStep(T: number): (bf16: boolean) => void {
   const q = random([T, HEADS, HEAD_DIM], 1);
   const k = random([T, KV_HEADS, HEAD_DIM], 2);
   const v = random([T, KV_HEADS, HEAD_DIM], 3);
   const dOut = random([T, HEADS, HEAD_DIM], 4);
   const seg = new Tensor("i32", [T], new Int32Array(T));
-  return timed(() => {
+  return (bf16) => {
     const { out, lse } = cpuBackend.attention(q, k, v, seg, undefined, undefined, { bf16 });
     cpuBackend.attentionBackward(dOut, q, k, v, out, lse, seg, undefined, undefined, { bf16 });
-  });
+  };
+}
+
+function oursAttention(T: number, bf16: boolean): Timing {
+  const step = attentionStep(T);
+  return timed(() => step(bf16));
+}
+
+/**
+ * Ours bf16 against ours f32 at length T: CPU time of one fwd+bwd in each mode, alternating in this process, so
+ * that load on the machine falls on both alike; the per-pair ratios bf16 / f32 (after one warm-up pair).
+ */
+function oursModeRatios(T: number): number[] {
+  const step = attentionStep(T);
+  const cpuOf = (bf16: boolean) => {
+    const c0 = cpuSeconds();
+    step(bf16);
+    return cpuSeconds() - c0;
+  };
+  const ratios: number[] = [];
+  for (let r = -1; r < runs; ++r) {
+    const f32 = cpuOf(false);
+    const bf16 = cpuOf(true);
+    if (r >= 0) ratios.push(bf16 / f32);
+  }
+  return ratios;
 }
 
 function lossInputs(vocab: number) {
@@ -199,6 +226,10 @@ function main(): void {
       if (bf16 && theirs && theirs.out_dtype !== "torch.bfloat16") console.log(`  note: torch's sdpa ran in ${theirs.out_dtype} under autocast`);
     }
   }
+
+  const abT = quick ? 512 : 2048;
+  const ratios = oursModeRatios(abT);
+  console.log(`ours bf16 / ours f32 at T=${abT}, CPU time of fwd+bwd, ${runs} alternating pairs: median ${fmt(median(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(", ")})`);
 
   // Loss FLOPs: logits h·Wᵀ and dh = P·W, 2·T·V·D each (W frozen: no dW on either side).
   console.log(`\nfused linear + cross-entropy fwd+bwd (T=${TOKENS}, D=${DIM}, f32 W; ratios = torch / ours)`);
