@@ -211,7 +211,8 @@ struct SimdAvx2 {
   // C[M,N] (+)= A·B over KP bf16 pairs, the bf16 compute mode's products: A [M][KP] and B [KP][N] hold 32-bit
   // words, each two bf16 values (low half k = 2p, high half 2p + 1). Each element adds the high pair's product,
   // then the low one's, to its f32 sum, as VDPBF16PS does (a bf16 product is exact in f32, so each add is one
-  // rounding): the avx512 path's VDPBF16PS tiles give these bits.
+  // rounding): the avx512 path's VDPBF16PS tiles give these bits (that instruction also flushes subnormal sums to
+  // zero, below 1.2e-38, which this does not).
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for (int64_t i = 0; i < M; i += 4) {

@@ -21,6 +21,7 @@
 // earlier m are those under the row's final max times powers of two, which rounding commutes with: the result does
 // not depend on the key blocks (src/tensor/reference/attention.ts states the same rule in float64). The forward
 // divides by the sum of the unrounded numerators.
+// Requires before inclusion: <array> and kernels/attention_operands.h.
 
 struct AttnRange {
   int64_t lo, hi;  // key range [lo, hi) of one query row within the current key block

@@ -92,16 +92,17 @@ struct F32Mode {
   }
 };
 
+// Whether the path's Simd has VCVTNEPS2BF16 converters (to_bf16, to_bf16_row_pairs: avx512).
 template <typename S, typename = void>
-struct HasToBf16 : std::false_type {};
+struct HasBf16Convert : std::false_type {};
 template <typename S>
-struct HasToBf16<S, std::void_t<decltype(&S::to_bf16)>> : std::true_type {};
+struct HasBf16Convert<S, std::void_t<decltype(&S::to_bf16)>> : std::true_type {};
 
-// n floats as (n + 1) / 2 bf16 pair words (an odd tail's high half zero): the path's converter where its Simd has
-// one (avx512), else the GEMM's rounding helper, which rounds alike.
+// n floats as (n + 1) / 2 bf16 pair words (an odd tail's high half zero): the path's converter where it has one,
+// else the GEMM's rounding helper, which rounds alike.
 template <typename S = Simd>
 inline void to_bf16_pairs(const float* x, int64_t n, uint32_t* out) {
-  if constexpr (HasToBf16<S>::value) {
+  if constexpr (HasBf16Convert<S>::value) {
     S::to_bf16(x, n, out);
   } else {
     for (int64_t q = 0; 2 * q < n; ++q) {
@@ -111,15 +112,10 @@ inline void to_bf16_pairs(const float* x, int64_t n, uint32_t* out) {
   }
 }
 
-template <typename S, typename = void>
-struct HasToBf16RowPairs : std::false_type {};
-template <typename S>
-struct HasToBf16RowPairs<S, std::void_t<decltype(&S::to_bf16_row_pairs)>> : std::true_type {};
-
 // Two rows as n pair words, out[d] = (bf16(x0[d]), bf16(x1[d])) (x1 null: high halves zero); as to_bf16_pairs.
 template <typename S = Simd>
 inline void to_bf16_row_pairs(const float* x0, const float* x1, int64_t n, uint32_t* out) {
-  if constexpr (HasToBf16RowPairs<S>::value) {
+  if constexpr (HasBf16Convert<S>::value) {
     S::to_bf16_row_pairs(x0, x1, n, out);
   } else {
     for (int64_t d = 0; d < n; ++d) out[d] = f32_to_bf16_bits(x0[d]) | (x1 ? uint32_t{f32_to_bf16_bits(x1[d])} << 16 : 0);

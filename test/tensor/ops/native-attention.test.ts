@@ -146,30 +146,33 @@ describe("attention: native vs float64 reference", () => {
   });
 
   // A block that is visited has its masked entries zeroed and then multiplied in (0 · NaN = NaN), so NaN planted in
-  // rows that only skipped blocks hold shows whether the kernel skips them.
-  it("key and query blocks wholly outside the window are never read (NaN planted there stays out)", () => {
-    const T = 256;
-    const W = 10;
-    const { q, k, v, dOut, seg } = inputs({ name: "", heads: 2, kvHeads: 1, headDim: 16, lengths: [T] }, 370);
-    const poison = (t: Tensor, from: number, to: number) => {
-      const copy = new Tensor("f32", t.shape, (t.data as Float32Array).slice());
-      (copy.data as Float32Array).fill(NaN, (from * t.numel) / T, (to * t.numel) / T);
-      return copy;
-    };
-    const rows = (t: Tensor, from: number, to: number) => new Tensor("f32", [to - from, ...t.shape.slice(1)], (t.data as Float32Array).slice((from * t.numel) / T, (to * t.numel) / T));
-    for (const config of nativeConfigurations()) {
-      withNative(config, () => {
-        const clean = cpu.attention(q, k, v, seg, undefined, W);
-        // Keys 0–63 (one block) are out of reach of queries from 128 on: their block starts at key 119.
-        const fwd = cpu.attention(q, poison(k, 0, 64), poison(v, 0, 64), seg, undefined, W);
-        assert.ok(bitIdentical(rows(fwd.out, 128, T), rows(clean.out, 128, T)), `${config.isa}/${config.threads}t forward`);
-        // Queries 192–255 (one block) are out of reach of keys 0–63: those keys are seen up to query 72.
-        const g = cpu.attentionBackward(poison(dOut, 192, T), q, k, v, clean.out, clean.lse, seg, undefined, W);
-        const gClean = cpu.attentionBackward(dOut, q, k, v, clean.out, clean.lse, seg, undefined, W);
-        for (const key of ["dk", "dv"] as const) assert.ok(bitIdentical(rows(g[key], 0, 64), rows(gClean[key], 0, 64)), `${config.isa}/${config.threads}t ${key}`);
-      });
-    }
-  });
+  // rows that only skipped blocks hold shows whether the kernel skips them (in the bf16 mode too: its pair layouts
+  // must not mix rows of different blocks).
+  for (const options of [{}, BF16]) {
+    it(`key and query blocks wholly outside the window are never read (NaN planted there stays out${options === BF16 ? ", bf16" : ""})`, () => {
+      const T = 256;
+      const W = 10;
+      const { q, k, v, dOut, seg } = inputs({ name: "", heads: 2, kvHeads: 1, headDim: 16, lengths: [T] }, 370);
+      const poison = (t: Tensor, from: number, to: number) => {
+        const copy = new Tensor("f32", t.shape, (t.data as Float32Array).slice());
+        (copy.data as Float32Array).fill(NaN, (from * t.numel) / T, (to * t.numel) / T);
+        return copy;
+      };
+      const rows = (t: Tensor, from: number, to: number) => new Tensor("f32", [to - from, ...t.shape.slice(1)], (t.data as Float32Array).slice((from * t.numel) / T, (to * t.numel) / T));
+      for (const config of nativeConfigurations()) {
+        withNative(config, () => {
+          const clean = cpu.attention(q, k, v, seg, undefined, W, options);
+          // Keys 0–63 (one block) are out of reach of queries from 128 on: their block starts at key 119.
+          const fwd = cpu.attention(q, poison(k, 0, 64), poison(v, 0, 64), seg, undefined, W, options);
+          assert.ok(bitIdentical(rows(fwd.out, 128, T), rows(clean.out, 128, T)), `${config.isa}/${config.threads}t forward`);
+          // Queries 192–255 (one block) are out of reach of keys 0–63: those keys are seen up to query 72.
+          const g = cpu.attentionBackward(poison(dOut, 192, T), q, k, v, clean.out, clean.lse, seg, undefined, W, options);
+          const gClean = cpu.attentionBackward(dOut, q, k, v, clean.out, clean.lse, seg, undefined, W, options);
+          for (const key of ["dk", "dv"] as const) assert.ok(bitIdentical(rows(g[key], 0, 64), rows(gClean[key], 0, 64)), `${config.isa}/${config.threads}t ${key}`);
+        });
+      }
+    });
+  }
 
   it("decode with a window equals the last row of windowed attention over the cache", () => {
     const T = 150;
