@@ -69,7 +69,7 @@ void attention_forward(const AttentionArgs& a, const Mode& mode, float* out, flo
                                      {OperandSource{a.q, q_stride, a.tq, a.heads},
                                       OperandSource{a.k, a.k_stride, a.tk, a.kv_heads},
                                       OperandSource{a.v, a.k_stride, a.tk, a.kv_heads}},
-                                     {kRowsOnly, kReduceD, kAccumulate}, kSlotCaller0);
+                                     {kLeft, kReduceD, kAccumulate}, kSlotCaller0);
   const auto &q = op[0], &k = op[1], &v = op[2];
   auto body = [&](int64_t task, int thread) {
     const int64_t h = task / nqb, i0 = (task % nqb) * kBlock, i1 = imin(a.tq, i0 + kBlock), nq = i1 - i0;
@@ -248,13 +248,13 @@ void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, co
   const int64_t q_stride = a.heads * a.head_dim;
   float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
   attention_delta(a, g, delta);  // δ is part of the softmax backward: from the unrounded dOut and Out
-  const unsigned both = kReduceD | kAccumulate;
+  const unsigned all = kLeft | kReduceD | kAccumulate;
   const auto op = attention_operands(mode,
                                      {OperandSource{a.q, q_stride, a.tq, a.heads},
                                       OperandSource{a.k, a.k_stride, a.tk, a.kv_heads},
                                       OperandSource{a.v, a.k_stride, a.tk, a.kv_heads},
                                       OperandSource{g.d_out, q_stride, a.tq, a.heads}},
-                                     {both, both, kReduceD, both}, kSlotCaller0);
+                                     {all, all, kLeft | kReduceD, all}, kSlotCaller0);
   const BackwardOperands<Mode> ops{op[0], op[1], op[2], op[3]};
   attention_backward_dq(a, g, delta, mode, ops);
   attention_backward_dkv(a, g, delta, mode, ops);

@@ -12,8 +12,9 @@
 
 constexpr int64_t kBlock = 64;  // rows per block, queries and keys alike
 
-// Which layouts of an operand its products read besides its rows.
-enum OperandUse : unsigned { kRowsOnly = 0, kReduceD = 1, kAccumulate = 2 };
+// The roles an operand plays in the products, so that only the layouts they read are made: left operand (its rows),
+// right operand of reduce_d, right operand of accumulate.
+enum OperandUse : unsigned { kLeft = 1, kReduceD = 2, kAccumulate = 4 };
 
 inline int64_t blocks_of(int64_t t) { return (t + kBlock - 1) / kBlock; }
 
@@ -142,23 +143,26 @@ struct Bf16Mode {
 
   explicit Bf16Mode(int64_t head_dim) : hd(head_dim), hp((head_dim + 1) / 2) {}
 
+  // The rows also serve to make the [hd/2][kBlock] blocks; the [kBlock/2][hd] ones come from the f32 rows.
+  static bool needs_rows(unsigned use) { return use & (kLeft | kReduceD); }
+
   // (Words, counted as floats: both are 4 bytes.)
   int64_t floats(const OperandSource& s, unsigned use) const {
     const int64_t blocks = s.heads * blocks_of(s.t);
-    return s.heads * s.t * hp + (use & kReduceD ? blocks * hp * kBlock : 0) +
+    return (needs_rows(use) ? s.heads * s.t * hp : 0) + (use & kReduceD ? blocks * hp * kBlock : 0) +
            (use & kAccumulate ? blocks * kBlock / 2 * hd : 0);
   }
 
   Operand make(const OperandSource& s, unsigned use, float* buf) const {
     uint32_t* rows = reinterpret_cast<uint32_t*>(buf);
-    uint32_t* over_d = rows + s.heads * s.t * hp;
+    uint32_t* over_d = rows + (needs_rows(use) ? s.heads * s.t * hp : 0);
     uint32_t* over_rows = over_d + (use & kReduceD ? s.heads * blocks_of(s.t) * hp * kBlock : 0);
     const Operand op{rows, over_d, over_rows, s.t, hd, hp};
     const int64_t nb = blocks_of(s.t);
     auto body = [&](int64_t task, int) {
       const int64_t h = task / nb, j0 = (task % nb) * kBlock, n = imin(s.t, j0 + kBlock) - j0;
       uint32_t* r = rows + (h * s.t + j0) * hp;
-      for (int64_t j = 0; j < n; ++j) to_bf16_pairs(s.row(h, j0 + j, hd), hd, r + j * hp);
+      for (int64_t j = 0; j < n && needs_rows(use); ++j) to_bf16_pairs(s.row(h, j0 + j, hd), hd, r + j * hp);
       if (use & kReduceD) {
         uint32_t* out = over_d + op.block(h, j0) * hp * kBlock;
         for (int64_t q = 0; q < hp; ++q) {
