@@ -64,7 +64,7 @@ void attention_forward(const AttentionArgs& a, const Mode& mode, float* out, flo
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t q_stride = a.heads * hd;
   const int64_t nqb = blocks_of(a.tq);
-  // Q and V are read as rows (f32: in place, so a decode step copies nothing but K's transposed blocks).
+  // (The f32 mode reads Q and V in place, so a decode step copies nothing but K's transposed blocks.)
   const auto op = attention_operands(mode,
                                      {OperandSource{a.q, q_stride, a.tq, a.heads},
                                       OperandSource{a.k, a.k_stride, a.tk, a.kv_heads},
