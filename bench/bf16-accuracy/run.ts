@@ -3,8 +3,9 @@
 //
 //   npm run bench -- bf16-accuracy [--steps N] [--config FILE]
 //
-// Without --config it builds the offline demo (`loraforge demo`: a random-initialized llama-shaped model and the
-// JSON-extraction records) and fine-tunes that; --config runs any training config instead (its own model and data).
+// Without --config it builds the demo (`loraforge demo`: SmolLM2-135M-Instruct when its GGUF is cached, else a
+// random-initialized llama-shaped model, and the JSON-extraction records) and fine-tunes that; --config runs any
+// training config instead (its own model and data).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -84,7 +85,8 @@ try {
   let worstVal = 0;
   for (const [step, a] of f32.vals) worstVal = Math.max(worstVal, Math.abs((bf16.vals.get(step) ?? NaN) - a) / a);
   const fmt = (m: Map<number, number>, s: number) => (m.get(s) ?? NaN).toFixed(4);
-  console.log(`bf16 compute vs f32, ${steps} steps, loss logged every step (${option("--config") ?? "the offline demo"})`);
+  const model = /^model:\s*(\S+)/m.exec(fs.readFileSync(config, "utf8"))?.[1] ?? "?";
+  console.log(`bf16 compute vs f32, ${steps} steps, loss logged every step (${option("--config") ?? "the demo"}; model ${model})`);
   console.log(`step-1 loss (same weights, only the rounding differs): f32 ${fmt(f32.losses, 1)}, bf16 ${fmt(bf16.losses, 1)}`);
   console.log(`${window}-step mean loss, worst relative gap: ${(100 * worstWindow).toFixed(2)}% (window ending at step ${worstWindowStep}: f32 ${windowMean(f32.losses, worstWindowStep, window).toFixed(4)}, bf16 ${windowMean(bf16.losses, worstWindowStep, window).toFixed(4)})`);
   console.log(`last ${window} steps: f32 ${windowMean(f32.losses, steps, window).toFixed(4)}, bf16 ${windowMean(bf16.losses, steps, window).toFixed(4)}`);
