@@ -1,7 +1,7 @@
 export type { DType, TensorData } from "./dtype.js";
 export { bf16ToF32, f32ToBf16, f16ToF32, f32ToF16, DTYPE_BYTES } from "./dtype.js";
 export { Tensor, numel, shapeString } from "./tensor.js";
-export { StepArena } from "./arena.js";
+export { StepArena, releaseTensors } from "./arena.js";
 export type { Backend } from "./backend.js";
 export type { GemmOptions, GemmOps } from "./gemm-ops.js";
 export type { KernelOps, RopeConfig, AdamWHyper, AttentionOptions, CrossEntropyOptions } from "./kernel-ops.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { StepArena, Tensor } from "../../src/tensor/index.js";
+import { StepArena, Tensor, releaseTensors } from "../../src/tensor/index.js";
 import { sizeClass } from "../../src/tensor/arena.js";
 
 describe("StepArena", () => {
@@ -128,6 +128,71 @@ describe("StepArena", () => {
     const outside = Tensor.empty([8]);
     assert.ok(outside.data.every((v) => v === 0), "outside an arena empty() is a fresh (zero) buffer");
     assert.equal(arena.allocations, 0);
+  });
+
+  it("a released buffer serves a later request of the same run, and the run's high-water mark counts it once", () => {
+    const arena = new StepArena();
+    arena.run(() => {
+      const a = Tensor.zeros([1000]);
+      a.data.fill(4);
+      releaseTensors(a.reshape([10, 100])); // a reshape is the whole buffer
+      assert.equal(arena.inUseBytes, 0);
+      const b = Tensor.empty([1000]);
+      assert.equal(arena.allocations, 1, "b reused a's buffer");
+      assert.ok(b.data.every((v) => v === 4), "empty() left it as a left it");
+      Tensor.zeros([1000]);
+      assert.equal(arena.allocations, 2);
+    });
+    assert.equal(arena.lastRunPeakBytes, 2 * 1008 * 4, "two buffers of class 1008 in use at once, never three");
+    arena.run(() => {
+      const a = Tensor.zeros([1000]);
+      releaseTensors(a);
+      releaseTensors(Tensor.zeros([1000]));
+    });
+    assert.equal(arena.lastRunPeakBytes, 1008 * 4);
+  });
+
+  it("poison: a released buffer reads NaN until a later request takes it", () => {
+    const arena = new StepArena({ poison: true });
+    arena.run(() => {
+      const a = Tensor.zeros([64]);
+      const view = a.rows(10, 4);
+      releaseTensors(a);
+      assert.ok(view.data.every(Number.isNaN), "a view kept past the release reads NaN");
+      assert.ok(Tensor.zeros([64]).data.every((v) => v === 0));
+    });
+  });
+
+  it("refuses to release a buffer twice or a view of part of one, and leaves tensors not from it alone", () => {
+    const arena = new StepArena();
+    arena.run(() => {
+      const a = Tensor.zeros([64]);
+      assert.throws(() => releaseTensors(a.rows(0, 8)), /part of a buffer/);
+      assert.throws(() => releaseTensors(a.rows(8, 56)), /part of a buffer/);
+      releaseTensors(a);
+      assert.throws(() => releaseTensors(a), /already handed back/);
+      const outside = new Tensor("f32", [64], new Float32Array(64));
+      releaseTensors(outside, Tensor.zeros([8], "bf16"), undefined);
+      assert.equal(arena.inUseBytes, 0);
+      assert.equal(Tensor.zeros([64]).data === outside.data, false);
+    });
+    const early = arena.run(() => Tensor.zeros([64]));
+    releaseTensors(early); // outside any run: nothing to hand back to
+    arena.run(() => assert.throws(() => releaseTensors(early), /already handed back/));
+  });
+
+  it("a release inside a nested run may hand back an outer run's buffer; the inner run's end frees only its own", () => {
+    const arena = new StepArena({ poison: true });
+    arena.run(() => {
+      const outer = Tensor.zeros([64]);
+      const kept = Tensor.zeros([64]);
+      kept.data.fill(2);
+      arena.run(() => releaseTensors(outer));
+      assert.ok(outer.data.every(Number.isNaN));
+      assert.ok(kept.data.every((v) => v === 2));
+      assert.equal(arena.inUseBytes, 64 * 4);
+    });
+    assert.equal(arena.inUseBytes, 0);
   });
 
   it("size classes: at least the length, multiples of 16 floats, at most 12.5% over above 4096 floats", () => {
