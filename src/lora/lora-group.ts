@@ -1,4 +1,4 @@
-import { Tensor } from "../tensor/index.js";
+import { Tensor, releaseTensors } from "../tensor/index.js";
 import type { AdapterCall, AdapterGroup, GroupBackward, ModelBackend } from "../model/index.js";
 import { LoraLinear } from "./lora-linear.js";
 
@@ -31,6 +31,7 @@ export class LoraGroup implements AdapterGroup {
       });
       backend.gemm(dxaT, x, { beta: 1, out: this.gradA }); // dA += dxaᵀ·x, every member's at once
       if (dx) backend.gemm(dxaT, this.a, { transA: true, beta: 1, out: dx }); // dx += dxa·A
+      releaseTensors(xaT, dxaT);
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Tensor } from "../tensor/index.js";
-import { linear } from "../tensor/index.js";
+import { linear, releaseTensors } from "../tensor/index.js";
 import type { AdapterBackward, AdapterCall, AdapterGroup, LinearAdapter, ModelBackend } from "../model/index.js";
 import { dropoutKey } from "./dropout.js";
 
@@ -30,20 +30,28 @@ export class LoraLinear implements LinearAdapter {
   forward(backend: ModelBackend, x: Tensor, y: Tensor, call: AdapterCall): AdapterBackward {
     const s = this.scale;
     const key = call.training && this.dropout > 0 ? dropoutKey(call.dropoutSeed, this.dropoutStream) : undefined;
-    const xIn = key === undefined ? x : backend.dropout(x, this.dropout, key);
+    // x̃ is not kept for backward: its mask replays from the key, so backward draws the same x̃ again, and
+    // between them the step holds r floats per token instead of a copy of x.
+    const dropped = () => (key === undefined ? x : backend.dropout(x, this.dropout, key));
+    const xIn = dropped();
     const xa = linear(backend, xIn, this.a); // [T, r]
+    if (xIn !== x) releaseTensors(xIn);
     backend.gemm(xa, this.b, { transB: true, alpha: s, beta: 1, out: y });
     return (dy, dx) => {
       backend.gemm(dy, xa, { transA: true, alpha: s, beta: 1, out: this.gradB }); // dB += s·dyᵀ·xa
+      releaseTensors(xa);
       const dxa = backend.gemm(dy, this.b, { alpha: s }); // [T, r]
-      backend.gemm(dxa, xIn, { transA: true, beta: 1, out: this.gradA }); // dA += dxaᵀ·x̃
-      if (!dx) return;
-      if (key === undefined) {
-        backend.gemm(dxa, this.a, { beta: 1, out: dx });
-        return;
+      const xAgain = dropped();
+      backend.gemm(dxa, xAgain, { transA: true, beta: 1, out: this.gradA }); // dA += dxaᵀ·x̃
+      if (xAgain !== x) releaseTensors(xAgain);
+      if (dx && key === undefined) backend.gemm(dxa, this.a, { beta: 1, out: dx }); // dx += dxa·A
+      else if (dx && key !== undefined) {
+        // dx += dropout(dxa·A) with the forward's mask
+        const dxIn = backend.gemm(dxa, this.a);
+        backend.axpy(dx, backend.dropout(dxIn, this.dropout, key, dxIn), 1);
+        releaseTensors(dxIn);
       }
-      const dxIn = backend.gemm(dxa, this.a);
-      backend.axpy(dx, backend.dropout(dxIn, this.dropout, key, dxIn), 1);
+      releaseTensors(dxa);
     };
   }
 }

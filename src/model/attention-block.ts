@@ -1,5 +1,5 @@
 import type { AttentionOptions, RopeConfig } from "../tensor/index.js";
-import { Tensor } from "../tensor/index.js";
+import { Tensor, releaseTensors } from "../tensor/index.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
 import type { AdapterBackward, AdapterCall, GroupBackward, LinearAdapter } from "./linear-adapter.js";
@@ -83,7 +83,9 @@ function prepareHeads(
     normed = { x: flat, rstd };
     x = y.reshape([tokens, heads, shape.headDim]);
   }
-  return { rotated: backend.rope(x, positions, shape.rope), normed };
+  const rotated = backend.rope(x, positions, shape.rope);
+  releaseTensors(x); // the projection, or with a norm its output (the norm keeps `projected` for its backward)
+  return { rotated, normed };
 }
 
 function prepareHeadsBackward(
@@ -96,7 +98,12 @@ function prepareHeadsBackward(
 ): Tensor {
   const [tokens, heads, hd] = dRotated.shape;
   let d = backend.ropeBackward(dRotated, positions, shape.rope);
-  if (norm && normed) d = backend.rmsNormBackward(d.reshape([tokens * heads, hd]), normed.x, norm, normed.rstd);
+  releaseTensors(dRotated);
+  if (norm && normed) {
+    const dNormed = backend.rmsNormBackward(d.reshape([tokens * heads, hd]), normed.x, norm, normed.rstd);
+    releaseTensors(d);
+    d = dNormed;
+  }
   return d.reshape([tokens, heads * hd]);
 }
 
@@ -200,8 +207,17 @@ export function attentionBackward(
     shape.window ?? undefined,
     productOptions(w),
   );
+  releaseTensors(dOut);
   const dq = prepareHeadsBackward(backend, grads.dq, w.qNorm, saved.qNormed, shape, layout.positions);
   const dk = prepareHeadsBackward(backend, grads.dk, w.kNorm, saved.kNormed, shape, layout.positions);
   const dv = grads.dv.reshape([tokens, grads.dv.shape[1] * headDim]);
-  return sharedInputBackward(backend, [dq, dk, dv], [w.qProj, w.kProj, w.vProj], saved.qkvBack, dx);
+  const dxOut = sharedInputBackward(backend, [dq, dk, dv], [w.qProj, w.kProj, w.vProj], saved.qkvBack, dx);
+  releaseTensors(dq, dk, dv);
+  return dxOut;
+}
+
+/** Hands what attention kept for its backward back to the step arena (once nothing reads it any more). */
+export function releaseAttentionSaved(saved: AttentionSaved): void {
+  const { qNormed, kNormed } = saved;
+  releaseTensors(saved.q, saved.k, saved.v, saved.out, saved.lse, qNormed?.x, qNormed?.rstd, kNormed?.x, kNormed?.rstd);
 }

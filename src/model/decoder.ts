@@ -1,7 +1,8 @@
 import type { Tensor } from "../tensor/index.js";
+import { releaseTensors } from "../tensor/index.js";
 import type { TokenLayout } from "./attention-block.js";
 import type { LayerSaved } from "./decoder-layer.js";
-import { layerBackward, layerForward } from "./decoder-layer.js";
+import { layerBackward, layerForward, releaseLayerSaved } from "./decoder-layer.js";
 import type { KvCache } from "./kv-cache.js";
 import type { AdapterCall, LinearAdapter } from "./linear-adapter.js";
 import type { Model } from "./model.js";
@@ -53,21 +54,28 @@ export function decoderForward(
     if (keep === "checkpoints") layers.push({ checkpoint: x });
     const out = layerForward(backend, x, weights.layers[i], attention[i], layerAdapters(adapters, i), layout, call, cacheWrite);
     if (keep === "all" && out.saved) layers.push(out.saved);
+    // What no backward will read goes back to the step arena now (a checkpoint is the layer's input).
+    else if (out.saved) releaseLayerSaved(out.saved, keep === "nothing");
     x = out.y;
   }
   for (const { cache, rows } of cached?.sequences ?? []) cache.length += rows;
   const { y, rstd } = backend.rmsNorm(x, weights.norm, config.rmsNormEps);
-  if (keep === "nothing") return { hidden: y };
+  if (keep === "nothing") {
+    releaseTensors(x, rstd);
+    return { hidden: y };
+  }
   return { hidden: y, tape: { layout, call, layers, finalNorm: { x, rstd } } };
 }
 
 /**
  * Backward from dHidden [T, D] through the final norm and the layers, last first, into the adapters' gradients.
- * Each layer's activations are dropped as soon as its backward is done; a checkpointed layer is recomputed first.
+ * Consumes dHidden and the tape: each layer's activations go back to the step arena as soon as its backward is
+ * done (src/tensor/arena.ts); a checkpointed layer is recomputed first.
  */
 export function decoderBackward(model: Model, dHidden: Tensor, tape: DecoderTape): void {
   const { backend, weights, config, attention } = model;
   let dy: Tensor | undefined = backend.rmsNormBackward(dHidden, tape.finalNorm.x, weights.norm, tape.finalNorm.rstd);
+  releaseTensors(dHidden, tape.finalNorm.x, tape.finalNorm.rstd);
   for (let i = config.numLayers - 1; i >= 0 && dy; i--) {
     const entry = tape.layers.pop();
     if (!entry) throw new Error(`decoderBackward: no saved activations for layer ${i}`);
@@ -78,7 +86,8 @@ export function decoderBackward(model: Model, dHidden: Tensor, tape: DecoderTape
 
 function recompute(model: Model, layer: number, x: Tensor, tape: DecoderTape): LayerSaved {
   const { backend, weights, attention } = model;
-  const { saved } = layerForward(backend, x, weights.layers[layer], attention[layer], layerAdapters(model.adapters, layer), tape.layout, tape.call);
+  const { y, saved } = layerForward(backend, x, weights.layers[layer], attention[layer], layerAdapters(model.adapters, layer), tape.layout, tape.call);
   if (!saved) throw new Error("decoderBackward: recomputing a layer kept no activations");
+  releaseTensors(y); // the next layer's checkpoint already holds these values
   return saved;
 }

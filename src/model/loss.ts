@@ -1,4 +1,4 @@
-import { Tensor, linear } from "../tensor/index.js";
+import { Tensor, linear, releaseTensors } from "../tensor/index.js";
 import { ConfigError } from "../util/errors.js";
 import type { Batch } from "./batch.js";
 import { checkBatch, countTrained, i32, shiftLabels } from "./batch.js";
@@ -58,9 +58,11 @@ function trainedRowsLoss(model: Model, hidden: Tensor, targets: Tensor, gradScal
   const packed = Tensor.zeros([rows.length, d], hidden.dtype);
   rows.forEach((row, i) => packed.data.set(hidden.data.subarray(row * d, (row + 1) * d), i * d));
   const result = ce(packed, new Tensor("i32", [rows.length], Int32Array.from(rows, (row) => t[row])));
+  releaseTensors(packed);
   if (!result.dh) return result;
   const dh = Tensor.zeros(hidden.shape, result.dh.dtype);
   rows.forEach((row, i) => dh.data.set(result.dh!.data.subarray(i * d, (i + 1) * d), row * d));
+  releaseTensors(result.dh);
   return { ...result, dh };
 }
 
@@ -76,6 +78,7 @@ export function lossAndGradients(model: Model, batch: Batch, options: LossOption
   const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden, tape } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), call, options.checkpointing ? "checkpoints" : "all");
   const ce = trainedRowsLoss(model, hidden, targets, 1 / normalizer);
+  releaseTensors(hidden);
   if (!ce.dh || !tape) throw new Error("lossAndGradients: the forward kept no gradient path");
   decoderBackward(model, ce.dh, tape);
   return { loss: ce.lossSum / normalizer, lossSum: ce.lossSum, count: ce.count };

@@ -1,4 +1,5 @@
 import type { Tensor } from "../tensor/index.js";
+import { releaseTensors } from "../tensor/index.js";
 import type { HiddenAct } from "./config.js";
 import type { FrozenLinear } from "./linear-layer.js";
 import { linearBackward, linearForward } from "./linear-layer.js";
@@ -19,6 +20,8 @@ export type MlpAdapters = Partial<Record<"gate_proj" | "up_proj" | "down_proj", 
 export interface MlpSaved {
   gate: Tensor;
   up: Tensor;
+  /** act(gate) * up, the down projection's input (its adapter's backward reads it). */
+  act: Tensor;
   /** The gate/up adapters' backward (they read one input). */
   gateUpBack?: GroupBackward;
   downBack?: AdapterBackward;
@@ -30,12 +33,20 @@ export function mlpForward(backend: ModelBackend, x: Tensor, w: MlpWeights, adap
   const [gate, up] = gateUp.ys;
   const act = w.activation === "silu" ? backend.swiglu(gate, up) : backend.geglu(gate, up);
   const down = linearForward(backend, act, w.downProj, adapters.down_proj, call);
-  return { y: down.y, saved: { gate, up, gateUpBack: gateUp.adapterBackward, downBack: down.adapterBackward } };
+  return { y: down.y, saved: { gate, up, act, gateUpBack: gateUp.adapterBackward, downBack: down.adapterBackward } };
 }
 
 /** dy [T, D] → dx [T, D], accumulating the adapters' gradients. */
 export function mlpBackward(backend: ModelBackend, dy: Tensor, w: MlpWeights, saved: MlpSaved): Tensor {
   const dAct = linearBackward(backend, dy, w.downProj, saved.downBack, "new");
   const { dGate, dUp } = w.activation === "silu" ? backend.swigluBackward(dAct, saved.gate, saved.up) : backend.gegluBackward(dAct, saved.gate, saved.up);
-  return sharedInputBackward(backend, [dGate, dUp], [w.gateProj, w.upProj], saved.gateUpBack, "new");
+  releaseTensors(dAct);
+  const dx = sharedInputBackward(backend, [dGate, dUp], [w.gateProj, w.upProj], saved.gateUpBack, "new");
+  releaseTensors(dGate, dUp);
+  return dx;
+}
+
+/** Hands what the MLP kept for its backward back to the step arena (once nothing reads it any more). */
+export function releaseMlpSaved(saved: MlpSaved): void {
+  releaseTensors(saved.gate, saved.up, saved.act);
 }

@@ -1,11 +1,17 @@
 import { checkRmsNorm, checkRmsNormBackward } from "../kernel-shapes.js";
 import { Tensor } from "../tensor.js";
+import { releaseTensors } from "../arena.js";
 import { nativeAddon } from "./addon.js";
 import { f32, f32Data } from "./common.js";
 
-/** The weight as f32 (a [D] vector: converting a bf16 one costs nothing next to the rows). */
-function weightF32(weight: Tensor): Float32Array {
-  return weight.dtype === "f32" ? f32Data(weight) : f32Data(weight.to("f32"));
+/**
+ * Calls `use` with the weight as f32 (a [D] vector: converting a bf16 one costs nothing next to the rows); the
+ * converted copy goes back to the step arena afterwards.
+ */
+function withWeightF32(weight: Tensor, use: (w: Float32Array) => void): void {
+  const w = weight.dtype === "f32" ? weight : weight.to("f32");
+  use(f32Data(w));
+  if (w !== weight) releaseTensors(w);
 }
 
 export function cpuRmsNorm(x: Tensor, weight: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
@@ -13,7 +19,7 @@ export function cpuRmsNorm(x: Tensor, weight: Tensor, eps: number): { y: Tensor;
   f32("rmsNorm", { x });
   const y = Tensor.empty([rows, dim]);
   const rstd = Tensor.empty([rows]);
-  if (dim > 0) nativeAddon().rmsNorm(f32Data(x), weightF32(weight), eps, rows, dim, f32Data(y), f32Data(rstd));
+  if (dim > 0) withWeightF32(weight, (w) => nativeAddon().rmsNorm(f32Data(x), w, eps, rows, dim, f32Data(y), f32Data(rstd)));
   return { y, rstd };
 }
 
@@ -21,6 +27,6 @@ export function cpuRmsNormBackward(dy: Tensor, x: Tensor, weight: Tensor, rstd: 
   const { rows, dim } = checkRmsNormBackward(dy, x, weight, rstd);
   f32("rmsNormBackward", { dy, x, rstd });
   const dx = Tensor.empty([rows, dim]);
-  if (dim > 0) nativeAddon().rmsNormBackward(f32Data(dy), f32Data(x), weightF32(weight), f32Data(rstd), rows, dim, f32Data(dx));
+  if (dim > 0) withWeightF32(weight, (w) => nativeAddon().rmsNormBackward(f32Data(dy), f32Data(x), w, f32Data(rstd), rows, dim, f32Data(dx)));
   return dx;
 }
