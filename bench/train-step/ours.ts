@@ -1,7 +1,8 @@
 // One measured configuration of loraforge, in its own process so its peak RSS is its own:
 //   node --import tsx bench/train-step/ours.ts MODEL_DIR IDS.json STEPS [WEIGHTS f32|bf16] [COMPUTE f32|bf16] [BUFFERS arena|fresh]
 // (arena: the step's buffers come from a StepArena, as in training; fresh: each op allocates new ones.)
-// Prints one JSON line: tokens/s, seconds per step, peak RSS, minor page faults per step, and time per op group.
+// Prints one JSON line: tokens/s, seconds per step, peak RSS, minor page faults per step, time per op group, and
+// with the arena the most bytes its last step had in use at once (arenaPeakMiB).
 import fs from "node:fs";
 import type { Backend } from "../../src/tensor/index.js";
 import { StepArena, Tensor, cpuBackend } from "../../src/tensor/index.js";
@@ -68,4 +69,5 @@ for (const [name, ms] of opTime) {
   groups[group] += ms / 1000 / steps;
 }
 groups.rest += seconds - Object.values(groups).reduce((a, b) => a + b, 0); // TypeScript glue outside the kernels
-console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, minorFaultsPerStep, perOp: groups }));
+const arenaPeakMiB = arena ? arena.lastRunPeakBytes / 2 ** 20 : undefined;
+console.log(JSON.stringify({ tokensPerSecond: tokens / seconds, secondsPerStep: seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, minorFaultsPerStep, perOp: groups, arenaPeakMiB }));

@@ -42,6 +42,7 @@ interface Result {
   peakRssMiB: number;
   minorFaultsPerStep?: number;
   perOp?: Record<string, number>;
+  arenaPeakMiB?: number;
 }
 
 function measure(command: string, args: string[]): Result {
@@ -116,7 +117,8 @@ try {
         profiles.push(
           `${preset} T=${t} batch ${batch}, ours bf16: ${mid.secondsPerStep.toFixed(2)} s/step = ` +
             ["gemm-base", "gemm-lora", "attention", "loss", "rest"].map((k) => `${k} ${(ops[k] ?? 0).toFixed(2)}`).join(" + ") +
-            `; minor page faults/step ${runs.map((rs, i) => (CONFIGS[i].peer ? undefined : `${CONFIGS[i].name} ${median(rs.map((x) => x.minorFaultsPerStep ?? 0)).toFixed(0)}`)).filter(Boolean).join(", ")}`,
+            `; minor page faults/step ${runs.map((rs, i) => (CONFIGS[i].peer ? undefined : `${CONFIGS[i].name} ${median(rs.map((x) => x.minorFaultsPerStep ?? 0)).toFixed(0)}`)).filter(Boolean).join(", ")}` +
+            `; step arena high-water MiB ${runs.map((rs, i) => (rs[0]?.arenaPeakMiB === undefined ? undefined : `${CONFIGS[i].name} ${median(rs.map((x) => x.arenaPeakMiB ?? 0)).toFixed(0)}`)).filter(Boolean).join(", ")}`,
         );
       }
     }
