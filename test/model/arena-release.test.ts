@@ -4,6 +4,7 @@ import type { LoraConfig } from "../../src/lora/index.js";
 import { attachAdapter, buildLoraAdapter, loraConfig } from "../../src/lora/index.js";
 import type { ModelBackend } from "../../src/model/index.js";
 import { computeLoss, countTargets, lossAndGradients, makeBatch, setComputeDtype } from "../../src/model/index.js";
+import { quantScheme, quantizeTensor } from "../../src/quant/index.js";
 import { StepArena, cpuBackend } from "../../src/tensor/index.js";
 import { sizeClass } from "../../src/tensor/arena.js";
 import { Rng } from "../../src/util/rng.js";
@@ -21,6 +22,8 @@ interface Case {
   lora: Partial<LoraConfig>;
   compute: "f32" | "bf16";
   checkpointing: boolean;
+  /** QLoRA: every projection held as NF4. */
+  nf4?: boolean;
 }
 
 const CASES: Record<string, Case> = {
@@ -33,6 +36,7 @@ const CASES: Record<string, Case> = {
   },
   "gemma3 (sandwich norms, GeGLU, a sliding window), q and v only": { arch: "gemma3", lora: { targetModules: ["q_proj", "v_proj"], loraDropout: 0 }, compute: "f32", checkpointing: false },
   "qwen2 (biases), o and down alone with dropout, bf16 compute": { arch: "qwen2", lora: { targetModules: ["o_proj", "down_proj"], loraDropout: 0.1 }, compute: "bf16", checkpointing: false },
+  "llama over NF4 projections (QLoRA), checkpointing": { arch: "llama", lora: { targetModules: "all-linear", loraDropout: 0 }, compute: "f32", checkpointing: true, nf4: true },
 };
 
 function batchOf(step: number, tokens: number) {
@@ -50,6 +54,9 @@ function batchOf(step: number, tokens: number) {
 function setup(c: Case, layers = 2) {
   const model = microModel(microConfig(c.arch, { numLayers: layers }), cpuBackend as ModelBackend, 3, "bf16");
   setComputeDtype(model, c.compute);
+  for (const { attention: a, mlp: m } of c.nf4 ? model.weights.layers : []) {
+    for (const linear of [a.qProj, a.kProj, a.vProj, a.oProj, m.gateProj, m.upProj, m.downProj]) linear.quant = quantizeTensor(linear.weight, quantScheme("nf4"));
+  }
   const adapter = buildLoraAdapter(model, loraConfig({ r: 4, loraAlpha: 8, ...c.lora }), { seed: 5 });
   randomizeAdapter(adapter.parameters(), 9);
   attachAdapter(model, adapter);
