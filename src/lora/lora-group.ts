@@ -1,6 +1,6 @@
 import { Tensor, releaseTensors } from "../tensor/index.js";
 import type { AdapterCall, AdapterGroup, GroupBackward, ModelBackend } from "../model/index.js";
-import { LoraLinear } from "./lora-linear.js";
+import { LoraLinear, noBackward } from "./lora-linear.js";
 
 /**
  * LoRA modules of layers that read one input (a layer's q/k/v, or gate/up). Their A matrices are row blocks of one
@@ -22,6 +22,10 @@ export class LoraGroup implements AdapterGroup {
     const xaT = backend.gemm(this.a, x, { transB: true }); // [Σr, T]
     const blocks = rowBlocks(xaT, this.members);
     this.members.forEach((m, i) => backend.gemm(blocks[i], m.b, { transA: true, transB: true, alpha: m.scale, beta: 1, out: ys[i] }));
+    if (call.backward === false) {
+      releaseTensors(xaT);
+      return noBackward;
+    }
     return (dys, dx) => {
       const dxaT = Tensor.zeros(xaT.shape, xaT.dtype);
       const dBlocks = rowBlocks(dxaT, this.members);

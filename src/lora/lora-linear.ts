@@ -37,6 +37,10 @@ export class LoraLinear implements LinearAdapter {
     const xa = linear(backend, xIn, this.a); // [T, r]
     if (xIn !== x) releaseTensors(xIn);
     backend.gemm(xa, this.b, { transB: true, alpha: s, beta: 1, out: y });
+    if (call.backward === false) {
+      releaseTensors(xa);
+      return noBackward;
+    }
     return (dy, dx) => {
       backend.gemm(dy, xa, { transA: true, alpha: s, beta: 1, out: this.gradB }); // dB += s·dyᵀ·xa
       releaseTensors(xa);
@@ -54,4 +58,9 @@ export class LoraLinear implements LinearAdapter {
       releaseTensors(dxa);
     };
   }
+}
+
+/** What a forward called with `backward: false` returns: it kept nothing a backward could use. */
+export function noBackward(): never {
+  throw new Error("LoRA: this forward was called with backward: false and kept nothing for a backward");
 }

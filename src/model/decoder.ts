@@ -49,10 +49,13 @@ export function decoderForward(
   let x = backend.embedding(weights.embedTokens, ids);
   if (config.scaleEmbeddings) scaleRows(x, embeddingScale(config.hiddenSize, weights.embedTokens.dtype));
   const layers: DecoderTape["layers"] = [];
+  // Only a forward that keeps every layer's activations runs backward through these calls (a checkpointed layer
+  // runs again in backward, with the tape's call).
+  const layerCall = keep === "all" ? call : { ...call, backward: false };
   for (let i = 0; i < config.numLayers; i++) {
     const cacheWrite = cached?.sequences.map(({ cache, rows }) => ({ cache: cache.layers[i], start: cache.length, rows }));
     if (keep === "checkpoints") layers.push({ checkpoint: x });
-    const out = layerForward(backend, x, weights.layers[i], attention[i], layerAdapters(adapters, i), layout, call, cacheWrite);
+    const out = layerForward(backend, x, weights.layers[i], attention[i], layerAdapters(adapters, i), layout, layerCall, cacheWrite);
     if (keep === "all" && out.saved) layers.push(out.saved);
     // What no backward will read goes back to the step arena now (a checkpoint is the layer's input).
     else if (out.saved) releaseLayerSaved(out.saved, keep === "nothing");

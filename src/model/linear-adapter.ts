@@ -5,6 +5,11 @@ import type { ModelBackend } from "./model-backend.js";
 export interface AdapterCall {
   training: boolean;
   dropoutSeed: number;
+  /**
+   * false: no backward will run through this call (evaluation, inference, a checkpointed forward), so an adapter
+   * keeps nothing for one and its returned backward must not be called. Absent: it may run.
+   */
+  backward?: boolean;
 }
 
 /**

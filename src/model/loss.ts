@@ -92,6 +92,7 @@ export function computeLoss(model: Model, batch: Batch, options: Pick<LossOption
   const normalizer = normalizerFor(countTrained(shifted), options);
   const { hidden } = decoderForward(model, i32(batch.inputIds), layoutOf(batch), { training: false, dropoutSeed: 0 }, "nothing");
   const ce = trainedRowsLoss(model, hidden, targets);
+  releaseTensors(hidden);
   return { loss: ce.lossSum / normalizer, lossSum: ce.lossSum, count: ce.count };
 }
 
