@@ -143,6 +143,17 @@ struct SimdAvx2 {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   }
 
+  // x[i] = exp(scale·x[i] − sub)
+  static void exp_sub(float* x, int64_t n, float scale, float sub) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vb)));
+    if (i < n) {
+      const __m256i mask = tail_mask(n - i);
+      _mm256_maskstore_ps(x + i, mask, exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb)));
+    }
+  }
+
   // x[i] = exp(scale·x[i] − sub[i])
   static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
     const __m256 vs = _mm256_set1_ps(scale);

@@ -4,6 +4,28 @@
 // reproduces), so attention gives the same bits on both paths.
 // Requires before inclusion: <immintrin.h>, <cstdint>, <type_traits>, and avx2/simd_avx2.h.
 
+// exp_ps (avx2/simd_avx2.h) on 16 lanes: the same operations lane by lane, so the same bits. (Full-mask maskz
+// forms where GCC 12 warns on the plain ones' undefined source.)
+inline __m512 exp_ps512(__m512 x) {
+  const __mmask16 all = 0xFFFF;
+  x = _mm512_maskz_min_ps(all, x, _mm512_set1_ps(88.0f));
+  x = _mm512_maskz_max_ps(all, x, _mm512_set1_ps(-87.3f));
+  const __m512 n = _mm512_maskz_roundscale_ps(all, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  const __m512i e =
+      _mm512_maskz_slli_epi32(all, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(all, n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
 struct Simd : SimdAvx2 {
   // Calls tile(std::integral_constant<int, R>, i, j, cols) for the tiles of an M x N output: up to 8 rows x 32
   // columns (16 zmm accumulators), column slabs outermost.
@@ -62,6 +84,52 @@ struct Simd : SimdAvx2 {
       };
       const __m512i hi = x1 ? _mm512_maskz_slli_epi32(m, widened(x1 + i), 16) : _mm512_setzero_si512();
       _mm512_mask_storeu_epi32(out + i, m, _mm512_or_si512(widened(x0 + i), hi));
+    }
+  }
+
+  // The softmax rows on 16 lanes with the AVX2 versions' bits. exp_sub_sum keeps their double sum's order: its 8
+  // double lanes take elements k, k + 8, k + 16, … in turn (the AVX2 accumulators' lanes), then add as they do;
+  // masked lanes add +0.0, which leaves a sum of exps as it is.
+  static double exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub);
+    __m512d acc = _mm512_setzero_pd();
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const __m512 e = _mm512_maskz_mov_ps(m, exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb)));
+      store(x + i, m, e);
+      acc = _mm512_add_pd(acc, _mm512_maskz_cvtps_pd(0xFF, _mm512_extractf32x8_ps(e, 0)));
+      acc = _mm512_add_pd(acc, _mm512_maskz_cvtps_pd(0xFF, _mm512_extractf32x8_ps(e, 1)));
+    }
+    double l[8];
+    _mm512_storeu_pd(l, acc);
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+  }
+
+  // x[i] = exp(scale·x[i] − sub)
+  static void exp_sub(float* x, int64_t n, float scale, float sub) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub);
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      store(x + i, m, exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb)));
+    }
+  }
+
+  // x[i] = exp(scale·x[i] − sub[i])
+  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+    const __m512 vs = _mm512_set1_ps(scale);
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const __m512 arg = _mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, _mm512_maskz_loadu_ps(m, sub + i));
+      store(x + i, m, exp_ps512(arg));
+    }
+  }
+
+  // A plain store for whole vectors, masked only at the tail.
+  static void store(float* x, __mmask16 m, __m512 v) {
+    if (m == 0xFFFF) {
+      _mm512_storeu_ps(x, v);
+    } else {
+      _mm512_mask_storeu_ps(x, m, v);
     }
   }
 

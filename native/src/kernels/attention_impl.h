@@ -174,7 +174,7 @@ void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, cons
         float* row = s + r * kBlock;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
         const int64_t c0 = imin(nk, imax(0, rg.lo - j0)), c1 = imax(c0, rg.hi - j0);
-        Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
+        Simd::exp_sub(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
         const float dl = delta[h * a.tq + i0 + r];
         const float* dpr = dp + r * kBlock;
         for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;

@@ -55,6 +55,10 @@ struct Simd {
     return s;
   }
 
+  static void exp_sub(float* x, int64_t n, float scale, float sub) {
+    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub);
+  }
+
   static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
     for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub[i]);
   }
