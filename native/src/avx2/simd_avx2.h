@@ -143,28 +143,37 @@ struct SimdAvx2 {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   }
 
-  // x[i] = exp(scale·x[i] − sub)
-  static void exp_sub(float* x, int64_t n, float scale, float sub) {
-    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub);
+  // The softmax backward's dS row: x[i] = exp(scale·x[i] − sub)·(dp[i] − d).
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub), vd = _mm256_set1_ps(d);
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vb)));
+    for (; i + 8 <= n; i += 8) {
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vb));
+      _mm256_storeu_ps(x + i, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_loadu_ps(dp + i), vd)));
+    }
     if (i < n) {
       const __m256i mask = tail_mask(n - i);
-      _mm256_maskstore_ps(x + i, mask, exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb)));
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb));
+      _mm256_maskstore_ps(x + i, mask, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_maskload_ps(dp + i, mask), vd)));
     }
   }
 
-  // x[i] = exp(scale·x[i] − sub[i])
-  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+  // The same with a row term per element, keeping P: x[i] = exp(scale·x[i] − sub[i]), dp[i] = x[i]·(dp[i] − d[i]).
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
     const __m256 vs = _mm256_set1_ps(scale);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      _mm256_storeu_ps(x + i, exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, _mm256_loadu_ps(sub + i))));
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, _mm256_loadu_ps(sub + i)));
+      _mm256_storeu_ps(x + i, p);
+      _mm256_storeu_ps(dp + i, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_loadu_ps(dp + i), _mm256_loadu_ps(d + i))));
     }
     if (i < n) {
       const __m256i mask = tail_mask(n - i);
       const __m256 arg = _mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, _mm256_maskload_ps(sub + i, mask));
-      _mm256_maskstore_ps(x + i, mask, exp_ps(arg));
+      const __m256 p = exp_ps(arg);
+      const __m256 diff = _mm256_sub_ps(_mm256_maskload_ps(dp + i, mask), _mm256_maskload_ps(d + i, mask));
+      _mm256_maskstore_ps(x + i, mask, p);
+      _mm256_maskstore_ps(dp + i, mask, _mm256_mul_ps(p, diff));
     }
   }
 

@@ -105,22 +105,26 @@ struct Simd : SimdAvx2 {
     return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
   }
 
-  // x[i] = exp(scale·x[i] − sub)
-  static void exp_sub(float* x, int64_t n, float scale, float sub) {
-    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub);
+  // x[i] = exp(scale·x[i] − sub)·(dp[i] − d)
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub), vd = _mm512_set1_ps(d);
     for (int64_t i = 0; i < n; i += 16) {
       const __mmask16 m = lanes(n, i);
-      store(x + i, m, exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb)));
+      const __m512 p = exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb));
+      store(x + i, m, _mm512_mul_ps(p, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dp + i), vd)));
     }
   }
 
-  // x[i] = exp(scale·x[i] − sub[i])
-  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+  // x[i] = exp(scale·x[i] − sub[i]), dp[i] = x[i]·(dp[i] − d[i])
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
     const __m512 vs = _mm512_set1_ps(scale);
     for (int64_t i = 0; i < n; i += 16) {
       const __mmask16 m = lanes(n, i);
       const __m512 arg = _mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, _mm512_maskz_loadu_ps(m, sub + i));
-      store(x + i, m, exp_ps512(arg));
+      const __m512 p = exp_ps512(arg);
+      store(x + i, m, p);
+      const __m512 diff = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dp + i), _mm512_maskz_loadu_ps(m, d + i));
+      store(dp + i, m, _mm512_mul_ps(p, diff));
     }
   }
 

@@ -174,10 +174,8 @@ void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, cons
         float* row = s + r * kBlock;
         const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
         const int64_t c0 = imin(nk, imax(0, rg.lo - j0)), c1 = imax(c0, rg.hi - j0);
-        Simd::exp_sub(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
-        const float dl = delta[h * a.tq + i0 + r];
-        const float* dpr = dp + r * kBlock;
-        for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;
+        Simd::exp_sub_grad(row + c0, dp + r * kBlock + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r],
+                           delta[h * a.tq + i0 + r]);  // dS = P∘(dP − δ)
         mode.store_row(ds, r, row, nk, c0, c1);
       }
       mode.accumulate(nq, nk, ds, op.k, h / group, j0, acc);
@@ -222,8 +220,7 @@ void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, con
           const int64_t lo = imin(nq, imax(0, j - off - i0)), hi = imax(lo, imin(nq, end - i0));
           float* prow = st + c * kBlock;
           float* drow = dpt + c * kBlock;
-          Simd::exp_sub_each(prow + lo, lse_h + i0 + lo, hi - lo, a.scale);
-          for (int64_t r = lo; r < hi; ++r) drow[r] = prow[r] * (drow[r] - delta_h[i0 + r]);
+          Simd::exp_sub_grad_each(prow + lo, drow + lo, lse_h + i0 + lo, delta_h + i0 + lo, hi - lo, a.scale);
           mode.store_row(pt, c, prow, nq, lo, hi);  // after dS: it takes the unrounded P
           mode.store_row(dst, c, drow, nq, lo, hi);
         }

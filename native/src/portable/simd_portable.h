@@ -55,12 +55,15 @@ struct Simd {
     return s;
   }
 
-  static void exp_sub(float* x, int64_t n, float scale, float sub) {
-    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub);
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub) * (dp[i] - d);
   }
 
-  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
-    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub[i]);
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = expf(scale * x[i] - sub[i]);
+      dp[i] = x[i] * (dp[i] - d[i]);
+    }
   }
 
   static void silu(const float* g, float* y, int64_t n) {
