@@ -100,7 +100,7 @@ void attention_forward(const AttentionArgs& a, const Mode& mode, float* out, flo
         float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
         if (Mode::kBf16) mx = ln2_multiple_above(mx);
         const float new_m = mx > m[r] ? mx : m[r];
-        const float alpha = exp1(m[r] - new_m);
+        const float alpha = new_m == m[r] ? 1.0f : exp1(m[r] - new_m);  // exp1(0) is 1 exactly: a skipped exp
         const float psum = static_cast<float>(Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m));
         mode.store_row(p, r, row, nk, c0, c1);
         // (As written before the modes: with FMA the compiler fuses this, and the f32 mode keeps its bits.)
