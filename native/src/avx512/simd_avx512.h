@@ -49,19 +49,22 @@ struct Simd : SimdAvx2 {
   }
 
   // C[M,N] (+)= A[M,K]·B[K,N], row-major with leading dimensions; masked loads and stores at the column tail.
+  // kAT: A given transposed, A[i][p] at A[p·lda + i].
+  template <bool kAT = false>
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile512<decltype(R)::value>(K, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile512<decltype(R)::value, kAT>(K, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
   // The same over KP bf16 pairs (VDPBF16PS; see SimdAvx2::mm_bf16 for the layout and the order of each pair's
   // two products).
+  template <bool kAT = false>
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile_bf16<decltype(R)::value>(KP, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile_bf16<decltype(R)::value, kAT>(KP, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
@@ -143,7 +146,7 @@ struct Simd : SimdAvx2 {
     return n == 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
   }
 
-  template <int R>
+  template <int R, bool kAT>
   static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
                         int64_t ldc, int64_t cols, bool accumulate) {
     const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
@@ -158,7 +161,7 @@ struct Simd : SimdAvx2 {
       const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m1, b + p * ldb + 16));
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[r * lda + p])));
+        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[kAT ? p * lda + r : r * lda + p])));
         acc0[r] = _mm512_dpbf16_ps(acc0[r], av, b0);
         acc1[r] = _mm512_dpbf16_ps(acc1[r], av, b1);
       }
@@ -170,7 +173,7 @@ struct Simd : SimdAvx2 {
     }
   }
 
-  template <int R>
+  template <int R, bool kAT>
   static void tile512(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                       int64_t cols, bool accumulate) {
     const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
@@ -184,7 +187,7 @@ struct Simd : SimdAvx2 {
       const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb), b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512 av = _mm512_set1_ps(a[r * lda + p]);
+        const __m512 av = _mm512_set1_ps(a[kAT ? p * lda + r : r * lda + p]);
         acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
       }
