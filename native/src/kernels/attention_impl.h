@@ -160,12 +160,12 @@ inline int64_t attn_first_key_block(const AttentionArgs& a, int64_t ib) {
 // and sums into them over its group's query heads, then query blocks, as the forward's key loop would; dQ's rows
 // are shared, so each (query head, query block) takes the key blocks' terms in ascending order: tasks are claimed
 // in order, and a task waits until the key block before it has added its term there (`done` counts them). So
-// every output element has one summation order, whatever the thread count. dQ sums in g.dq (zeroed by the caller).
+// every output element has one summation order, whatever the thread count. dQ sums in dq_acc, [heads][tq][hd]
+// (zeroed by the caller; head-major, so that a block's rows are contiguous).
 template <class Mode>
 void attention_backward_pass(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
-                             const BackwardOperands<Mode>& op, std::atomic<int64_t>* done) {
+                             const BackwardOperands<Mode>& op, float* dq_acc, std::atomic<int64_t>* done) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
-  const int64_t q_stride = a.heads * hd;
   const int64_t off = a.tk - a.tq;
   const int64_t nkb = blocks_of(a.tk), nqb = blocks_of(a.tq);
   auto body = [&](int64_t task, int thread) {
@@ -187,6 +187,9 @@ void attention_backward_pass(const AttentionArgs& a, const AttentionGrads& g, co
       const float* delta_h = delta + h * a.tq;
       for (int64_t i0 = q_first / kBlock * kBlock; i0 < q_last; i0 += kBlock) {
         const int64_t i1 = imin(q_last, i0 + kBlock), nq = i1 - i0;
+        float* dq_block = dq_acc + (h * a.tq + i0) * hd;
+        // dQ's block was last written by another key block's task: fetch it while this block's products run.
+        for (int64_t f = 0; f < nq * hd; f += 16) __builtin_prefetch(dq_block + f, 1, 3);
         mode.reduce_d(nk, nq, op.k, kvh, j0, op.q, h, i0, st, kBlock);
         mode.reduce_d(nk, nq, op.v, kvh, j0, op.d_out, h, i0, dpt, kBlock);
         for (int64_t c = 0; c < nk; ++c) {
@@ -206,7 +209,7 @@ void attention_backward_pass(const AttentionArgs& a, const AttentionGrads& g, co
         const typename Mode::Panel ds = mode.transposed(ds_into, dpt, kBlock, nk, nq);
         std::atomic<int64_t>& turn = done[h * nqb + ib];
         while (turn.load(std::memory_order_acquire) != jb - attn_first_key_block(a, ib)) std::this_thread::yield();
-        mode.accumulate_t(nq, keys, ds, op.k, kvh, j0, g.dq + i0 * q_stride + h * hd, q_stride);
+        mode.accumulate_t(nq, keys, ds, op.k, kvh, j0, dq_block, hd);
         turn.store(turn.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       }
     }
@@ -222,12 +225,15 @@ void attention_backward_pass(const AttentionArgs& a, const AttentionGrads& g, co
   parallel_for(a.kv_heads * nkb, body);
 }
 
-// dQ = scale · its sum, in place.
-inline void attention_scale_dq(const AttentionArgs& a, const AttentionGrads& g) {
-  const int64_t q_stride = a.heads * a.head_dim;
+// dQ = scale · its sum.
+inline void attention_store_dq(const AttentionArgs& a, const AttentionGrads& g, const float* dq_acc) {
+  const int64_t hd = a.head_dim;
   auto body = [&](int64_t i, int) {
-    float* row = g.dq + i * q_stride;
-    for (int64_t d = 0; d < q_stride; ++d) row[d] = row[d] * a.scale;
+    for (int64_t h = 0; h < a.heads; ++h) {
+      const float* acc = dq_acc + (h * a.tq + i) * hd;
+      float* dst = g.dq + (i * a.heads + h) * hd;
+      for (int64_t d = 0; d < hd; ++d) dst[d] = acc[d] * a.scale;
+    }
   };
   parallel_for(a.tq, body);
 }
@@ -235,7 +241,8 @@ inline void attention_scale_dq(const AttentionArgs& a, const AttentionGrads& g) 
 template <class Mode>
 void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, const Mode& mode) {
   const int64_t q_stride = a.heads * a.head_dim;
-  float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
+  float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq * (1 + a.head_dim));
+  float* dq_acc = delta + a.heads * a.tq;
   attention_delta(a, g, delta);  // δ is part of the softmax backward: from the unrounded dOut and Out
   const unsigned all = kLeft | kReduceD | kAccumulate;
   const auto op = attention_operands(mode,
@@ -245,10 +252,10 @@ void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, co
                                       OperandSource{g.d_out, q_stride, a.tq, a.heads}},
                                      {all, all, kLeft | kReduceD, all}, kSlotCaller0);
   const BackwardOperands<Mode> ops{op[0], op[1], op[2], op[3]};
-  std::memset(g.dq, 0, sizeof(float) * static_cast<size_t>(a.tq * q_stride));
+  std::memset(dq_acc, 0, sizeof(float) * static_cast<size_t>(a.heads * a.tq * a.head_dim));
   const std::unique_ptr<std::atomic<int64_t>[]> done(new std::atomic<int64_t>[a.heads * blocks_of(a.tq)]());
-  attention_backward_pass(a, g, delta, mode, ops, done.get());
-  attention_scale_dq(a, g);
+  attention_backward_pass(a, g, delta, mode, ops, dq_acc, done.get());
+  attention_store_dq(a, g, dq_acc);
 }
 
 inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {
