@@ -12,7 +12,8 @@ namespace lf {
 using TaskFn = void (*)(void* ctx, int64_t task, int thread);
 
 // Runs fn(ctx, t, thread) for t in [0, n_tasks) on the pool (the calling thread takes part) and returns when
-// all are done. Calls from several threads are serialized; a call from inside a task runs inline.
+// all are done. Calls from several threads are serialized; a call from inside a task runs inline. Tasks start in
+// increasing order, each once claimed, so a task may wait for one numbered below it (the attention backward does).
 void parallel_run(int64_t n_tasks, TaskFn fn, void* ctx);
 
 int pool_threads();

@@ -3,8 +3,11 @@
 #include <math.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <thread>
 #include <type_traits>
 
 #include "avx2/gemm_entry.h"

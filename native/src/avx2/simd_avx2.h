@@ -143,17 +143,37 @@ struct SimdAvx2 {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   }
 
-  // x[i] = exp(scale·x[i] − sub[i])
-  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
+  // The softmax backward's dS row: x[i] = exp(scale·x[i] − sub)·(dp[i] − d).
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(sub), vd = _mm256_set1_ps(d);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, vb));
+      _mm256_storeu_ps(x + i, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_loadu_ps(dp + i), vd)));
+    }
+    if (i < n) {
+      const __m256i mask = tail_mask(n - i);
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, vb));
+      _mm256_maskstore_ps(x + i, mask, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_maskload_ps(dp + i, mask), vd)));
+    }
+  }
+
+  // The same with a row term per element, keeping P: x[i] = exp(scale·x[i] − sub[i]), dp[i] = x[i]·(dp[i] − d[i]).
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
     const __m256 vs = _mm256_set1_ps(scale);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-      _mm256_storeu_ps(x + i, exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, _mm256_loadu_ps(sub + i))));
+      const __m256 p = exp_ps(_mm256_fmsub_ps(_mm256_loadu_ps(x + i), vs, _mm256_loadu_ps(sub + i)));
+      _mm256_storeu_ps(x + i, p);
+      _mm256_storeu_ps(dp + i, _mm256_mul_ps(p, _mm256_sub_ps(_mm256_loadu_ps(dp + i), _mm256_loadu_ps(d + i))));
     }
     if (i < n) {
       const __m256i mask = tail_mask(n - i);
       const __m256 arg = _mm256_fmsub_ps(_mm256_maskload_ps(x + i, mask), vs, _mm256_maskload_ps(sub + i, mask));
-      _mm256_maskstore_ps(x + i, mask, exp_ps(arg));
+      const __m256 p = exp_ps(arg);
+      const __m256 diff = _mm256_sub_ps(_mm256_maskload_ps(dp + i, mask), _mm256_maskload_ps(d + i, mask));
+      _mm256_maskstore_ps(x + i, mask, p);
+      _mm256_maskstore_ps(dp + i, mask, _mm256_mul_ps(p, diff));
     }
   }
 
@@ -188,21 +208,22 @@ struct SimdAvx2 {
   }
 
   // C[M,N] (+)= A[M,K]·B[K,N], all row-major with leading dimensions; a 4x16 register tile (a 6x16 one
-  // measured 1.6x slower here: its accumulator arrays spill).
+  // measured 1.6x slower here: its accumulator arrays spill). kAT: A given transposed, A[i][p] at A[p·lda + i].
+  template <bool kAT = false>
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
     for (int64_t i = 0; i < M; i += 4) {
       const int64_t rows = imin(4, M - i);
       for (int64_t j = 0; j < N; j += 16) {
         const int64_t cols = imin(16, N - j);
-        const float* a = A + i * lda;
+        const float* a = kAT ? A + i : A + i * lda;
         const float* b = B + j;
         float* c = C + i * ldc + j;
         switch (rows) {
-          case 4: tile<4>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 3: tile<3>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 2: tile<2>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          default: tile<1>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 4: tile<4, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 3: tile<3, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 2: tile<2, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          default: tile<1, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
         }
       }
     }
@@ -212,21 +233,22 @@ struct SimdAvx2 {
   // words, each two bf16 values (low half k = 2p, high half 2p + 1). Each element adds the high pair's product,
   // then the low one's, to its f32 sum, as VDPBF16PS does (a bf16 product is exact in f32, so each add is one
   // rounding): the avx512 path's VDPBF16PS tiles give these bits (that instruction also flushes subnormal sums to
-  // zero, below 1.2e-38, which this does not).
+  // zero, below 1.2e-38, which this does not). kAT as for mm.
+  template <bool kAT = false>
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for (int64_t i = 0; i < M; i += 4) {
       const int64_t rows = imin(4, M - i);
       for (int64_t j = 0; j < N; j += 16) {
         const int64_t cols = imin(16, N - j);
-        const uint32_t* a = A + i * lda;
+        const uint32_t* a = kAT ? A + i : A + i * lda;
         const uint32_t* b = B + j;
         float* c = C + i * ldc + j;
         switch (rows) {
-          case 4: tile_bf16<4>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 3: tile_bf16<3>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 2: tile_bf16<2>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          default: tile_bf16<1>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 4: tile_bf16<4, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 3: tile_bf16<3, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          case 2: tile_bf16<2, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+          default: tile_bf16<1, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
         }
       }
     }
@@ -237,7 +259,7 @@ struct SimdAvx2 {
   static __m256 pair_lo(__m256i w) { return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16)); }
 
   // 4x16 like `tile`: eight accumulators, so the two dependent FMAs per pair do not stall on latency.
-  template <int R>
+  template <int R, bool kAT>
   static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
                         int64_t ldc, int64_t cols, bool accumulate) {
     const __m256i m0 = tail_mask(cols), m1 = tail_mask(cols - 8);
@@ -251,7 +273,7 @@ struct SimdAvx2 {
       const __m256i w0 = _mm256_maskload_epi32(bp, m0), w1 = _mm256_maskload_epi32(bp + 8, m1);
       const __m256 b0_hi = pair_hi(w0), b0_lo = pair_lo(w0), b1_hi = pair_hi(w1), b1_lo = pair_lo(w1);
       for (int r = 0; r < R; ++r) {
-        const __m256i aw = _mm256_set1_epi32(static_cast<int>(a[r * lda + p]));
+        const __m256i aw = _mm256_set1_epi32(static_cast<int>(a[kAT ? p * lda + r : r * lda + p]));
         const __m256 a_hi = pair_hi(aw), a_lo = pair_lo(aw);
         acc0[r] = _mm256_fmadd_ps(a_lo, b0_lo, _mm256_fmadd_ps(a_hi, b0_hi, acc0[r]));
         acc1[r] = _mm256_fmadd_ps(a_lo, b1_lo, _mm256_fmadd_ps(a_hi, b1_hi, acc1[r]));
@@ -263,7 +285,7 @@ struct SimdAvx2 {
     }
   }
 
-  template <int R>
+  template <int R, bool kAT>
   static void tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                    int64_t cols, bool accumulate) {
     const __m256i m0 = tail_mask(cols), m1 = tail_mask(cols - 8);
@@ -284,7 +306,7 @@ struct SimdAvx2 {
       for (int64_t p = 0; p < K; ++p) {
         const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
         for (int r = 0; r < R; ++r) {
-          const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+          const __m256 av = _mm256_broadcast_ss(kAT ? a + p * lda + r : a + r * lda + p);
           acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
           acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
         }
@@ -293,7 +315,7 @@ struct SimdAvx2 {
       for (int64_t p = 0; p < K; ++p) {
         const __m256 b0 = _mm256_maskload_ps(b + p * ldb, m0), b1 = _mm256_maskload_ps(b + p * ldb + 8, m1);
         for (int r = 0; r < R; ++r) {
-          const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
+          const __m256 av = _mm256_broadcast_ss(kAT ? a + p * lda + r : a + r * lda + p);
           acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
           acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
         }

@@ -5,8 +5,11 @@
 #include <math.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <thread>
 #include <type_traits>
 
 #include "avx512/gemm_entry.h"

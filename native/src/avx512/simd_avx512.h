@@ -4,6 +4,28 @@
 // reproduces), so attention gives the same bits on both paths.
 // Requires before inclusion: <immintrin.h>, <cstdint>, <type_traits>, and avx2/simd_avx2.h.
 
+// exp_ps (avx2/simd_avx2.h) on 16 lanes: the same operations lane by lane, so the same bits. (Full-mask maskz
+// forms where GCC 12 warns on the plain ones' undefined source.)
+inline __m512 exp_ps512(__m512 x) {
+  const __mmask16 all = 0xFFFF;
+  x = _mm512_maskz_min_ps(all, x, _mm512_set1_ps(88.0f));
+  x = _mm512_maskz_max_ps(all, x, _mm512_set1_ps(-87.3f));
+  const __m512 n = _mm512_maskz_roundscale_ps(all, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  const __m512i e =
+      _mm512_maskz_slli_epi32(all, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(all, n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
 struct Simd : SimdAvx2 {
   // Calls tile(std::integral_constant<int, R>, i, j, cols) for the tiles of an M x N output: up to 8 rows x 32
   // columns (16 zmm accumulators), column slabs outermost.
@@ -27,19 +49,22 @@ struct Simd : SimdAvx2 {
   }
 
   // C[M,N] (+)= A[M,K]·B[K,N], row-major with leading dimensions; masked loads and stores at the column tail.
+  // kAT: A given transposed, A[i][p] at A[p·lda + i].
+  template <bool kAT = false>
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile512<decltype(R)::value>(K, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile512<decltype(R)::value, kAT>(K, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
   // The same over KP bf16 pairs (VDPBF16PS; see SimdAvx2::mm_bf16 for the layout and the order of each pair's
   // two products).
+  template <bool kAT = false>
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile_bf16<decltype(R)::value>(KP, A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile_bf16<decltype(R)::value, kAT>(KP, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
@@ -65,13 +90,63 @@ struct Simd : SimdAvx2 {
     }
   }
 
+  // The softmax rows on 16 lanes with the AVX2 versions' bits. exp_sub_sum keeps their double sum's order: its 8
+  // double lanes take elements k, k + 8, k + 16, … in turn (the AVX2 accumulators' lanes), then add as they do;
+  // masked lanes add +0.0, which leaves a sum of exps as it is.
+  static double exp_sub_sum(float* x, int64_t n, float scale, float sub) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub);
+    __m512d acc = _mm512_setzero_pd();
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const __m512 e = _mm512_maskz_mov_ps(m, exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb)));
+      store(x + i, m, e);
+      acc = _mm512_add_pd(acc, _mm512_maskz_cvtps_pd(0xFF, _mm512_extractf32x8_ps(e, 0)));
+      acc = _mm512_add_pd(acc, _mm512_maskz_cvtps_pd(0xFF, _mm512_extractf32x8_ps(e, 1)));
+    }
+    double l[8];
+    _mm512_storeu_pd(l, acc);
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+  }
+
+  // x[i] = exp(scale·x[i] − sub)·(dp[i] − d)
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(sub), vd = _mm512_set1_ps(d);
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const __m512 p = exp_ps512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, vb));
+      store(x + i, m, _mm512_mul_ps(p, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dp + i), vd)));
+    }
+  }
+
+  // x[i] = exp(scale·x[i] − sub[i]), dp[i] = x[i]·(dp[i] − d[i])
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
+    const __m512 vs = _mm512_set1_ps(scale);
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 m = lanes(n, i);
+      const __m512 arg = _mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vs, _mm512_maskz_loadu_ps(m, sub + i));
+      const __m512 p = exp_ps512(arg);
+      store(x + i, m, p);
+      const __m512 diff = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dp + i), _mm512_maskz_loadu_ps(m, d + i));
+      store(dp + i, m, _mm512_mul_ps(p, diff));
+    }
+  }
+
+  // A plain store for whole vectors, masked only at the tail.
+  static void store(float* x, __mmask16 m, __m512 v) {
+    if (m == 0xFFFF) {
+      _mm512_storeu_ps(x, v);
+    } else {
+      _mm512_mask_storeu_ps(x, m, v);
+    }
+  }
+
   // Lanes of the 16 columns from `from` that lie within `cols`.
   static __mmask16 lanes(int64_t cols, int64_t from) {
     const int64_t n = imax(0, imin(16, cols - from));
     return n == 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
   }
 
-  template <int R>
+  template <int R, bool kAT>
   static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
                         int64_t ldc, int64_t cols, bool accumulate) {
     const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
@@ -86,7 +161,7 @@ struct Simd : SimdAvx2 {
       const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m1, b + p * ldb + 16));
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[r * lda + p])));
+        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[kAT ? p * lda + r : r * lda + p])));
         acc0[r] = _mm512_dpbf16_ps(acc0[r], av, b0);
         acc1[r] = _mm512_dpbf16_ps(acc1[r], av, b1);
       }
@@ -98,7 +173,7 @@ struct Simd : SimdAvx2 {
     }
   }
 
-  template <int R>
+  template <int R, bool kAT>
   static void tile512(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                       int64_t cols, bool accumulate) {
     const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
@@ -112,7 +187,7 @@ struct Simd : SimdAvx2 {
       const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb), b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512 av = _mm512_set1_ps(a[r * lda + p]);
+        const __m512 av = _mm512_set1_ps(a[kAT ? p * lda + r : r * lda + p]);
         acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
         acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
       }

@@ -7,9 +7,9 @@
 // per key block. Both ends of that range never decrease with i, so a query block starts at its first row's first
 // key and a key block ends at its last key's last query: blocks wholly outside a sliding window are never visited,
 // and the work is O(T·window) rather than O(T²).
-// Backward recomputes the probabilities from lse in two passes that each own their outputs (no atomics, so the
-// result does not depend on the thread count): dQ per (query head, query block), dK and dV per (kv head, key
-// block) summing over the query heads of its group.
+// Backward recomputes the probabilities from lse once, in one pass per (kv head, key block) that owns its rows of dK
+// and dV (summing over the query heads of its group) and adds its dS·K terms to dQ in ascending key-block order
+// (attention_backward_pass), so the result does not depend on the thread count.
 // The products and their operands' layouts are the mode's (kernels/attention_operands.h): f32, or the bf16 compute
 // mode (AttentionArgs::bf16_ops). Blocks sit on a fixed grid; a row's mask trims what lies outside its range.
 //
@@ -21,7 +21,7 @@
 // earlier m are those under the row's final max times powers of two, which rounding commutes with: the result does
 // not depend on the key blocks (src/tensor/reference/attention.ts states the same rule in float64). The forward
 // divides by the sum of the unrounded numerators.
-// Requires before inclusion: <array> and kernels/attention_operands.h.
+// Requires before inclusion: <array>, <atomic>, <memory>, <thread> and kernels/attention_operands.h.
 
 struct AttnRange {
   int64_t lo, hi;  // key range [lo, hi) of one query row within the current key block
@@ -100,7 +100,7 @@ void attention_forward(const AttentionArgs& a, const Mode& mode, float* out, flo
         float mx = Simd::scaled_max(row + c0, c1 - c0, a.scale);
         if (Mode::kBf16) mx = ln2_multiple_above(mx);
         const float new_m = mx > m[r] ? mx : m[r];
-        const float alpha = exp1(m[r] - new_m);
+        const float alpha = new_m == m[r] ? 1.0f : exp1(m[r] - new_m);  // exp1(0) is 1 exactly: a skipped exp
         const float psum = static_cast<float>(Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, new_m));
         mode.store_row(p, r, row, nk, c0, c1);
         // (As written before the modes: with FMA the compiler fuses this, and the f32 mode keeps its bits.)
@@ -151,58 +151,31 @@ inline void attention_delta(const AttentionArgs& a, const AttentionGrads& g, flo
   parallel_for(a.heads * nqb, body);
 }
 
-template <class Mode>
-void attention_backward_dq(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
-                           const BackwardOperands<Mode>& op) {
-  const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
-  const int64_t q_stride = a.heads * hd;
-  const int64_t nqb = blocks_of(a.tq);
-  auto body = [&](int64_t task, int thread) {
-    const int64_t h = task / nqb, i0 = (task % nqb) * kBlock, i1 = imin(a.tq, i0 + kBlock), nq = i1 - i0;
-    float* s = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kBlock * kBlock));
-    float* dp = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kBlock * kBlock));
-    float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * kBlock * hd));
-    const typename Mode::Panel ds = mode.panel(s, kBlock, thread, 0);
-    std::memset(acc, 0, sizeof(float) * nq * hd);
-    const int64_t first = attn_row_range(a, i0, 0, a.tk).lo;
-    const int64_t last = i1 + a.tk - a.tq;
-    for (int64_t j0 = first / kBlock * kBlock; j0 < last; j0 += kBlock) {
-      const int64_t j1 = imin(last, j0 + kBlock), nk = j1 - j0;
-      mode.reduce_d(nq, nk, op.q, h, i0, op.k, h / group, j0, s, kBlock);
-      mode.reduce_d(nq, nk, op.d_out, h, i0, op.v, h / group, j0, dp, kBlock);
-      for (int64_t r = 0; r < nq; ++r) {
-        float* row = s + r * kBlock;
-        const AttnRange rg = attn_row_range(a, i0 + r, j0, j1);
-        const int64_t c0 = imin(nk, imax(0, rg.lo - j0)), c1 = imax(c0, rg.hi - j0);
-        Simd::exp_sub_sum(row + c0, c1 - c0, a.scale, g.lse[h * a.tq + i0 + r]);
-        const float dl = delta[h * a.tq + i0 + r];
-        const float* dpr = dp + r * kBlock;
-        for (int64_t c = c0; c < c1; ++c) row[c] *= dpr[c] - dl;
-        mode.store_row(ds, r, row, nk, c0, c1);
-      }
-      mode.accumulate(nq, nk, ds, op.k, h / group, j0, acc);
-    }
-    for (int64_t r = 0; r < nq; ++r) {
-      float* dst = g.dq + (i0 + r) * q_stride + h * hd;
-      for (int64_t d = 0; d < hd; ++d) dst[d] = acc[r * hd + d] * a.scale;
-    }
-  };
-  parallel_for(a.heads * nqb, body);
+// The first key block that query block ib reads (the forward's and dQ's key range starts at its first row's).
+inline int64_t attn_first_key_block(const AttentionArgs& a, int64_t ib) {
+  return attn_row_range(a, ib * kBlock, 0, a.tk).lo / kBlock;
 }
 
+// One task per (kv head, key block) forms P and dS once for all three gradients. It owns its rows of dK and dV
+// and sums into them over its group's query heads, then query blocks, as the forward's key loop would; dQ's rows
+// are shared, so each (query head, query block) takes the key blocks' terms in ascending order: tasks are claimed
+// in order, and a task waits until the key block before it has added its term there (`done` counts them). So
+// every output element has one summation order, whatever the thread count. dQ sums in dq_acc, [heads][tq][hd]
+// (zeroed by the caller; head-major, so that a block's rows are contiguous).
 template <class Mode>
-void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
-                            const BackwardOperands<Mode>& op) {
+void attention_backward_pass(const AttentionArgs& a, const AttentionGrads& g, const float* delta, const Mode& mode,
+                             const BackwardOperands<Mode>& op, float* dq_acc, std::atomic<int64_t>* done) {
   const int64_t hd = a.head_dim, group = a.heads / a.kv_heads;
   const int64_t off = a.tk - a.tq;
-  const int64_t nkb = blocks_of(a.tk);
+  const int64_t nkb = blocks_of(a.tk), nqb = blocks_of(a.tq);
   auto body = [&](int64_t task, int thread) {
-    const int64_t kvh = task / nkb, j0 = (task % nkb) * kBlock, j1 = imin(a.tk, j0 + kBlock), nk = j1 - j0;
+    const int64_t kvh = task / nkb, jb = task % nkb, j0 = jb * kBlock, j1 = imin(a.tk, j0 + kBlock), nk = j1 - j0;
     const int64_t kv_off = kvh * hd;
     float* st = static_cast<float*>(thread_scratch(thread, kSlotTask1, sizeof(float) * kBlock * kBlock));
     float* dpt = static_cast<float*>(thread_scratch(thread, kSlotTask2, sizeof(float) * kBlock * kBlock));
     float* acc = static_cast<float*>(thread_scratch(thread, kSlotTask3, sizeof(float) * 2 * kBlock * hd));
     const typename Mode::Panel pt = mode.panel(st, kBlock, thread, 0), dst = mode.panel(dpt, kBlock, thread, 1);
+    const typename Mode::Panel ds_into = mode.panel(dpt, kBlock, thread, 2);
     float* dk_acc = acc;
     float* dv_acc = acc + kBlock * hd;
     std::memset(acc, 0, sizeof(float) * 2 * kBlock * hd);
@@ -214,6 +187,9 @@ void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, con
       const float* delta_h = delta + h * a.tq;
       for (int64_t i0 = q_first / kBlock * kBlock; i0 < q_last; i0 += kBlock) {
         const int64_t i1 = imin(q_last, i0 + kBlock), nq = i1 - i0;
+        float* dq_block = dq_acc + (h * a.tq + i0) * hd;
+        // dQ's block was last written by another key block's task: fetch it while this block's products run.
+        for (int64_t f = 0; f < nq * hd; f += 16) __builtin_prefetch(dq_block + f, 1, 3);
         mode.reduce_d(nk, nq, op.k, kvh, j0, op.q, h, i0, st, kBlock);
         mode.reduce_d(nk, nq, op.v, kvh, j0, op.d_out, h, i0, dpt, kBlock);
         for (int64_t c = 0; c < nk; ++c) {
@@ -222,13 +198,19 @@ void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, con
           const int64_t lo = imin(nq, imax(0, j - off - i0)), hi = imax(lo, imin(nq, end - i0));
           float* prow = st + c * kBlock;
           float* drow = dpt + c * kBlock;
-          Simd::exp_sub_each(prow + lo, lse_h + i0 + lo, hi - lo, a.scale);
-          for (int64_t r = lo; r < hi; ++r) drow[r] = prow[r] * (drow[r] - delta_h[i0 + r]);
+          Simd::exp_sub_grad_each(prow + lo, drow + lo, lse_h + i0 + lo, delta_h + i0 + lo, hi - lo, a.scale);
           mode.store_row(pt, c, prow, nq, lo, hi);  // after dS: it takes the unrounded P
           mode.store_row(dst, c, drow, nq, lo, hi);
         }
         mode.accumulate(nk, nq, pt, op.d_out, h, i0, dv_acc);
         mode.accumulate(nk, nq, dst, op.q, h, i0, dk_acc);
+        // dQ's term, over the keys the query block reads (its range ends at its last query: the rest is masked).
+        const int64_t ib = i0 / kBlock, keys = imin(nk, imin(a.tq, i0 + kBlock) + off - j0);
+        const typename Mode::Panel ds = mode.transposed(ds_into, dpt, kBlock, nk, nq);
+        std::atomic<int64_t>& turn = done[h * nqb + ib];
+        while (turn.load(std::memory_order_acquire) != jb - attn_first_key_block(a, ib)) std::this_thread::yield();
+        mode.accumulate_t(nq, keys, ds, op.k, kvh, j0, dq_block, hd);
+        turn.store(turn.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       }
     }
     for (int64_t c = 0; c < nk; ++c) {
@@ -243,10 +225,24 @@ void attention_backward_dkv(const AttentionArgs& a, const AttentionGrads& g, con
   parallel_for(a.kv_heads * nkb, body);
 }
 
+// dQ = scale · its sum.
+inline void attention_store_dq(const AttentionArgs& a, const AttentionGrads& g, const float* dq_acc) {
+  const int64_t hd = a.head_dim;
+  auto body = [&](int64_t i, int) {
+    for (int64_t h = 0; h < a.heads; ++h) {
+      const float* acc = dq_acc + (h * a.tq + i) * hd;
+      float* dst = g.dq + (i * a.heads + h) * hd;
+      for (int64_t d = 0; d < hd; ++d) dst[d] = acc[d] * a.scale;
+    }
+  };
+  parallel_for(a.tq, body);
+}
+
 template <class Mode>
 void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, const Mode& mode) {
   const int64_t q_stride = a.heads * a.head_dim;
-  float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq);
+  float* delta = caller_buffer(kSlotCaller1, a.heads * a.tq * (1 + a.head_dim));
+  float* dq_acc = delta + a.heads * a.tq;
   attention_delta(a, g, delta);  // δ is part of the softmax backward: from the unrounded dOut and Out
   const unsigned all = kLeft | kReduceD | kAccumulate;
   const auto op = attention_operands(mode,
@@ -256,8 +252,10 @@ void attention_backward_with(const AttentionArgs& a, const AttentionGrads& g, co
                                       OperandSource{g.d_out, q_stride, a.tq, a.heads}},
                                      {all, all, kLeft | kReduceD, all}, kSlotCaller0);
   const BackwardOperands<Mode> ops{op[0], op[1], op[2], op[3]};
-  attention_backward_dq(a, g, delta, mode, ops);
-  attention_backward_dkv(a, g, delta, mode, ops);
+  std::memset(dq_acc, 0, sizeof(float) * static_cast<size_t>(a.heads * a.tq * a.head_dim));
+  const std::unique_ptr<std::atomic<int64_t>[]> done(new std::atomic<int64_t>[a.heads * blocks_of(a.tq)]());
+  attention_backward_pass(a, g, delta, mode, ops, dq_acc, done.get());
+  attention_store_dq(a, g, dq_acc);
 }
 
 inline void attention_backward(const AttentionArgs& a, const AttentionGrads& g) {

@@ -3,7 +3,8 @@
 // rows per head. Two modes, each with the two products attention is made of:
 //   reduce_d:   C[M][N] = X rows · (Y rows)ᵀ, summing over the head dimension (Q·Kᵀ, dO·Vᵀ, K·Qᵀ, V·dOᵀ);
 //   accumulate: C[M][hd] += P[M][K] · Y rows, summing over rows (P·V, dS·K, Pᵀ·dO, dSᵀ·Q), where P is a panel of
-//               probabilities or dS, written row by row with `store_row` as they are formed.
+//               probabilities or dS, written row by row with `store_row` as they are formed;
+//   accumulate_t: the same with P given by its columns (the backward's dS·K from the rows of dSᵀ, `transposed`).
 // F32Mode: Simd::mm on rows read in place and blocks transposed to [hd][bs]. Bf16Mode (the bf16 compute mode):
 // Simd::mm_bf16 (VDPBF16PS on avx512) on values rounded to bf16 and stored as 32-bit pairs along each product's
 // reduction axis: rows as pairs along d, [heads][t][hd/2] (X); blocks as [hd/2][bs] (Y of reduce_d); blocks as
@@ -90,6 +91,15 @@ struct F32Mode {
 
   void accumulate(int64_t M, int64_t K, const Panel& p, const Operand& y, int64_t hy, int64_t j0, float* c) const {
     Simd::mm(M, hd, K, p.data, p.ld, y.row(hy, j0), y.ld, c, hd, true);
+  }
+
+  // The panel transposed, for accumulate_t: the f32 rows themselves (row c over the n columns).
+  Panel transposed(const Panel&, float* rows, int64_t ld, int64_t, int64_t) const { return Panel{rows, ld}; }
+
+  // accumulate with the panel given transposed (p from `transposed`: its rows are P's columns); C's rows ldc apart.
+  void accumulate_t(int64_t M, int64_t K, const Panel& p, const Operand& y, int64_t hy, int64_t j0, float* c,
+                    int64_t ldc) const {
+    Simd::mm<true>(M, hd, K, p.data, p.ld, y.row(hy, j0), y.ld, c, ldc, true);
   }
 };
 
@@ -185,9 +195,9 @@ struct Bf16Mode {
     return op;
   }
 
-  // Panel `which` (0 or 1) of this thread's task.
+  // Panel `which` (0 to 2) of this thread's task.
   Panel panel(float*, int64_t, int thread, int which) const {
-    auto* base = static_cast<uint32_t*>(thread_scratch(thread, kSlotTask0, sizeof(uint32_t) * kBlock * kBlock));
+    auto* base = static_cast<uint32_t*>(thread_scratch(thread, kSlotTask0, sizeof(uint32_t) * kBlock * kBlock * 3 / 2));
     return Panel{base + which * kBlock * kBlock / 2};
   }
 
@@ -206,5 +216,20 @@ struct Bf16Mode {
   void accumulate(int64_t M, int64_t K, const Panel& p, const Operand& y, int64_t hy, int64_t j0, float* c) const {
     Simd::mm_bf16(M, hd, (K + 1) / 2, p.data, kBlock / 2, y.over_rows + y.block(hy, j0) * kBlock / 2 * hd, hd, c,
                   hd, true);
+  }
+
+  // The f32 rows (nk of them, n values each, masked entries zero) as the panel `into` of their transpose: pair
+  // words of rows 2q and 2q + 1, [nk/2][kBlock] (an odd last row's high halves zero).
+  Panel transposed(const Panel& into, float* rows, int64_t ld, int64_t nk, int64_t n) const {
+    for (int64_t c = 0; c < nk; c += 2) {
+      to_bf16_row_pairs(rows + c * ld, c + 1 < nk ? rows + (c + 1) * ld : nullptr, n, into.data + c / 2 * kBlock);
+    }
+    return into;
+  }
+
+  void accumulate_t(int64_t M, int64_t K, const Panel& p, const Operand& y, int64_t hy, int64_t j0, float* c,
+                    int64_t ldc) const {
+    Simd::mm_bf16<true>(M, hd, (K + 1) / 2, p.data, kBlock, y.over_rows + y.block(hy, j0) * kBlock / 2 * hd, hd, c,
+                        ldc, true);
   }
 };

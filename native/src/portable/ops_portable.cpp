@@ -2,8 +2,11 @@
 #include <math.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <thread>
 #include <type_traits>
 
 #include "dispatch.h"

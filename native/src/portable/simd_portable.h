@@ -55,8 +55,15 @@ struct Simd {
     return s;
   }
 
-  static void exp_sub_each(float* x, const float* sub, int64_t n, float scale) {
-    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub[i]);
+  static void exp_sub_grad(float* x, const float* dp, int64_t n, float scale, float sub, float d) {
+    for (int64_t i = 0; i < n; ++i) x[i] = expf(scale * x[i] - sub) * (dp[i] - d);
+  }
+
+  static void exp_sub_grad_each(float* x, float* dp, const float* sub, const float* d, int64_t n, float scale) {
+    for (int64_t i = 0; i < n; ++i) {
+      x[i] = expf(scale * x[i] - sub[i]);
+      dp[i] = x[i] * (dp[i] - d[i]);
+    }
   }
 
   static void silu(const float* g, float* y, int64_t n) {
@@ -68,14 +75,15 @@ struct Simd {
   }
 
   // C[M,N] (+)= A·B over KP bf16 pairs (layout and order: SimdAvx2::mm_bf16, avx2/simd_avx2.h): the high halves'
-  // product, then the low halves', each exact in f32.
+  // product, then the low halves', each exact in f32. kAT: A given transposed, A[i][p] at A[p·lda + i].
+  template <bool kAT = false>
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for (int64_t i = 0; i < M; ++i) {
       float* c = C + i * ldc;
       if (!accumulate) for (int64_t j = 0; j < N; ++j) c[j] = 0.0f;
       for (int64_t p = 0; p < KP; ++p) {
-        const uint32_t a = A[i * lda + p];
+        const uint32_t a = kAT ? A[p * lda + i] : A[i * lda + p];
         const float a_hi = bf16_bits_to_f32(static_cast<uint16_t>(a >> 16)), a_lo = bf16_bits_to_f32(static_cast<uint16_t>(a));
         const uint32_t* b = B + p * ldb;
         for (int64_t j = 0; j < N; ++j) {
@@ -86,14 +94,15 @@ struct Simd {
     }
   }
 
-  // C[M,N] (+)= A[M,K]·B[K,N]; each C element sums over p in order.
+  // C[M,N] (+)= A[M,K]·B[K,N]; each C element sums over p in order. kAT as for mm_bf16.
+  template <bool kAT = false>
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
     for (int64_t i = 0; i < M; ++i) {
       float* c = C + i * ldc;
       if (!accumulate) for (int64_t j = 0; j < N; ++j) c[j] = 0.0f;
       for (int64_t p = 0; p < K; ++p) {
-        const float a = A[i * lda + p];
+        const float a = kAT ? A[p * lda + i] : A[i * lda + p];
         const float* b = B + p * ldb;
         for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
       }
