@@ -1,7 +1,7 @@
 // AVX2+FMA primitives the shared op kernels (native/src/kernels/*_impl.h) are written against. Included inside
 // the namespace of each path that compiles them (lf::avx2, lf::avx512), so no symbol compiled with one path's
 // flags can stand in for another path's at link time.
-// Requires before inclusion: <immintrin.h>, <math.h>, <cstdint>, <cstring>.
+// Requires before inclusion: <immintrin.h>, <math.h>, <cstdint>, <cstring>, <type_traits>.
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -212,21 +212,9 @@ struct SimdAvx2 {
   template <bool kAT = false>
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
-    for (int64_t i = 0; i < M; i += 4) {
-      const int64_t rows = imin(4, M - i);
-      for (int64_t j = 0; j < N; j += 16) {
-        const int64_t cols = imin(16, N - j);
-        const float* a = kAT ? A + i : A + i * lda;
-        const float* b = B + j;
-        float* c = C + i * ldc + j;
-        switch (rows) {
-          case 4: tile<4, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 3: tile<3, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 2: tile<2, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          default: tile<1, kAT>(K, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-        }
-      }
-    }
+    for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
+      tile<decltype(R)::value, kAT>(K, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+    });
   }
 
   // C[M,N] (+)= A·B over KP bf16 pairs, the bf16 compute mode's products: A [M][KP] and B [KP][N] hold 32-bit
@@ -237,18 +225,22 @@ struct SimdAvx2 {
   template <bool kAT = false>
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
+      tile_bf16<decltype(R)::value, kAT>(KP, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+    });
+  }
+
+  // Calls tile(std::integral_constant<int, R>, i, j, cols) for the 4x16 tiles of an M x N output, rows outermost.
+  template <typename Tile>
+  static void for_tiles(int64_t M, int64_t N, const Tile& tile) {
     for (int64_t i = 0; i < M; i += 4) {
-      const int64_t rows = imin(4, M - i);
       for (int64_t j = 0; j < N; j += 16) {
         const int64_t cols = imin(16, N - j);
-        const uint32_t* a = kAT ? A + i : A + i * lda;
-        const uint32_t* b = B + j;
-        float* c = C + i * ldc + j;
-        switch (rows) {
-          case 4: tile_bf16<4, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 3: tile_bf16<3, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          case 2: tile_bf16<2, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
-          default: tile_bf16<1, kAT>(KP, a, lda, b, ldb, c, ldc, cols, accumulate); break;
+        switch (imin(4, M - i)) {
+          case 4: tile(std::integral_constant<int, 4>{}, i, j, cols); break;
+          case 3: tile(std::integral_constant<int, 3>{}, i, j, cols); break;
+          case 2: tile(std::integral_constant<int, 2>{}, i, j, cols); break;
+          default: tile(std::integral_constant<int, 1>{}, i, j, cols); break;
         }
       }
     }

@@ -54,7 +54,7 @@ struct Simd : SimdAvx2 {
   static void mm(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile512<decltype(R)::value, kAT>(K, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile<decltype(R)::value, kAT, F32Step>(K, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
@@ -64,7 +64,7 @@ struct Simd : SimdAvx2 {
   static void mm_bf16(int64_t M, int64_t N, int64_t KP, const uint32_t* A, int64_t lda, const uint32_t* B,
                       int64_t ldb, float* C, int64_t ldc, bool accumulate) {
     for_tiles(M, N, [&](auto R, int64_t i, int64_t j, int64_t cols) {
-      tile_bf16<decltype(R)::value, kAT>(KP, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
+      tile<decltype(R)::value, kAT, Bf16PairStep>(KP, kAT ? A + i : A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, cols, accumulate);
     });
   }
 
@@ -146,36 +146,22 @@ struct Simd : SimdAvx2 {
     return n == 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1);
   }
 
-  template <int R, bool kAT>
-  static void tile_bf16(int64_t KP, const uint32_t* a, int64_t lda, const uint32_t* b, int64_t ldb, float* c,
-                        int64_t ldc, int64_t cols, bool accumulate) {
-    const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
-    __m512 acc0[R], acc1[R];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      acc0[r] = accumulate ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
-      acc1[r] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
-    }
-    for (int64_t p = 0; p < KP; ++p) {
-      const __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m0, b + p * ldb));
-      const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m1, b + p * ldb + 16));
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) {
-        const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(a[kAT ? p * lda + r : r * lda + p])));
-        acc0[r] = _mm512_dpbf16_ps(acc0[r], av, b0);
-        acc1[r] = _mm512_dpbf16_ps(acc1[r], av, b1);
-      }
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
-      _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
-    }
-  }
+  // What a tile's step combines: f32 B rows and broadcast A values by FMA, or bf16 pair words by VDPBF16PS.
+  struct F32Step {
+    static __m512 load(__mmask16 m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+    static __m512 broadcast(float x) { return _mm512_set1_ps(x); }
+    static __m512 madd(__m512 acc, __m512 a, __m512 b) { return _mm512_fmadd_ps(a, b, acc); }
+  };
+  struct Bf16PairStep {
+    static __m512bh load(__mmask16 m, const uint32_t* p) { return reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi32(m, p)); }
+    static __m512bh broadcast(uint32_t x) { return reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(x))); }
+    static __m512 madd(__m512 acc, __m512bh a, __m512bh b) { return _mm512_dpbf16_ps(acc, a, b); }
+  };
 
-  template <int R, bool kAT>
-  static void tile512(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                      int64_t cols, bool accumulate) {
+  // C (+)= A·B for R rows x up to 32 columns in 2R zmm accumulators, K steps of Step (f32 values or bf16 pairs).
+  template <int R, bool kAT, typename Step, typename T>
+  static void tile(int64_t K, const T* a, int64_t lda, const T* b, int64_t ldb, float* c, int64_t ldc, int64_t cols,
+                   bool accumulate) {
     const __mmask16 m0 = lanes(cols, 0), m1 = lanes(cols, 16);
     __m512 acc0[R], acc1[R];
 #pragma GCC unroll 8
@@ -184,12 +170,12 @@ struct Simd : SimdAvx2 {
       acc1[r] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
     }
     for (int64_t p = 0; p < K; ++p) {
-      const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb), b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
+      const auto b0 = Step::load(m0, b + p * ldb), b1 = Step::load(m1, b + p * ldb + 16);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512 av = _mm512_set1_ps(a[kAT ? p * lda + r : r * lda + p]);
-        acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
-        acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+        const auto av = Step::broadcast(a[kAT ? p * lda + r : r * lda + p]);
+        acc0[r] = Step::madd(acc0[r], av, b0);
+        acc1[r] = Step::madd(acc1[r], av, b1);
       }
     }
 #pragma GCC unroll 8
