@@ -150,7 +150,7 @@ export class StepArena {
     return length === cls ? buffer : buffer.subarray(0, length);
   }
 
-/** The smallest class in [from, to] with a free buffer. */
+  /** The smallest class in [from, to] with a free buffer. */
   private smallestFreeClass(from: number, to: number): number | undefined {
     let best: number | undefined;
     for (const [cls, list] of this.free) if (list.length > 0 && cls >= from && cls <= to && (best === undefined || cls < best)) best = cls;
