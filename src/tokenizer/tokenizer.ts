@@ -143,9 +143,8 @@ export class LoraTokenizer {
     const rendered = renderWithAssistantSpans(template, messages, trained, options);
     const ids = this.encode(rendered.text, { addSpecialTokens: false });
     const offsets = this.pieces.align(rendered.text, ids);
-    const spans = rendered.spans.map((s) =>
-      byteSpan(rendered.text, s.start, s.end, { closeWithEndOfTurn: true, anythingBeforeEndOfTurn: s.hasToolCalls }),
-    );
+    const byteAt = utf8Offsets(rendered.text);
+    const spans = rendered.spans.map((s) => byteSpan(byteAt, s.start, s.end, { closeWithEndOfTurn: true, anythingBeforeEndOfTurn: s.hasToolCalls }));
     const { labels, spansWithoutEndOfTurn } = labelsFromSpans(ids, offsets, spans, this.pieces, this.endOfTurn);
     if (!labels.some((l) => l !== IGNORE_INDEX)) throw new TemplateError("the assistant mask came out empty");
     return {
@@ -173,7 +172,7 @@ export class LoraTokenizer {
     const { ids, prefix, suffix } = this.encodeWithSpecials(text);
     const inner = ids.slice(prefix, ids.length - suffix);
     const offsets = this.pieces.align(text, inner);
-    const span = byteSpan(text, prompt.length, text.length, { closeWithEndOfTurn: false, anythingBeforeEndOfTurn: false });
+    const span = byteSpan(utf8Offsets(text), prompt.length, text.length, { closeWithEndOfTurn: false, anythingBeforeEndOfTurn: false });
     const { labels } = labelsFromSpans(inner, offsets, [span], this.pieces, this.endOfTurn);
     const allLabels = [...new Array<number>(prefix).fill(IGNORE_INDEX), ...labels, ...ids.slice(ids.length - suffix)];
     if (!allLabels.some((l) => l !== IGNORE_INDEX)) throw new TemplateError("the completion mask came out empty");
@@ -244,12 +243,12 @@ function widenBpeCache(hf: HfTokenizer): void {
 
 /** How many tokens start inside each character range (ranges in increasing order, tokens' byte starts sorted). */
 function tokensPerContent(text: string, ranges: RenderedConversation["contents"], tokenStarts: Uint32Array): Array<number | undefined> {
-  let [char, byte, token] = [0, 0, 0];
+  const byteAt = utf8Offsets(text);
+  let [char, token] = [0, 0];
   return ranges.map((range) => {
     if (range === undefined || range.start < char) return undefined;
-    const startByte = byte + Buffer.byteLength(text.slice(char, range.start));
-    const endByte = startByte + Buffer.byteLength(text.slice(range.start, range.end));
-    [char, byte] = [range.end, endByte];
+    const [startByte, endByte] = [byteAt(range.start), byteAt(range.end)];
+    char = range.end;
     while (token < tokenStarts.length && tokenStarts[token] < startByte) token++;
     const first = token;
     while (token < tokenStarts.length && tokenStarts[token] < endByte) token++;
@@ -257,7 +256,20 @@ function tokensPerContent(text: string, ranges: RenderedConversation["contents"]
   });
 }
 
-function byteSpan(text: string, start: number, end: number, flags: Omit<ByteSpan, "start" | "end">): ByteSpan {
-  const startByte = Buffer.byteLength(text.slice(0, start));
-  return { start: startByte, end: startByte + Buffer.byteLength(text.slice(start, end)), ...flags };
+/**
+ * UTF-8 byte offsets of character offsets in `text`, each counted on from the one asked before it: offsets asked in
+ * increasing order (spans in text order) cost one pass over the text, not one per span from its start.
+ */
+function utf8Offsets(text: string): (char: number) => number {
+  let [char, byte] = [0, 0];
+  return (at) => {
+    if (at < char) [char, byte] = [0, 0];
+    byte += Buffer.byteLength(text.slice(char, at));
+    char = at;
+    return byte;
+  };
+}
+
+function byteSpan(byteAt: (char: number) => number, start: number, end: number, flags: Omit<ByteSpan, "start" | "end">): ByteSpan {
+  return { start: byteAt(start), end: byteAt(end), ...flags };
 }
